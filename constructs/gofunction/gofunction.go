@@ -1,0 +1,223 @@
+// Package gofunction builds a Go main package into a Lambda function at synth
+// time, without Docker.
+//
+// New runs `go build` for linux with the reproducible flags
+//
+//	CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w -buildid="
+//
+// and ships the resulting `bootstrap` as the function's code on the
+// provided.al2023 runtime. The asset hash is the SHA-256 of the binary, so the
+// same source built by the same Go version gives the same asset, whatever the
+// checkout path or the time of the build. Each distinct build runs once per
+// process: several stages that use the same entry share one binary.
+//
+// Defaults (each can be overridden through the embedded FunctionOptions):
+//
+//   - Architecture: ARM_64 (Graviton: cheaper per GB-second); X86_64 builds GOARCH=amd64.
+//   - MemorySize: 256 MB. Timeout: 10 seconds.
+//   - An execution role that may write only to the function's log group (plus
+//     X-Ray and, in a VPC, network interfaces); set Role to bring your own.
+//   - A log group owned by the function, with LogRetention (default ONE_MONTH) and
+//     LogRemovalPolicy (default RETAIN) applied to it; set LogGroup to bring your own.
+//     FunctionOptions.LogRetention is never handed to Lambda's deprecated
+//     log-retention custom resource.
+//   - LoggingFormat: JSON, so log/slog's JSON lines are indexed by CloudWatch.
+//   - Tracing: ACTIVE (X-Ray).
+//
+// A build failure panics at synth with the compiler's output and the entry.
+package gofunction
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/nag"
+)
+
+// Props configures a Go Lambda function. Every awslambda.FunctionOptions
+// field passes through to the function unchanged, except LogRetention and
+// LogRemovalPolicy, which configure the log group New creates.
+type Props struct {
+	awslambda.FunctionOptions
+
+	// Entry is the directory of the Go main package to build, absolute or
+	// relative to the working directory of the synth (the CDK app's folder),
+	// e.g. "./lambdas/api". It must be inside a Go module.
+	Entry *string
+
+	// Build adjusts `go build`.
+	// Default: - no extra tags, ldflags or environment.
+	Build *BuildOptions
+}
+
+// BuildOptions adjusts the `go build` command. The reproducible flags are
+// always set; these add to them.
+type BuildOptions struct {
+	// Tags are added to `lambda.norpc`.
+	Tags []string
+	// LDFlags are added to "-s -w -buildid=", e.g. "-X main.version=1.2.3".
+	LDFlags []string
+	// Env is added to the build's environment (e.g. GOEXPERIMENT, GOFLAGS).
+	// GOOS, GOARCH and CGO_ENABLED are set from the function's architecture.
+	Env map[string]string
+}
+
+// Defaults documented in the package comment.
+const (
+	DefaultMemorySize     = 256
+	DefaultTimeoutSeconds = 10
+	DefaultLogRetention   = awslogs.RetentionDays_ONE_MONTH
+)
+
+// New builds props.Entry and returns the function running it.
+func New(scope constructs.Construct, id string, props *Props) awslambda.Function {
+	if props == nil {
+		props = &Props{}
+	}
+	arch := props.Architecture
+	if arch == nil {
+		arch = awslambda.Architecture_ARM_64()
+	}
+	spec, err := newSpec(props, *arch.Name())
+	if err != nil {
+		panic(fmt.Sprintf("gofunction %s: %v", id, err))
+	}
+	asset, err := build(spec)
+	if err != nil {
+		panic(fmt.Sprintf("gofunction %s: entry %s: %v", id, *props.Entry, err))
+	}
+
+	fp := functionProps(props.FunctionOptions)
+	fp.Architecture = arch
+	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
+	fp.Handler = jsii.String("bootstrap")
+	fp.Code = awslambda.Code_FromAsset(jsii.String(asset.dir), &awss3assets.AssetOptions{
+		AssetHash:     jsii.String(asset.hash),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+	})
+	if fp.MemorySize == nil {
+		fp.MemorySize = jsii.Number(DefaultMemorySize)
+	}
+	if fp.Timeout == nil {
+		fp.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
+	if fp.LoggingFormat == "" {
+		fp.LoggingFormat = awslambda.LoggingFormat_JSON
+	}
+	if fp.Tracing == "" {
+		fp.Tracing = awslambda.Tracing_ACTIVE
+	}
+	if fp.LogGroup == nil {
+		fp.LogGroup = newLogGroup(scope, id, props)
+	}
+	if fp.Role == nil {
+		fp.Role = newRole(scope, id, fp)
+	}
+	// The log group above carries retention and removal; handing them to the
+	// function too would add CDK's deprecated log-retention custom resource.
+	fp.LogRetention = ""
+	fp.LogRemovalPolicy = ""
+	return awslambda.NewFunction(scope, jsii.String(id), fp)
+}
+
+func newLogGroup(scope constructs.Construct, id string, props *Props) awslogs.LogGroup {
+	retention := props.LogRetention
+	if retention == "" {
+		retention = DefaultLogRetention
+	}
+	removal := props.LogRemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	return awslogs.NewLogGroup(scope, jsii.String(id+"LogGroup"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+}
+
+// newRole is the function's execution role with only what running needs:
+// writing to its own log group and, in a VPC, managing its network
+// interfaces. CDK's default role would attach the AWS managed
+// AWSLambdaBasicExecutionRole, which may write to every log group.
+func newRole(scope constructs.Construct, id string, fp *awslambda.FunctionProps) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Execution role of the " + id + " function"),
+	})
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*fp.LogGroup.LogGroupRef().LogGroupArn),
+	}))
+	var wildcards []string
+	if fp.Tracing != awslambda.Tracing_DISABLED && fp.Tracing != awslambda.Tracing_PASS_THROUGH {
+		wildcards = append(wildcards, "X-Ray's PutTraceSegments and PutTelemetryRecords")
+	}
+	if fp.Vpc != nil {
+		// What AWSLambdaVPCAccessExecutionRole grants, which CDK adds only to
+		// roles it creates itself.
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+				"ec2:DescribeSubnets", "ec2:DeleteNetworkInterface",
+				"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+			Resources: jsii.Strings("*"),
+		}))
+		wildcards = append(wildcards, "Lambda's network-interface actions in a VPC")
+	}
+	if len(wildcards) > 0 {
+		nag.Suppress(role, nag.Rule("AwsSolutions-IAM5",
+			strings.Join(wildcards, " and ")+" support no resource-level permissions: their Resource must be *.",
+			"Resource::*"))
+	}
+	return role
+}
+
+// newSpec resolves the entry and the build options into a build spec.
+func newSpec(props *Props, archName string) (buildSpec, error) {
+	if props.Entry == nil || strings.TrimSpace(*props.Entry) == "" {
+		return buildSpec{}, fmt.Errorf("Entry is required: the directory of a Go main package, e.g. \"./lambdas/api\"")
+	}
+	dir, err := filepath.Abs(*props.Entry)
+	if err != nil {
+		return buildSpec{}, fmt.Errorf("Entry %q: %v", *props.Entry, err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return buildSpec{}, fmt.Errorf("Entry %q does not exist or is not a directory (resolved to %s)", *props.Entry, dir)
+	}
+	goarch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
+	if goarch == "" {
+		return buildSpec{}, fmt.Errorf("Architecture %q is not supported (want ARM_64 or X86_64)", archName)
+	}
+	spec := buildSpec{entryDir: dir, goarch: goarch}
+	if b := props.Build; b != nil {
+		spec.tags, spec.ldflags, spec.env = b.Tags, b.LDFlags, b.Env
+	}
+	return spec, nil
+}
+
+// functionProps copies every FunctionOptions field into FunctionProps by
+// name. The jsii bindings flatten FunctionProps instead of embedding
+// FunctionOptions; copying by reflection keeps every option passing through
+// as aws-cdk-lib adds new ones.
+func functionProps(opts awslambda.FunctionOptions) *awslambda.FunctionProps {
+	fp := &awslambda.FunctionProps{}
+	src := reflect.ValueOf(opts)
+	dst := reflect.ValueOf(fp).Elem()
+	for i := 0; i < src.NumField(); i++ {
+		name := src.Type().Field(i).Name
+		if f := dst.FieldByName(name); f.IsValid() && f.CanSet() {
+			f.Set(src.Field(i))
+		}
+	}
+	return fp
+}

@@ -1,0 +1,216 @@
+package gofunction_test
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/gofunction"
+	"github.com/stratus-cdk/stratus/internal/cdktest"
+)
+
+// One app for the package: each jsii start costs seconds.
+var (
+	outDir   string
+	armStack awscdk.Stack
+	x86Stack awscdk.Stack
+	armTpl   assertions.Template
+	x86Tpl   assertions.Template
+)
+
+func TestMain(m *testing.M) {
+	cdktest.FastSynth()
+	outDir, _ = os.MkdirTemp("", "gofunction-test")
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir)})
+
+	armStack = awscdk.NewStack(app, jsii.String("Arm"), nil)
+	cdktest.AddNag(armStack, cdktest.AwsSolutions, cdktest.Serverless)
+	gofunction.New(armStack, "Hello", &gofunction.Props{Entry: jsii.String("./testdata/hello")})
+
+	x86Stack = awscdk.NewStack(app, jsii.String("X86"), nil)
+	gofunction.New(x86Stack, "Hello", &gofunction.Props{
+		Entry: jsii.String("./testdata/hello"),
+		FunctionOptions: awslambda.FunctionOptions{
+			Architecture:     awslambda.Architecture_X86_64(),
+			MemorySize:       jsii.Number(1024),
+			Timeout:          awscdk.Duration_Seconds(jsii.Number(30)),
+			Tracing:          awslambda.Tracing_PASS_THROUGH,
+			LogRetention:     awslogs.RetentionDays_ONE_WEEK,
+			LogRemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+			Description:      jsii.String("passes through"),
+			Environment:      &map[string]*string{"GREETING": jsii.String("hi")},
+		},
+		Build: &gofunction.BuildOptions{LDFlags: []string{"-X main.version=1.2.3"}},
+	})
+	app.Synth(nil)
+	armTpl = assertions.Template_FromStack(armStack, nil)
+	x86Tpl = assertions.Template_FromStack(x86Stack, nil)
+
+	code := m.Run()
+	os.RemoveAll(outDir)
+	jsii.Close()
+	os.Exit(code)
+}
+
+func TestDefaults(t *testing.T) {
+	armTpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+	armTpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Runtime":       "provided.al2023",
+		"Handler":       "bootstrap",
+		"Architectures": []any{"arm64"},
+		"MemorySize":    gofunction.DefaultMemorySize,
+		"Timeout":       gofunction.DefaultTimeoutSeconds,
+		"TracingConfig": map[string]any{"Mode": "Active"},
+		"LoggingConfig": map[string]any{
+			"LogFormat": "JSON",
+			"LogGroup":  map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^HelloLogGroup"))},
+		},
+	})
+	armTpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"Properties":     map[string]any{"RetentionInDays": 30},
+		"DeletionPolicy": "Retain",
+	})
+}
+
+func TestNoDeprecatedLogRetentionResource(t *testing.T) {
+	for _, tpl := range []assertions.Template{armTpl, x86Tpl} {
+		tpl.ResourceCountIs(jsii.String("Custom::LogRetention"), jsii.Number(0))
+	}
+}
+
+func TestOptionsPassThrough(t *testing.T) {
+	x86Tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Architectures": []any{"x86_64"},
+		"MemorySize":    1024,
+		"Timeout":       30,
+		"TracingConfig": map[string]any{"Mode": "PassThrough"},
+		"Description":   "passes through",
+		"Environment":   map[string]any{"Variables": map[string]any{"GREETING": "hi"}},
+	})
+	x86Tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"Properties":     map[string]any{"RetentionInDays": 7},
+		"DeletionPolicy": "Delete",
+	})
+}
+
+// bootstrapOf finds the asset folder of the stack's only function in the
+// cloud assembly and opens its bootstrap.
+func bootstrapOf(t *testing.T, tpl assertions.Template) *elf.File {
+	t.Helper()
+	key := assertions.NewCapture(nil)
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Code": map[string]any{"S3Key": key},
+	})
+	hash := strings.TrimSuffix(*key.AsString(), ".zip")
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(hash) {
+		t.Fatalf("S3Key %q is not a SHA-256 asset hash", *key.AsString())
+	}
+	path := filepath.Join(outDir, "asset."+hash, "bootstrap")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("asset has no bootstrap: %v", err)
+	}
+	if st.Mode().Perm()&0o111 == 0 {
+		t.Errorf("bootstrap mode %v is not executable", st.Mode())
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("bootstrap is not an ELF file: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestBootstrapIsELFForArchitecture(t *testing.T) {
+	for _, c := range []struct {
+		tpl  assertions.Template
+		want elf.Machine
+	}{{armTpl, elf.EM_AARCH64}, {x86Tpl, elf.EM_X86_64}} {
+		f := bootstrapOf(t, c.tpl)
+		if f.Machine != c.want || f.Type != elf.ET_EXEC {
+			t.Errorf("bootstrap is %v %v, want an executable for %v", f.Type, f.Machine, c.want)
+		}
+	}
+}
+
+func TestBootstrapIsStrippedAndStatic(t *testing.T) {
+	f := bootstrapOf(t, armTpl)
+	if s := f.Section(".symtab"); s != nil {
+		t.Error("bootstrap has a symbol table: -ldflags -s was not applied")
+	}
+	if s := f.Section(".interp"); s != nil {
+		t.Error("bootstrap asks for a dynamic loader: CGO_ENABLED=0 was not applied")
+	}
+}
+
+// The only finding left is Serverless-LambdaDLQ, on purpose: whether a
+// function needs a dead-letter queue depends on how it is invoked (API
+// Gateway and SQS invoke synchronously), which only the caller knows.
+func TestNagClean(t *testing.T) {
+	for _, e := range cdktest.NagErrors(armStack) {
+		if !strings.Contains(e, "Serverless-LambdaDLQ") {
+			t.Errorf("unsuppressed cdk-nag error: %s", e)
+		}
+	}
+}
+
+func TestRoleIsLeastPrivilege(t *testing.T) {
+	armTpl.ResourcePropertiesCountIs(jsii.String("AWS::IAM::Role"), map[string]any{
+		"ManagedPolicyArns": assertions.Match_AnyValue(),
+	}, jsii.Number(0))
+	armTpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			map[string]any{
+				"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+				"Effect":   "Allow",
+				"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^HelloLogGroup")), "Arn"}},
+			},
+		})},
+	})
+}
+
+func newStack() awscdk.Stack {
+	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String("S"), nil)
+}
+
+func TestCompileErrorQuotesCompiler(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Broken", &gofunction.Props{Entry: jsii.String("./testdata/broken")})
+	})
+	for _, want := range []string{"gofunction Broken", "./testdata/broken", "undefined: undefinedFunction"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic %q does not contain %q", msg, want)
+		}
+	}
+}
+
+func TestMissingEntryIsNamed(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Missing", &gofunction.Props{Entry: jsii.String("./testdata/nope")})
+	})
+	if !strings.Contains(msg, `Entry "./testdata/nope" does not exist`) {
+		t.Errorf("panic %q does not name the missing entry", msg)
+	}
+	msg = cdktest.Recover(func() { gofunction.New(newStack(), "NoEntry", nil) })
+	if !strings.Contains(msg, "Entry is required") {
+		t.Errorf("panic %q does not say Entry is required", msg)
+	}
+}
+
+func TestLibraryPackageIsRefused(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Lib", &gofunction.Props{Entry: jsii.String("./testdata/notmain")})
+	})
+	if !strings.Contains(msg, "./testdata/notmain") || !strings.Contains(msg, "package main") {
+		t.Errorf("panic %q does not explain that the entry is not a main package", msg)
+	}
+}

@@ -1,0 +1,38 @@
+// Package nag keeps cdk-nag suppressions short and uniform: every one names
+// its rule, gives its reason and, where the rule reports per action or
+// resource, the findings it covers (appliesTo), never a construct path that
+// changes between CDK versions.
+package nag
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Rule is one suppression: the rule id, why it does not apply, and the
+// findings it covers (none: the whole rule on that resource).
+func Rule(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {
+	s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		list := make([]interface{}, len(appliesTo))
+		for i, a := range appliesTo {
+			list[i] = a
+		}
+		s.AppliesTo = &list
+	}
+	return s
+}
+
+// Suppress attaches rules to a construct and its children.
+func Suppress(c constructs.IConstruct, rules ...*cdknag.NagPackSuppression) {
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &rules, jsii.Bool(true))
+}
+
+// SuppressStack attaches rules to every resource of a stack; for findings on
+// resources that CDK itself adds (singleton providers) whose paths are not
+// stable.
+func SuppressStack(stack awscdk.Stack, rules ...*cdknag.NagPackSuppression) {
+	cdknag.NagSuppressions_AddStackSuppressions(stack, &rules, jsii.Bool(true))
+}
