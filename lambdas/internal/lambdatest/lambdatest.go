@@ -1,0 +1,305 @@
+// Package lambdatest runs Lambda main packages the way Lambda does: built as a
+// `bootstrap` binary with the flags constructs/gofunction uses (for the host
+// architecture), started by the Lambda Runtime Interface Emulator
+// (github.com/aws/aws-lambda-runtime-interface-emulator, a Go tool dependency
+// of this module) and invoked with real event JSON over its HTTP API.
+//
+//	bin := lambdatest.Build(t, "github.com/stratus-cdk/stratus/lambdas/api")
+//	fn := lambdatest.Start(t, bin, map[string]string{"DATABASE_URL": dsn})
+//	out := fn.Invoke(t, events.APIGatewayProxyRequest{...})
+//
+// Each emulator listens on free loopback ports (its invoke API and the Runtime
+// API it gives the function), so tests and packages can run in parallel.
+// Builds happen once per test binary and package (the Go build cache makes
+// them incremental); outputs live in a per-process temp folder removed by
+// Cleanup (call it from TestMain after m.Run, or leave it to the OS).
+package lambdatest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// RIEPackage is the emulator's main package (a `tool` in go.mod).
+const RIEPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+
+var (
+	buildMu  sync.Mutex
+	built    = map[string]string{}
+	outDir   string
+	outDirMu sync.Mutex
+)
+
+func dir() (string, error) {
+	outDirMu.Lock()
+	defer outDirMu.Unlock()
+	if outDir == "" {
+		d, err := os.MkdirTemp("", "stratus-lambdatest-")
+		if err != nil {
+			return "", err
+		}
+		outDir = d
+	}
+	return outDir, nil
+}
+
+// Cleanup removes the built binaries.
+func Cleanup() {
+	outDirMu.Lock()
+	defer outDirMu.Unlock()
+	if outDir != "" {
+		_ = os.RemoveAll(outDir)
+		outDir = ""
+	}
+	buildMu.Lock()
+	clear(built)
+	buildMu.Unlock()
+}
+
+// Build compiles the main package pkg (an import path, or a path relative to
+// the test's working directory) into a `bootstrap` for the host architecture:
+//
+//	CGO_ENABLED=0 GOOS=linux go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w -buildid="
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
+	path, err := BuildE(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// BuildE is Build returning the error.
+func BuildE(pkg string) (string, error) {
+	return build(pkg, "bootstrap", "-tags", "lambda.norpc", "-ldflags", "-s -w -buildid=")
+}
+
+// RIE builds the emulator and returns its path.
+func RIE(t testing.TB) string {
+	t.Helper()
+	path, err := build(RIEPackage, "aws-lambda-rie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func build(pkg, name string, flags ...string) (string, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p, nil
+	}
+	root, err := dir()
+	if err != nil {
+		return "", err
+	}
+	sub := filepath.Join(root, strconv.Itoa(len(built)))
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return "", err
+	}
+	out := filepath.Join(sub, name)
+	args := append([]string{"build", "-trimpath", "-buildvcs=false", "-o", out}, flags...)
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	built[pkg] = out
+	return out, nil
+}
+
+// Emulator is a running aws-lambda-rie with one function.
+type Emulator struct {
+	// URL is the invoke endpoint.
+	URL  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+}
+
+// Start runs bootstrap under the emulator with env (plus PATH and HOME; the
+// test process' AWS_* variables are not passed through) and waits until it
+// accepts invocations. The function initialises on the first invoke, as a
+// cold start does. The emulator stops when the test ends.
+func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
+	t.Helper()
+	e, err := StartE(RIE(t), bootstrap, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Stop()
+		if t.Failed() {
+			t.Logf("emulator logs:\n%s", e.Logs())
+		}
+	})
+	return e
+}
+
+// StartE is Start with explicit paths, returning the error; call Stop.
+func StartE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
+	invokePort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(rie,
+		"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", invokePort),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort),
+		bootstrap)
+	cmd.Dir = filepath.Dir(bootstrap)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOG_LEVEL=warn",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_REGION=us-east-1"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", rie, err)
+	}
+	e := &Emulator{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", invokePort),
+		cmd: cmd, logs: logs, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(e.done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", invokePort), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return e, nil
+		}
+		select {
+		case <-e.done:
+			return nil, fmt.Errorf("aws-lambda-rie exited early:\n%s", logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			e.Stop()
+			return nil, fmt.Errorf("aws-lambda-rie did not listen within 10s:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Invoke sends event (marshalled to JSON unless it is []byte or
+// json.RawMessage) and returns the function's response payload. A function
+// error is returned as the payload (errorMessage/errorType), as Lambda does.
+func (e *Emulator) Invoke(t testing.TB, event any) []byte {
+	t.Helper()
+	out, err := e.InvokeE(context.Background(), event)
+	if err != nil {
+		t.Fatalf("%v\nemulator logs:\n%s", err, e.Logs())
+	}
+	return out
+}
+
+// InvokeE is Invoke returning the error.
+func (e *Emulator) InvokeE(ctx context.Context, event any) ([]byte, error) {
+	var body []byte
+	switch v := event.(type) {
+	case []byte:
+		body = v
+	case json.RawMessage:
+		body = v
+	default:
+		var err error
+		if body, err = json.Marshal(event); err != nil {
+			return nil, err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return out, fmt.Errorf("invoke: HTTP %d: %s", res.StatusCode, out)
+	}
+	return out, nil
+}
+
+// Logs is everything the emulator and the function wrote so far.
+func (e *Emulator) Logs() string { return e.logs.String() }
+
+// LogLines returns the lines of the function's logs that are JSON objects
+// (slog's JSON handler output), decoded.
+func (e *Emulator) LogLines() []map[string]any {
+	var lines []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(e.Logs()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			lines = append(lines, m)
+		}
+	}
+	return lines
+}
+
+// Stop ends the emulator and the function.
+func (e *Emulator) Stop() {
+	select {
+	case <-e.done:
+		return
+	default:
+	}
+	_ = e.cmd.Process.Kill()
+	select {
+	case <-e.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
