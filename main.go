@@ -4,6 +4,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -13,6 +16,18 @@ import (
 func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	stacks.NewStage(app, stacks.Dev, nil)
+	stacks.Build(app, stacks.Options{
+		Account: setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
+		Region:  setting(app, "region", "CDK_DEFAULT_REGION"),
+	})
 	app.Synth(nil)
+}
+
+// setting reads CDK context (`cdk synth -c account=…`) first, then the
+// environment variable the CDK CLI fills from the AWS profile.
+func setting(app awscdk.App, contextKey, envVar string) string {
+	if v := app.Node().TryGetContext(jsii.String(contextKey)); v != nil {
+		return fmt.Sprint(v)
+	}
+	return os.Getenv(envVar)
 }
