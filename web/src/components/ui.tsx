@@ -1,0 +1,129 @@
+// Small accessible building blocks shared by the views.
+
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { AttachmentStatus, ItemStatus } from '../api/types';
+import { useRouter } from '../router';
+
+/** Polite live region for progress and success messages. */
+export function StatusMessage({ children, testId }: { children?: ReactNode; testId?: string }) {
+  return (
+    <p role="status" aria-live="polite" className="status-message" data-testid={testId}>
+      {children}
+    </p>
+  );
+}
+
+/** Assertive error message (role="alert"), optionally with a retry action. */
+export function ErrorMessage({
+  message,
+  onRetry,
+  retryLabel = 'Try again',
+  testId = 'error',
+}: {
+  message: string;
+  onRetry?: () => void;
+  retryLabel?: string;
+  testId?: string;
+}) {
+  return (
+    <div role="alert" className="error-message" data-testid={testId}>
+      <span>{message}</span>
+      {onRetry && (
+        <button type="button" className="link-button" onClick={onRetry}>
+          {retryLabel}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ label }: { label: string }) {
+  return (
+    <p role="status" aria-live="polite" className="loading" data-testid="loading">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+/**
+ * The page's <h1>. It takes focus when a view mounts after a client-side navigation, so screen
+ * reader and keyboard users land on the new page (not on the first page load).
+ */
+export function PageHeading({ children, title }: { children: ReactNode; title?: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  const { location } = useRouter();
+  const afterNavigation = location.navigations > 0;
+  useEffect(() => {
+    if (afterNavigation) ref.current?.focus();
+  }, [afterNavigation]);
+  useEffect(() => {
+    document.title = title ? `${title} · Stratus` : 'Stratus';
+  }, [title]);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+export function StatusBadge({ status }: { status: ItemStatus | AttachmentStatus }) {
+  return (
+    <span className={`badge badge-${status}`} data-testid="status-badge">
+      {status}
+    </span>
+  );
+}
+
+// ---- App-wide announcements (e.g. "Item deleted" after navigating away) ----------------------
+
+const AnnounceContext = createContext<(message: string) => void>(() => {});
+
+export function AnnouncerProvider({ children }: { children: ReactNode }) {
+  const [message, setMessage] = useState('');
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const announce = useCallback((m: string) => {
+    setMessage(m);
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => setMessage(''), 8000);
+  }, []);
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+  return (
+    <AnnounceContext.Provider value={announce}>
+      <div role="status" aria-live="polite" className={message ? 'toast' : 'visually-hidden'} data-testid="announcement">
+        {message}
+      </div>
+      {children}
+    </AnnounceContext.Provider>
+  );
+}
+
+export function useAnnounce(): (message: string) => void {
+  return useContext(AnnounceContext);
+}
+
+// ---- Formatting ------------------------------------------------------------------------------
+
+export function formatDateTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Today's date as YYYY-MM-DD in the user's time zone. */
+export function today(): string {
+  const d = new Date();
+  const pad = (x: number) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong.';
+}
