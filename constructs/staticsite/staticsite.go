@@ -1,0 +1,305 @@
+package staticsite
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// SpaRoutingFunctionCode is the JavaScript of the CloudFront Function (runtime
+// cloudfront-js-2.0, viewer request) that serves /index.html for every path
+// whose last segment has no file extension. It is embedded so that tests run
+// exactly the code that ships.
+//
+//go:embed spa-routing.js
+var SpaRoutingFunctionCode string
+
+// Defaults documented on Props.
+const (
+	DefaultErrorRateThreshold = 5 // percent of requests answered 5xx
+	DefaultLogRetention       = awslogs.RetentionDays_ONE_MONTH
+	DefaultAccessLogsDays     = 90
+	// AssetsMaxAgeSeconds is how long /assets/* (content-hashed files) stay
+	// cached, at the edge and in browsers: one year.
+	AssetsMaxAgeSeconds = 31536000
+)
+
+// NoCachePaths are the objects that change on every deploy under the same
+// name: never cached at the edge, revalidated by browsers, and the only paths
+// invalidated after a deployment (everything under /assets/ is content
+// hashed, so a new build has new names).
+var NoCachePaths = []string{"/index.html", "/config.json"}
+
+// Props configures a StaticSite.
+type Props struct {
+	// SourceDir is the directory of the built site, with index.html at its
+	// root (e.g. "web/dist"). Its files are uploaded on every deploy; files of
+	// earlier deploys that are no longer in it are deleted (prune).
+	SourceDir *string
+
+	// RuntimeConfig is written to /config.json at deploy time, next to the
+	// site, so one build of the app serves every environment. Values may be
+	// tokens (the API URL, the Cognito user pool and client ids): they are
+	// resolved by CloudFormation and JSON-escaped. A config.json in SourceDir
+	// is overwritten.
+	// Default: - no config.json is written (one in SourceDir is served as is).
+	RuntimeConfig *map[string]*string
+
+	// ApiOrigin is added to the Content-Security-Policy's connect-src, e.g.
+	// the API's URL ("https://abc.execute-api.eu-west-1.amazonaws.com/prod/")
+	// or origin. May be a token. Must be https.
+	// Default: - connect-src allows only the site itself and Cognito.
+	ApiOrigin *string
+
+	// ConnectSources are more connect-src sources (e.g. a Cognito hosted UI
+	// domain "https://auth.example.com").
+	// Default: - none.
+	ConnectSources *[]*string
+
+	// RemovalPolicy applies to both buckets and the deployment's log group.
+	// Default: - awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+
+	// AutoDeleteObjects empties both buckets when the stack is deleted, so
+	// that they can be deleted. Requires RemovalPolicy DESTROY.
+	// Default: false.
+	AutoDeleteObjects *bool
+
+	// PriceClass limits the edge locations that serve the site.
+	// Default: - awscloudfront.PriceClass_PRICE_CLASS_100 (North America, Europe).
+	PriceClass awscloudfront.PriceClass
+
+	// GeoRestriction allows or denies countries.
+	// Default: - no restriction.
+	GeoRestriction awscloudfront.GeoRestriction
+
+	// WebAclArn is the ARN of a WAFv2 web ACL with CLOUDFRONT scope (created
+	// in us-east-1) that protects the distribution.
+	// Default: - no WAF.
+	WebAclArn *string
+
+	// Domain serves the site under custom domain names.
+	// Default: - the distribution's *.cloudfront.net domain only.
+	Domain *DomainProps
+
+	// LogRetention is the retention of the deployment function's logs.
+	// Default: - awslogs.RetentionDays_ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+
+	// AccessLogsExpiration is how long the S3 server access logs and the
+	// CloudFront access logs are kept.
+	// Default: - 90 days.
+	AccessLogsExpiration awscdk.Duration
+
+	// ErrorRateThreshold is the percentage of 5xx responses (5-minute
+	// average) above which the default alarm fires.
+	// Default: 5.
+	ErrorRateThreshold *float64
+}
+
+// DomainProps serves the site under custom domain names of one Route 53
+// hosted zone. The zone is given by id and name: no lookups at synth.
+type DomainProps struct {
+	// DomainNames are the names to serve, each the zone's apex or below it.
+	// The first is the site's URL. Required.
+	DomainNames []*string
+	// HostedZoneId is the id of the public hosted zone (e.g. "Z0123456789ABC"). Required.
+	HostedZoneId *string
+	// ZoneName is the name of the zone (e.g. "example.com"). Required.
+	ZoneName *string
+	// Certificate covers every domain name and lives in us-east-1
+	// (CloudFront's requirement). Use NewCertificateStack to create one from
+	// a stack in another region. Required.
+	Certificate awscertificatemanager.ICertificate
+}
+
+// StaticSite is a single-page app served from a private S3 bucket through
+// CloudFront. See the package documentation for what it creates.
+type StaticSite struct {
+	constructs.Construct
+
+	// Bucket holds the site. It is private: only the distribution reads it.
+	Bucket awss3.IBucket
+	// LogBucket receives the bucket's server access logs (prefix
+	// "s3-access/") and the distribution's access logs (prefix "cloudfront/").
+	LogBucket awss3.IBucket
+	// Distribution serves the site.
+	Distribution awscloudfront.IDistribution
+	// Alarms are the default alarms (5xx error rate), without actions: add
+	// them with alarm.AddAlarmAction. Empty when the stack's region is
+	// neither us-east-1 nor environment-agnostic, because CloudFront
+	// publishes its metrics only in us-east-1 and CloudWatch alarms cannot
+	// watch another region's metrics.
+	Alarms []awscloudwatch.Alarm
+
+	props        *Props
+	distribution awscloudfront.Distribution
+	domainName   *string
+}
+
+// New creates the site. It panics with one message listing every invalid prop.
+func New(scope constructs.Construct, id string, props *Props) *StaticSite {
+	if props == nil {
+		props = &Props{}
+	}
+	if problems := validate(scope, props); len(problems) > 0 {
+		panic(fmt.Sprintf("staticsite %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - ")))
+	}
+	s := &StaticSite{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: props}
+	logBucket := s.createLogBucket()
+	bucket := s.createBucket(logBucket)
+	dist := s.createDistribution(bucket, logBucket)
+	s.createAliasRecords(dist)
+	s.deploy(bucket, dist)
+	s.createAlarms()
+	return s
+}
+
+// Url is the site's address: https:// and the first custom domain name, or
+// the distribution's domain name.
+func (s *StaticSite) Url() *string {
+	if s.domainName != nil {
+		return jsii.String("https://" + *s.domainName)
+	}
+	return jsii.String("https://" + *s.Distribution.DistributionDomainName())
+}
+
+func (s *StaticSite) removalPolicy() awscdk.RemovalPolicy {
+	if s.props.RemovalPolicy == "" {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return s.props.RemovalPolicy
+}
+
+// validate returns every problem of props, naming the prop and its value.
+func validate(scope constructs.Construct, p *Props) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	switch {
+	case p.SourceDir == nil || strings.TrimSpace(*p.SourceDir) == "":
+		add("SourceDir is required: the directory of the built site, with index.html at its root (e.g. \"web/dist\")")
+	case !unresolved(p.SourceDir):
+		if st, err := os.Stat(*p.SourceDir); err != nil || !st.IsDir() {
+			add("SourceDir %q does not exist or is not a directory", *p.SourceDir)
+		} else if st, err := os.Stat(filepath.Join(*p.SourceDir, "index.html")); err != nil || st.IsDir() {
+			add("SourceDir %q has no index.html at its root (build the site first)", *p.SourceDir)
+		}
+	}
+	if p.AutoDeleteObjects != nil && *p.AutoDeleteObjects && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
+		add("AutoDeleteObjects is true but RemovalPolicy is %q: auto-delete needs RemovalPolicy DESTROY", orDefault(string(p.RemovalPolicy), "RETAIN (default)"))
+	}
+	if p.ApiOrigin != nil && !unresolved(p.ApiOrigin) && !strings.HasPrefix(*p.ApiOrigin, "https://") {
+		add("ApiOrigin %q must be an https URL or origin", *p.ApiOrigin)
+	}
+	if p.ConnectSources != nil {
+		for i, src := range *p.ConnectSources {
+			if src == nil || (!unresolved(src) && (strings.TrimSpace(*src) == "" || strings.ContainsAny(*src, " ;"))) {
+				add("ConnectSources[%d] %q must be one CSP source expression (no spaces or semicolons)", i, deref(src))
+			}
+		}
+	}
+	if p.WebAclArn != nil && !unresolved(p.WebAclArn) && !strings.Contains(*p.WebAclArn, ":global/webacl/") {
+		add("WebAclArn %q is not a WAFv2 web ACL with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)", *p.WebAclArn)
+	}
+	if t := p.ErrorRateThreshold; t != nil && (*t <= 0 || *t > 100) {
+		add("ErrorRateThreshold %v must be a percentage in (0, 100]", *t)
+	}
+	if p.Domain != nil {
+		problems = append(problems, validateDomain(scope, p.Domain)...)
+	}
+	return problems
+}
+
+func validateDomain(scope constructs.Construct, d *DomainProps) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if len(d.DomainNames) == 0 {
+		add("Domain.DomainNames is empty: give at least one domain name")
+	}
+	if d.HostedZoneId == nil || *d.HostedZoneId == "" {
+		add("Domain.HostedZoneId is required: the id of the Route 53 hosted zone of %v", names(d.DomainNames))
+	}
+	zone := ""
+	if d.ZoneName == nil || *d.ZoneName == "" {
+		add("Domain.ZoneName is required: the name of the Route 53 hosted zone of %v", names(d.DomainNames))
+	} else if !unresolved(d.ZoneName) {
+		zone = strings.TrimSuffix(strings.ToLower(*d.ZoneName), ".")
+	}
+	for i, n := range d.DomainNames {
+		switch {
+		case n == nil || *n == "":
+			add("Domain.DomainNames[%d] is empty", i)
+		case unresolved(n) || zone == "":
+		default:
+			name := strings.TrimSuffix(strings.ToLower(*n), ".")
+			if name != zone && !strings.HasSuffix(name, "."+zone) {
+				add("Domain.DomainNames[%d] %q is not in the zone %q", i, *n, zone)
+			}
+		}
+	}
+	if d.Certificate == nil {
+		add("Domain.Certificate is required: a certificate in us-east-1 covering %v (create one with staticsite.NewCertificateStack)", names(d.DomainNames))
+	} else {
+		problems = append(problems, validateCertificate(scope, d.Certificate)...)
+	}
+	return problems
+}
+
+// validateCertificate checks that the certificate is in us-east-1 and, when
+// it comes from another region's stack, that this stack can reference it.
+func validateCertificate(scope constructs.Construct, cert awscertificatemanager.ICertificate) []string {
+	var problems []string
+	arn := cert.CertificateArn()
+	if !unresolved(arn) {
+		if parts := strings.Split(*arn, ":"); len(parts) > 3 && parts[3] != "us-east-1" {
+			problems = append(problems, fmt.Sprintf("Domain.Certificate %q is in %s: CloudFront needs a certificate in us-east-1", *arn, parts[3]))
+		}
+		return problems
+	}
+	certStack, siteStack := awscdk.Stack_Of(cert), awscdk.Stack_Of(scope)
+	certRegion, siteRegion := certStack.Region(), siteStack.Region()
+	if !unresolved(certRegion) && *certRegion != "us-east-1" {
+		problems = append(problems, fmt.Sprintf("Domain.Certificate is in stack %s in %s: CloudFront needs a certificate in us-east-1", *certStack.StackName(), *certRegion))
+	}
+	if *certStack.Node().Path() != *siteStack.Node().Path() && unresolved(siteRegion) {
+		problems = append(problems, fmt.Sprintf("Domain.Certificate is in stack %s: the stack %s holding the site must have an explicit Env.Region and CrossRegionReferences: true to use it",
+			*certStack.StackName(), *siteStack.StackName()))
+	}
+	return problems
+}
+
+func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func names(list []*string) []string {
+	out := make([]string, 0, len(list))
+	for _, n := range list {
+		out = append(out, deref(n))
+	}
+	return out
+}
