@@ -287,7 +287,12 @@ func TestMessageClassification(t *testing.T) {
 	db := newPool(t)
 	c := worker.New(db, &fakeS3{}, worker.Options{Logger: quiet(), UploadsBucket: "uploads-bucket"})
 	valid := itemEvent(event.ItemCreated, "alice", uuid.NewString(), "x", nil)
-	with := func(f func(*event.Event)) string { e := valid; e.ID = uuid.NewString(); f(&e); return string(mustJSON(e)) }
+	with := func(f func(*event.Event)) string {
+		e := valid
+		e.ID = uuid.NewString()
+		f(&e)
+		return string(mustJSON(e))
+	}
 	testEvent, _ := os.ReadFile("testdata/s3-test-event.json")
 	wrapped, _ := os.ReadFile("testdata/sns-wrapped.json")
 	cases := []struct {
