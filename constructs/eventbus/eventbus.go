@@ -1,0 +1,265 @@
+package eventbus
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// TopicArnEnv is the environment variable GrantPublish sets on a publisher:
+// the ARN of the bus's topic.
+const TopicArnEnv = "EVENT_TOPIC_ARN"
+
+// TypeAttribute is the SNS message attribute (String) that carries an
+// event's type. Subscribers with EventTypes filter on it; with raw message
+// delivery it arrives as an SQS message attribute of the same name.
+const TypeAttribute = "type"
+
+// Props configures an EventBus. Every field is optional; New accepts nil.
+type Props struct {
+	// Fifo makes the topic and every subscriber queue (and dead-letter queue)
+	// FIFO: ordered delivery per message group, deduplication over five
+	// minutes. Publishers must set MessageGroupId and MessageDeduplicationId.
+	// Default: - false; with ExistingTopic, the type of that topic.
+	Fifo *bool
+
+	// ContentBasedDeduplication lets the FIFO topic the bus creates derive a
+	// message's deduplication id from a SHA-256 of its body when the
+	// publisher sets none. Only valid with Fifo and without ExistingTopic.
+	// Default: false - publishers set MessageDeduplicationId (the event id),
+	// so two distinct events with equal bodies are both delivered.
+	ContentBasedDeduplication *bool
+
+	// ExistingTopic is a topic to subscribe to instead of creating one. The
+	// bus does not change its encryption or policy; GrantPublish grants the
+	// key permissions only if the topic knows its key (a Topic construct, or
+	// Topic_FromTopicAttributes with KeyArn). A FIFO topic must be imported
+	// with its literal ARN (ending in ".fifo") so that ITopic.Fifo() is true.
+	// Default: - a new topic, encrypted with the bus's key, SSL-only.
+	ExistingTopic awssns.ITopic
+
+	// EncryptionKey encrypts every subscriber queue and dead-letter queue.
+	// The subscriptions add a statement to its key policy that lets
+	// sns.amazonaws.com (for this topic) deliver encrypted messages; an
+	// imported key's policy cannot be changed, so it must already allow that.
+	// The topic the bus creates always has a key of its own (TopicKey): one
+	// key for both would make a dependency cycle (the key policy names the
+	// topic, the topic names the key) under the recommended feature flag
+	// @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption.
+	// Default: - a new customer managed key with yearly rotation.
+	EncryptionKey awskms.IKey
+
+	// AlarmAction is added to every alarm the bus's subscribers create.
+	// Default: - no action; add one with Subscriber.Alarms[i].AddAlarmAction.
+	AlarmAction awscloudwatch.IAlarmAction
+}
+
+// EventBus is an SNS topic that fans events out to one SQS queue per
+// subscriber, each consumed by a Lambda function.
+type EventBus struct {
+	constructs.Construct
+
+	// Topic receives the events; publish to it with GrantPublish.
+	Topic awssns.ITopic
+	// Key encrypts every subscriber queue and dead-letter queue.
+	Key awskms.IKey
+	// TopicKey encrypts the topic: a key the bus creates (rotation on), or
+	// ExistingTopic's MasterKey (nil when that topic does not know it).
+	TopicKey awskms.IKey
+
+	// Subscribers in the order AddSubscriber created them.
+	Subscribers []*Subscriber
+
+	fifo        bool
+	alarmAction awscloudwatch.IAlarmAction
+	s3KeyGrant  bool
+}
+
+// New creates the bus. It panics with one message listing every invalid
+// prop.
+func New(scope constructs.Construct, id string, props *Props) *EventBus {
+	if props == nil {
+		props = &Props{}
+	}
+	fifo := validateProps(id, props)
+	b := &EventBus{
+		Construct:   constructs.NewConstruct(scope, jsii.String(id)),
+		fifo:        fifo,
+		alarmAction: props.AlarmAction,
+	}
+	b.Key = props.EncryptionKey
+	if b.Key == nil {
+		b.Key = b.createKey("Key", "Encrypts the subscriber queues of the event bus "+*b.Node().Path())
+	}
+	if props.ExistingTopic != nil {
+		b.Topic = props.ExistingTopic
+		b.TopicKey = props.ExistingTopic.MasterKey()
+	} else {
+		b.TopicKey = b.createKey("TopicKey", "Encrypts the topic of the event bus "+*b.Node().Path())
+		b.Topic = b.createTopic(props)
+	}
+	return b
+}
+
+// validateProps returns whether the bus is FIFO, or panics listing every
+// problem of props.
+func validateProps(id string, p *Props) bool {
+	var problems []string
+	fifo := p.Fifo != nil && *p.Fifo
+	if t := p.ExistingTopic; t != nil {
+		topicFifo := t.Fifo() != nil && *t.Fifo()
+		switch {
+		case p.Fifo == nil:
+			fifo = topicFifo
+		case fifo && !topicFifo:
+			problems = append(problems, fmt.Sprintf("Fifo is true but ExistingTopic %s is a standard topic (a FIFO topic's name ends in .fifo)", str(t.TopicArn())))
+		case !fifo && topicFifo:
+			problems = append(problems, fmt.Sprintf("Fifo is false but ExistingTopic %s is a FIFO topic", str(t.TopicArn())))
+		}
+		if p.ContentBasedDeduplication != nil {
+			problems = append(problems, fmt.Sprintf("ContentBasedDeduplication (%t) configures only a topic the bus creates; set it on ExistingTopic itself", *p.ContentBasedDeduplication))
+		}
+	}
+	if p.ContentBasedDeduplication != nil && *p.ContentBasedDeduplication && !fifo {
+		problems = append(problems, "ContentBasedDeduplication is true but the bus is not FIFO (set Fifo: true)")
+	}
+	if len(problems) > 0 {
+		panic(fmt.Sprintf("eventbus %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - ")))
+	}
+	return fifo
+}
+
+func (b *EventBus) createKey(id, description string) awskms.IKey {
+	return awskms.NewKey(b.Construct, jsii.String(id), &awskms.KeyProps{
+		Description:       jsii.String(description),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+}
+
+func (b *EventBus) createTopic(p *Props) awssns.ITopic {
+	props := &awssns.TopicProps{
+		MasterKey:  b.TopicKey,
+		EnforceSSL: jsii.Bool(true),
+	}
+	if b.fifo {
+		props.Fifo = jsii.Bool(true)
+		props.ContentBasedDeduplication = p.ContentBasedDeduplication
+	}
+	return awssns.NewTopic(b.Construct, jsii.String("Topic"), props)
+}
+
+// Fifo reports whether the topic and the queues are FIFO.
+func (b *EventBus) Fifo() bool { return b.fifo }
+
+// GrantPublish lets fn publish to the topic: sns:Publish on it, and on an
+// encrypted topic kms:GenerateDataKey and kms:Decrypt on its key (the two
+// actions SNS needs from a publisher, without the GenerateDataKey* wildcard
+// of ITopic.GrantPublish). It sets the environment variable EVENT_TOPIC_ARN
+// (TopicArnEnv) on fn.
+func (b *EventBus) GrantPublish(fn awslambda.Function) {
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      fn,
+		Actions:      jsii.Strings("sns:Publish"),
+		ResourceArns: &[]*string{b.Topic.TopicArn()},
+	})
+	if b.TopicKey != nil {
+		b.TopicKey.Grant(fn, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt"))
+	}
+	fn.AddEnvironment(jsii.String(TopicArnEnv), b.Topic.TopicArn(), nil)
+}
+
+// AddBucketNotifications publishes an event to the topic for every object
+// created in bucket (under prefix, when not nil). The message is S3's event
+// notification JSON and carries no "type" attribute, so only subscribers
+// without EventTypes receive it. S3 cannot publish to a FIFO topic: on a
+// FIFO bus this panics.
+//
+// On an encrypted topic S3 must be able to use the topic's key, or S3 drops
+// the notifications without an error anywhere; the bus adds that statement to
+// its key's policy (see the package doc).
+func (b *EventBus) AddBucketNotifications(bucket awss3.IBucket, prefix *string) {
+	if b.fifo {
+		panic(fmt.Sprintf("eventbus %s: AddBucketNotifications: S3 event notifications cannot target a FIFO topic; use a standard bus for bucket events", *b.Node().Id()))
+	}
+	b.allowS3OnKey()
+	var filters []*awss3.NotificationKeyFilter
+	if prefix != nil {
+		filters = append(filters, &awss3.NotificationKeyFilter{Prefix: prefix})
+	}
+	bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSnsDestination(b.Topic), filters...)
+}
+
+// allowS3OnKey lets Amazon S3 encrypt the messages it publishes to the
+// topic. The statement is exactly the one AWS documents for S3 event
+// notifications to an encrypted topic (and the one aws-cdk-lib adds under
+// the feature flag @aws-cdk/aws-s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions,
+// so the two collapse into one). It has no condition: S3 does not document
+// a source context on these KMS calls, and a condition it does not send
+// would drop every event. Who may publish is restricted by the topic policy
+// (aws:SourceArn of the bucket), which SnsDestination adds.
+func (b *EventBus) allowS3OnKey() {
+	if b.s3KeyGrant || b.TopicKey == nil {
+		return
+	}
+	b.s3KeyGrant = true
+	res := b.TopicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("s3.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+	}), jsii.Bool(true))
+	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
+		awscdk.Annotations_Of(b.Construct).AddWarningV2(jsii.String("stratus:eventbus:s3KeyPolicy"), jsii.String(
+			"the topic's KMS key is imported, so its key policy cannot be changed: it must allow the service principal "+
+				"s3.amazonaws.com kms:GenerateDataKey and kms:Decrypt, or S3 notifications are dropped"), nil)
+	}
+}
+
+// MetricPublished is the number of messages published to the topic (Sum,
+// 5 minutes unless props says otherwise).
+func (b *EventBus) MetricPublished(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return b.Topic.MetricNumberOfMessagesPublished(withDefaults(props, "Sum", 5))
+}
+
+// MetricDeliveryFailures is the number of deliveries SNS gave up on (Sum, 5
+// minutes unless props says otherwise). Each lands in the subscriber's
+// dead-letter queue, which alarms.
+func (b *EventBus) MetricDeliveryFailures(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return b.Topic.MetricNumberOfNotificationsFailed(withDefaults(props, "Sum", 5))
+}
+
+// withDefaults copies props, filling in the statistic and period (minutes)
+// the caller left empty.
+func withDefaults(props *awscloudwatch.MetricOptions, statistic string, minutes float64) *awscloudwatch.MetricOptions {
+	out := awscloudwatch.MetricOptions{}
+	if props != nil {
+		out = *props
+	}
+	if out.Statistic == nil {
+		out.Statistic = jsii.String(statistic)
+	}
+	if out.Period == nil {
+		out.Period = awscdk.Duration_Minutes(jsii.Number(minutes))
+	}
+	return &out
+}
+
+// str prints a possibly unresolved string for a message.
+func str(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	if *awscdk.Token_IsUnresolved(s) {
+		return "(token)"
+	}
+	return *s
+}
