@@ -25,15 +25,19 @@ const (
 
 // ContentSecurityPolicy returns the Content-Security-Policy the site sends:
 // everything from the site itself only, no framing, and connect-src open to
-// the site, the API (ApiOrigin), Cognito's user-pool endpoint in the stack's
-// region (the app signs in against it directly) and ConnectSources. Token
+// the site, the API (ApiOrigin), Cognito's user-pool endpoint in CognitoRegion
+// (the app signs in against it directly) and ConnectSources. Token
 // values become an Fn::Join in the template.
 func (s *StaticSite) ContentSecurityPolicy() *string {
 	connect := []string{"'self'"}
 	if s.props.ApiOrigin != nil {
 		connect = append(connect, *s.props.ApiOrigin)
 	}
-	connect = append(connect, "https://cognito-idp."+*awscdk.Stack_Of(s.Construct).Region()+".amazonaws.com")
+	region := awscdk.Stack_Of(s.Construct).Region()
+	if s.props.CognitoRegion != nil {
+		region = s.props.CognitoRegion
+	}
+	connect = append(connect, "https://cognito-idp."+*region+".amazonaws.com")
 	if s.props.ConnectSources != nil {
 		for _, src := range *s.props.ConnectSources {
 			connect = append(connect, *src)

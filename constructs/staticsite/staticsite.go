@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -62,8 +63,14 @@ type Props struct {
 	// Default: - connect-src allows only the site itself and Cognito.
 	ApiOrigin *string
 
-	// ConnectSources are more connect-src sources (e.g. a Cognito hosted UI
-	// domain "https://auth.example.com").
+	// CognitoRegion is the region of the Cognito user pool the app signs in
+	// against directly: https://cognito-idp.<region>.amazonaws.com is allowed
+	// in connect-src.
+	// Default: - the region of the stack holding the site.
+	CognitoRegion *string
+
+	// ConnectSources are more connect-src sources, e.g. the uploads bucket the
+	// app PUTs presigned URLs to ("https://<bucket>.s3.<region>.amazonaws.com").
 	// Default: - none.
 	ConnectSources *[]*string
 
@@ -203,6 +210,9 @@ func validate(scope constructs.Construct, p *Props) []string {
 	if p.ApiOrigin != nil && !unresolved(p.ApiOrigin) && !strings.HasPrefix(*p.ApiOrigin, "https://") {
 		add("ApiOrigin %q must be an https URL or origin", *p.ApiOrigin)
 	}
+	if r := p.CognitoRegion; r != nil && !unresolved(r) && !regionPattern.MatchString(*r) {
+		add("CognitoRegion %q is not an AWS region name (e.g. \"eu-west-1\")", *r)
+	}
 	if p.ConnectSources != nil {
 		for i, src := range *p.ConnectSources {
 			if src == nil || (!unresolved(src) && (strings.TrimSpace(*src) == "" || strings.ContainsAny(*src, " ;"))) {
@@ -279,6 +289,8 @@ func validateCertificate(scope constructs.Construct, cert awscertificatemanager.
 	}
 	return problems
 }
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
 func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
 
