@@ -1,0 +1,125 @@
+package pipeline
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AddStage deploys stage after the stages added before it. The stage must be
+// complete (CDK Pipelines synthesizes it here). Its stacks deploy in
+// dependency order; opts adds an approval before them and checks after them.
+// Problems are reported with the others at synth; a stage with a problem is
+// not added.
+func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
+	if opts == nil {
+		opts = &StageOptions{}
+	}
+	name := *stage.StageName()
+	entry := &stageEntry{name: name, opts: opts}
+	for _, s := range stacksOf(stage) {
+		if !*awscdk.Token_IsUnresolved(s.Account()) {
+			entry.accounts = append(entry.accounts, *s.Account())
+		}
+	}
+	p.stages = append(p.stages, entry)
+	problems := stageProblems(stage, name, opts)
+	if len(problems) > 0 {
+		p.problems = append(p.problems, problems...)
+		return
+	}
+	addOpts := &pipelines.AddStageOpts{}
+	if opts.ManualApproval != nil && *opts.ManualApproval {
+		addOpts.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("Approve"), &pipelines.ManualApprovalStepProps{
+			Comment: jsii.String("Approve the deployment of " + name),
+		})}
+	}
+	if checks := deref(opts.PostDeployChecks); len(checks) > 0 {
+		outputs := map[string]awscdk.CfnOutput{}
+		for k, v := range opts.CheckOutputs {
+			outputs[k] = v
+		}
+		commands := append([]*string(nil), checks...)
+		addOpts.Post = &[]pipelines.Step{pipelines.NewShellStep(jsii.String("PostDeployChecks"), &pipelines.ShellStepProps{
+			Commands:          &commands,
+			EnvFromCfnOutputs: &outputs,
+		})}
+	}
+	p.Pipeline.AddStage(stage, addOpts)
+}
+
+// stageProblems checks what AddStage can know about one stage.
+func stageProblems(stage awscdk.Stage, name string, opts *StageOptions) []string {
+	var out []string
+	prefix := fmt.Sprintf("AddStage(%q)", name)
+	if acct, region := stage.Account(), stage.Region(); acct != nil && region == nil {
+		out = append(out, fmt.Sprintf("%s: the stage has account %s but no region: set Env.Region too (CDK Pipelines deploys to an explicit account and region)", prefix, *acct))
+	} else {
+		for _, s := range stacksOf(stage) {
+			if !*awscdk.Token_IsUnresolved(s.Account()) && *awscdk.Token_IsUnresolved(s.Region()) {
+				out = append(out, fmt.Sprintf("%s: stack %s has account %s but no region: set Env.Region too", prefix, *s.StackName(), *s.Account()))
+			}
+		}
+	}
+	if len(opts.CheckOutputs) > 0 && len(deref(opts.PostDeployChecks)) == 0 {
+		out = append(out, fmt.Sprintf("%s: CheckOutputs %v without PostDeployChecks: no command would read them", prefix, sortedKeys(opts.CheckOutputs)))
+	}
+	for _, c := range deref(opts.PostDeployChecks) {
+		if c == nil || *c == "" {
+			out = append(out, fmt.Sprintf("%s: PostDeployChecks holds an empty command", prefix))
+		}
+	}
+	stagePath := *stage.Node().Path()
+	for _, k := range sortedKeys(opts.CheckOutputs) {
+		o := opts.CheckOutputs[k]
+		switch {
+		case !envName.MatchString(k):
+			out = append(out, fmt.Sprintf("%s: CheckOutputs key %q is not an environment variable name", prefix, k))
+		case o == nil:
+			out = append(out, fmt.Sprintf("%s: CheckOutputs[%q] is nil", prefix, k))
+		case *awscdk.Stage_Of(o).Node().Path() != stagePath:
+			out = append(out, fmt.Sprintf("%s: CheckOutputs[%q] (%s) is not an output of a stack in this stage", prefix, k, *o.Node().Path()))
+		}
+	}
+	return out
+}
+
+// stacksOf lists the stacks directly in stage (not in nested stages).
+func stacksOf(stage awscdk.Stage) []awscdk.Stack {
+	var out []awscdk.Stack
+	var walk func(c constructs.IConstruct)
+	walk = func(c constructs.IConstruct) {
+		for _, child := range *c.Node().Children() {
+			if *awscdk.Stage_IsStage(child) {
+				continue
+			}
+			if *awscdk.Stack_IsStack(child) {
+				out = append(out, child.(awscdk.Stack))
+				continue
+			}
+			walk(child)
+		}
+	}
+	walk(stage)
+	return out
+}
+
+func sortedKeys(m map[string]awscdk.CfnOutput) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func deref(s *[]*string) []*string {
+	if s == nil {
+		return nil
+	}
+	return *s
+}

@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Cache locations of the synth build, set through GOMODCACHE, GOCACHE and
+// npm_config_cache so that they do not depend on the image's GOPATH or HOME.
+const (
+	goModCache   = "/root/go/pkg/mod"
+	goBuildCache = "/root/.cache/go-build"
+	npmCache     = "/root/.npm"
+)
+
+// createSource returns the pipeline's source. Without a valid one it returns
+// a stand-in (an imported repository, no resources) so that CDK Pipelines can
+// still build and the synth reaches the validation that reports the source
+// problem together with every other; such a synth never produces a template.
+func (p *Pipeline) createSource() pipelines.IFileSetProducer {
+	cc, conn := p.props.CodeCommit, p.props.Connection
+	switch {
+	case cc != nil && conn == nil && (cc.ExistingRepository == nil) != (cc.RepositoryName == nil):
+		repo := cc.ExistingRepository
+		if repo == nil {
+			repo = awscodecommit.NewRepository(p.Construct, jsii.String("Repository"), &awscodecommit.RepositoryProps{
+				RepositoryName: cc.RepositoryName,
+				Description:    jsii.String("Source of the CDK app this pipeline deploys"),
+			})
+		}
+		p.Repository = repo
+		return pipelines.CodePipelineSource_CodeCommit(repo, orDefault(cc.Branch, DefaultBranch), nil)
+	case conn != nil && cc == nil && conn.ConnectionArn != nil && conn.Repo != nil:
+		return pipelines.CodePipelineSource_Connection(conn.Repo, orDefault(conn.Branch, DefaultBranch),
+			&pipelines.ConnectionSourceOptions{ConnectionArn: conn.ConnectionArn})
+	}
+	standIn := awscodecommit.Repository_FromRepositoryName(p.Construct, jsii.String("InvalidSource"), jsii.String("invalid-source"))
+	return pipelines.CodePipelineSource_CodeCommit(standIn, jsii.String(DefaultBranch), nil)
+}
+
+// createSynth is the CodeBuild step that tests and synthesizes the app. The
+// image's Go (1.21+) fetches the toolchain named by GOTOOLCHAIN from the Go
+// module proxy; the module, build and npm caches persist in the artifact
+// bucket (an S3 cache survives across build hosts, a local cache does not).
+func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
+	o := p.props.Synth
+	if o == nil {
+		o = &SynthOptions{}
+	}
+	image := o.BuildImage
+	install := map[string]interface{}{}
+	if image == nil {
+		image = awscodebuild.LinuxBuildImage_STANDARD_7_0()
+		// Go only bootstraps the toolchain; Node runs the CDK CLI and the web build.
+		install["runtime-versions"] = map[string]interface{}{"golang": "1.22", "nodejs": "20"}
+	}
+	compute := o.ComputeType
+	if compute == "" {
+		compute = awscodebuild.ComputeType_MEDIUM
+	}
+	timeout := o.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(60))
+	}
+	toolchain := orDefault(o.GoToolchain, DefaultGoToolchain)
+	env := map[string]*string{
+		"GOTOOLCHAIN":      toolchain,
+		"GOMODCACHE":       jsii.String(goModCache),
+		"GOCACHE":          jsii.String(goBuildCache),
+		"npm_config_cache": jsii.String(npmCache),
+	}
+	if o.Env != nil {
+		for k, v := range *o.Env {
+			env[k] = v
+		}
+	}
+	installCommands := o.InstallCommands
+	if installCommands == nil {
+		installCommands = jsii.Strings(DefaultInstallCommands...)
+	}
+	// `go version` makes the toolchain download visible (and fail early).
+	all := append([]*string{jsii.String("go version")}, *installCommands...)
+	commands := o.Commands
+	if commands == nil {
+		commands = jsii.Strings(DefaultCommands...)
+	}
+	spec := map[string]interface{}{
+		"cache": map[string]interface{}{
+			"paths": []string{goModCache + "/**/*", goBuildCache + "/**/*", npmCache + "/**/*"},
+		},
+	}
+	if len(install) > 0 {
+		spec["phases"] = map[string]interface{}{"install": install}
+	}
+	p.Synth = pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
+		Input:                  source,
+		InstallCommands:        &all,
+		Commands:               commands,
+		Env:                    &env,
+		PrimaryOutputDirectory: jsii.String("cdk.out"),
+		BuildEnvironment: &awscodebuild.BuildEnvironment{
+			BuildImage:  image,
+			ComputeType: compute,
+		},
+		Cache: awscodebuild.Cache_Bucket(p.ArtifactBucket, &awscodebuild.BucketCacheOptions{
+			Prefix: jsii.String("cache/synth"),
+		}),
+		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&spec),
+		Timeout:          timeout,
+	})
+}
+
+// createCdkPipeline wires CDK Pipelines onto the underlying pipeline:
+// self-mutation on, every CodeBuild project logging to BuildLogs. The
+// projects take the artifact key as their encryption key when CodePipeline
+// binds them (aws-codebuild's bindToCodePipeline).
+func (p *Pipeline) createCdkPipeline() {
+	p.Pipeline = pipelines.NewCodePipeline(p.Construct, jsii.String("CdkPipeline"), &pipelines.CodePipelineProps{
+		CodePipeline: p.CodePipeline,
+		Synth:        p.Synth,
+		SelfMutation: jsii.Bool(true),
+		CliVersion:   p.props.CliVersion,
+		CodeBuildDefaults: &pipelines.CodeBuildOptions{
+			Logging: &awscodebuild.LoggingOptions{
+				CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: p.BuildLogs},
+			},
+		},
+	})
+}
