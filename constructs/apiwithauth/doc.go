@@ -1,0 +1,90 @@
+// Package apiwithauth is the front door of a serverless backend: a regional
+// API Gateway REST API built from a route table, whose routes are
+// authorized by a Cognito user pool, with a public client for a single-page
+// app.
+//
+//	api := apiwithauth.New(stack, "Api", &apiwithauth.Props{
+//		Routes: []apiwithauth.Route{
+//			{Method: jsii.String("GET"), Path: jsii.String("/health"), Handler: fn, Public: jsii.Bool(true)},
+//			{Method: jsii.String("GET"), Path: jsii.String("/items/{id}"), Handler: fn},
+//			{Method: jsii.String("POST"), Path: jsii.String("/items"), Handler: fn, RequestSchema: itemSchema},
+//		},
+//		CorsOrigins: jsii.Strings("https://app.example.com"),
+//	})
+//	api.Alarms[0].AddAlarmAction(awscloudwatchactions.NewSnsAction(alarmTopic))
+//
+// # What a route gets
+//
+// Each route becomes one method with a Lambda proxy integration: the
+// handler receives an events.APIGatewayProxyRequest. Unless the route is
+// Public, the method uses a Cognito user-pools authorizer: the client sends
+// the user's ID token in the Authorization header, and the handler finds its
+// claims (sub, email, …) in requestContext.authorizer.claims. A route with a
+// RequestSchema (JSON Schema draft-04: type, properties, required,
+// additionalProperties, minLength/maxLength, enum, format, pattern,
+// minimum/maximum, …) gets a model and a request validator, so a malformed
+// body is answered 400 by API Gateway before the function runs.
+//
+// Validation happens before anything is created: a duplicate method and
+// path, a path without a leading "/", an unknown method, a nil handler (and
+// every other bad prop) are reported together in one panic.
+//
+// # Secure defaults
+//
+//   - User pool: email sign-in (case-insensitive), 12-character passwords
+//     with upper and lower case, digits and symbols, email-only account
+//     recovery, TOTP MFA (optional by default), deletion protection,
+//     RETAIN on stack deletion, self sign-up off.
+//   - Threat protection (Props.ThreatProtection) FULL_FUNCTION on the PLUS
+//     feature plan. Cost: PLUS is billed for every monthly active user with
+//     no free tier, ESSENTIALS (chosen with NO_ENFORCEMENT) has 10,000 free
+//     MAUs; see https://aws.amazon.com/cognito/pricing/.
+//   - SPA client: no secret, SRP sign-in, no password flow, ID and access
+//     tokens valid 1 hour, refresh tokens 30 days, token revocation,
+//     user-existence errors hidden. With CallbackUrls, the OAuth 2.0
+//     authorization-code grant (scopes openid, email, profile) is enabled;
+//     the implicit grant never is. Cognito has no setting that forces PKCE;
+//     it verifies the code_verifier whenever the authorize request carried a
+//     code_challenge, so the SPA must use a library that always sends one.
+//     DomainPrefix adds the managed-login domain.
+//   - API: regional endpoint, TLS 1.2 minimum (the execute-api endpoint and
+//     the custom domain), stage throttling (100 rps, burst 200), JSON access
+//     logs (request id, caller IP, user sub, status, latencies, error, WAF
+//     status; never tokens or bodies) to a log group with retention,
+//     execution logs at ERROR without request/response data, X-Ray tracing.
+//   - API Gateway's own 4XX/5XX responses (bad token, invalid body,
+//     throttling, integration failure) are JSON,
+//     {"error":{"code":"<responseType>","message":"..."}}, with CORS headers,
+//     so a browser can read them.
+//   - CORS only for CorsOrigins (default none): an OPTIONS preflight without
+//     authorization on every resource. The handler's own responses must carry
+//     Access-Control-Allow-Origin themselves (Lambda proxy integration).
+//   - A regional WAFv2 web ACL on the stage (Props.WebAcl, default on): AWS
+//     managed common and known-bad-inputs rule sets and a per-IP rate limit.
+//     Cost: about 5 USD a month for the web ACL, 1 USD per rule or managed
+//     group, and 0.60 USD per million requests. The common rule set blocks
+//     request bodies over 8 KB: upload large files to S3 with presigned URLs.
+//   - Alarms on the 5XX rate and p99 latency (Alarms, without actions) and
+//     Metric… methods for dashboards.
+//   - CloudFormation outputs: API URL, user pool id, client id (and the
+//     managed-login URL).
+//
+// # The account's CloudWatch Logs role
+//
+// API Gateway writes access and execution logs with one role per account
+// and region (AWS::ApiGateway::Account). It is off by default
+// (Props.CloudWatchRole): set it once per account and region, in exactly one
+// stack (CloudWatchRole: true) or outside CDK, before the first deployment;
+// otherwise the stage fails with "CloudWatch Logs role ARN must be set in
+// account settings to enable logging".
+//
+// # cdk-nag
+//
+// A stack holding only this construct passes the AwsSolutions and
+// Serverless packs. Suppressions, each next to its resource: COG2 when MFA
+// is not required and COG8 when threat protection is off (both the caller's
+// choice), APIG4/COG4 on routes declared Public, APIG3 when WebAcl is off,
+// IAM4 on CDK's CloudWatch role (AWS's managed policy for it) when
+// CloudWatchRole is on. The handlers' Serverless-LambdaDLQ finding is the
+// caller's: API Gateway invokes synchronously, so no DLQ applies.
+package apiwithauth
