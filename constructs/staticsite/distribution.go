@@ -189,7 +189,6 @@ func (s *StaticSite) createDistribution(bucket awss3.IBucket, logBucket awss3.IB
 				"MinimumProtocolVersion TLSv1.2_2021 takes effect once Domain is set."))
 	}
 	s.Distribution = dist
-	s.distribution = dist
 	return dist
 }
 

@@ -150,9 +150,8 @@ type StaticSite struct {
 	// watch another region's metrics.
 	Alarms []awscloudwatch.Alarm
 
-	props        *Props
-	distribution awscloudfront.Distribution
-	domainName   *string
+	props      *Props
+	domainName *string
 }
 
 // New creates the site. It panics with one message listing every invalid prop.
