@@ -12,10 +12,14 @@
 //
 // # What the bus creates
 //
-//   - A customer managed KMS key with rotation (or Props.EncryptionKey) that
-//     encrypts the topic and every queue and dead-letter queue.
-//   - The topic (or Props.ExistingTopic), whose policy denies publishing
-//     without TLS (aws:SecureTransport).
+//   - A customer managed KMS key with rotation (Key, or Props.EncryptionKey)
+//     for every queue and dead-letter queue, whose policy lets
+//     sns.amazonaws.com deliver encrypted messages from this topic.
+//   - The topic (or Props.ExistingTopic), encrypted with a second key with
+//     rotation (TopicKey), whose policy denies publishing without TLS
+//     (aws:SecureTransport). Two keys, because one key for both forms a
+//     dependency cycle (key policy → topic ARN → key) under the recommended
+//     feature flag @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption.
 //
 // Per subscriber (AddSubscriber):
 //
@@ -66,11 +70,10 @@
 // S3 publishes to an encrypted topic only if the topic's key policy lets the
 // service principal s3.amazonaws.com call kms:GenerateDataKey and
 // kms:Decrypt; without it S3 drops the notifications with no error anywhere.
-// AddBucketNotifications adds that statement to the bus's key. An imported
-// key (Props.EncryptionKey from Key_FromKeyArn) cannot be changed: its policy
-// must already contain it, along with sns.amazonaws.com kms:GenerateDataKey
-// and kms:Decrypt for delivery to the encrypted queues (a warning is added
-// at synth when the bus cannot add the S3 statement).
+// AddBucketNotifications adds that statement to TopicKey (a warning is added
+// at synth when it cannot: an ExistingTopic with an imported key). Likewise
+// an imported Props.EncryptionKey must already let sns.amazonaws.com call
+// kms:GenerateDataKey and kms:Decrypt, or SNS cannot deliver to the queues.
 //
 // # Validation
 //
@@ -98,7 +101,8 @@
 //
 // AddBucketNotifications makes aws-cdk-lib add its BucketNotificationsHandler
 // singleton function to the stack, whose role uses the AWS managed
-// AWSLambdaBasicExecutionRole policy and s3:PutBucketNotification on "*":
-// suppress AwsSolutions-IAM4 and AwsSolutions-IAM5 for it at stack level
-// with appliesTo.
+// AWSLambdaBasicExecutionRole policy (AwsSolutions-IAM4 with appliesTo
+// "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole").
+// The bus does not suppress it: a stack-level suppression would also hide
+// that policy on any other role of the stack, so the stack decides.
 package eventbus

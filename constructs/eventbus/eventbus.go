@@ -65,7 +65,9 @@ type Props struct {
 }
 
 // EventBus is an SNS topic that fans events out to one SQS queue per
-// subscriber, each consumed by a Lambda function.
+// subscriber, each consumed by a Lambda function. To add constructs of your
+// own under it, use bus.Construct as their scope (jsii cannot take the Go
+// struct that embeds it).
 type EventBus struct {
 	constructs.Construct
 
