@@ -1,0 +1,548 @@
+package serverlessdb_test
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/internal/cdktest"
+)
+
+// Template helpers.
+
+type tmpl struct{ assertions.Template }
+
+func (t tmpl) resources() map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range (*t.ToJSON())["Resources"].(map[string]any) {
+		out[id] = r.(map[string]any)
+	}
+	return out
+}
+
+// ids lists the logical ids of the resources of type typ, sorted.
+func (t tmpl) ids(typ string) []string {
+	var ids []string
+	for id, r := range t.resources() {
+		if r["Type"] == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// one is the logical id of the only resource of type typ whose id starts with prefix.
+func (t tmpl) one(tb testing.TB, typ, prefix string) string {
+	tb.Helper()
+	var found []string
+	for _, id := range t.ids(typ) {
+		if strings.HasPrefix(id, prefix) {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		tb.Fatalf("want one %s with id prefix %q, got %v", typ, prefix, found)
+	}
+	return found[0]
+}
+
+func (t tmpl) props(id string) map[string]any {
+	p, _ := t.resources()[id]["Properties"].(map[string]any)
+	return p
+}
+
+func (t tmpl) dependsOn(id string) []string {
+	var out []string
+	if d, ok := t.resources()[id]["DependsOn"].([]any); ok {
+		for _, x := range d {
+			out = append(out, x.(string))
+		}
+	}
+	return out
+}
+
+func (t tmpl) has(typ string, props map[string]any) {
+	t.HasResourceProperties(jsii.String(typ), props)
+}
+
+func (t tmpl) count(typ string, n int) {
+	t.ResourceCountIs(jsii.String(typ), jsii.Number(n))
+}
+
+func ref(id string) map[string]any                   { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) map[string]any          { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+func arrayWith(v ...any) assertions.Matcher          { return assertions.Match_ArrayWith(&v) }
+func objectLike(v map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&v) }
+func selectAZ(i int) map[string]any {
+	return map[string]any{"Fn::Select": []any{i, map[string]any{"Fn::GetAZs": ""}}}
+}
+
+func contains(list []string, want string) bool {
+	for _, x := range list {
+		if x == want {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	defaults = func() tmpl { return tmpl{defaultsTpl} }
+	custom   = func() tmpl { return tmpl{customTpl} }
+	existing = func() tmpl { return tmpl{existingTpl} }
+)
+
+// Defaults: network.
+
+func TestDefaultVpcHasTwoAzsOfThreeTiersWithoutLookups(t *testing.T) {
+	tpl := defaults()
+	tpl.count("AWS::EC2::VPC", 1)
+	tpl.count("AWS::EC2::Subnet", 6)
+	tpl.count("AWS::EC2::NatGateway", serverlessdb.DefaultNatGateways)
+	for _, tier := range []string{"Public", "Private", "Isolated"} {
+		for az := 0; az < 2; az++ {
+			tpl.has("AWS::EC2::Subnet", map[string]any{
+				"AvailabilityZone": selectAZ(az),
+				"Tags":             arrayWith(map[string]any{"Key": "aws-cdk:subnet-name", "Value": tier}),
+			})
+		}
+	}
+	if got := defaultsDb.FunctionSubnets().SubnetType; got != awsec2.SubnetType_PRIVATE_WITH_EGRESS {
+		t.Errorf("FunctionSubnets = %v, want PRIVATE_WITH_EGRESS behind a NAT", got)
+	}
+	for _, m := range *defaultsStack.Node().Metadata() {
+		if *m.Type == "aws:cdk:missing-context" {
+			t.Errorf("synth asked for a context lookup: %v", m.Data)
+		}
+	}
+}
+
+func TestDefaultVpcHasS3EndpointAndEncryptedFlowLogs(t *testing.T) {
+	tpl := defaults()
+	tpl.has("AWS::EC2::VPCEndpoint", map[string]any{
+		"VpcEndpointType": "Gateway",
+		"ServiceName":     map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".s3"}}},
+	})
+	tpl.count("AWS::EC2::VPCEndpoint", 1) // no Secrets Manager endpoint: a NAT reaches the API
+	flowLog := tpl.props(tpl.one(t, "AWS::EC2::FlowLog", "Db"))
+	if flowLog["LogDestinationType"] != "cloud-watch-logs" || flowLog["TrafficType"] != "ALL" {
+		t.Errorf("flow log = %v", flowLog)
+	}
+	group := flowLog["LogGroupName"].(map[string]any)["Ref"].(string)
+	tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"Properties": map[string]any{
+			"RetentionInDays": 30,
+			"KmsKeyId":        getAtt(tpl.one(t, "AWS::KMS::Key", "Db"), "Arn"),
+		},
+		"DeletionPolicy": "Retain",
+	})
+	if tpl.props(group)["RetentionInDays"] != float64(30) {
+		t.Errorf("flow log group %s = %v, want 30 days", group, tpl.props(group))
+	}
+}
+
+// Defaults: cluster.
+
+func TestDefaultCluster(t *testing.T) {
+	tpl := defaults()
+	key := tpl.one(t, "AWS::KMS::Key", "Db")
+	tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), map[string]any{
+		"Properties": map[string]any{
+			"Engine":                           "aurora-postgresql",
+			"EngineVersion":                    "16.13",
+			"Port":                             serverlessdb.DefaultPort,
+			"DatabaseName":                     "app",
+			"MasterUsername":                   "postgres",
+			"StorageEncrypted":                 true,
+			"KmsKeyId":                         getAtt(key, "Arn"),
+			"EnableIAMDatabaseAuthentication":  true,
+			"PerformanceInsightsEnabled":       true,
+			"PerformanceInsightsKmsKeyId":      getAtt(key, "Arn"),
+			"EnableCloudwatchLogsExports":      []any{"postgresql"},
+			"BackupRetentionPeriod":            7,
+			"DeletionProtection":               true,
+			"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 0.5, "MaxCapacity": 2},
+		},
+		"DeletionPolicy":      "Snapshot",
+		"UpdateReplacePolicy": "Snapshot",
+	})
+	tpl.has("AWS::RDS::DBClusterParameterGroup", map[string]any{
+		"Family": "aurora-postgresql16", "Parameters": map[string]any{"rds.force_ssl": "1"},
+	})
+	tpl.count("AWS::RDS::DBInstance", 1)
+	tpl.has("AWS::RDS::DBInstance", map[string]any{
+		"DBInstanceClass": "db.serverless", "PromotionTier": 0, "PubliclyAccessible": false,
+		"AvailabilityZone": selectAZ(0),
+	})
+	// The cluster lives in the isolated subnets.
+	subnetGroup := tpl.props(tpl.one(t, "AWS::RDS::DBSubnetGroup", "Db"))
+	for _, s := range subnetGroup["SubnetIds"].([]any) {
+		if id := s.(map[string]any)["Ref"].(string); !strings.Contains(id, "Isolated") {
+			t.Errorf("cluster subnet %s is not isolated", id)
+		}
+	}
+}
+
+func TestDefaultKeyRotatesAndOutlivesSnapshots(t *testing.T) {
+	tpl := defaults()
+	tpl.HasResource(jsii.String("AWS::KMS::Key"), map[string]any{
+		"Properties": map[string]any{
+			"EnableKeyRotation": true,
+			"KeyPolicy": objectLike(map[string]any{"Statement": arrayWith(objectLike(map[string]any{
+				"Sid":       "CloudWatchLogsOfThisAccount",
+				"Principal": map[string]any{"Service": map[string]any{"Fn::Join": []any{"", []any{"logs.", ref("AWS::Region"), ".amazonaws.com"}}}},
+			}))}),
+		},
+		"DeletionPolicy": "Retain",
+	})
+}
+
+func TestDefaultSecurityGroupAdmitsOnlyGrantees(t *testing.T) {
+	tpl := defaults()
+	sg := tpl.props(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"))
+	if _, ok := sg["SecurityGroupIngress"]; ok {
+		t.Errorf("cluster security group has inline ingress: %v", sg["SecurityGroupIngress"])
+	}
+	// Only the rotation function and the migrations are let in.
+	var sources []string
+	for _, id := range tpl.ids("AWS::EC2::SecurityGroupIngress") {
+		p := tpl.props(id)
+		if reflect.DeepEqual(p["GroupId"], getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId")) {
+			sources = append(sources, fmt.Sprint(p["SourceSecurityGroupId"]))
+		}
+	}
+	if len(sources) != 2 {
+		t.Errorf("cluster ingress sources = %v, want the rotation function and the migrations", sources)
+	}
+}
+
+func TestDefaultPostgresqlLogGroupExistsBeforeInstances(t *testing.T) {
+	tpl := defaults()
+	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
+	logs := tpl.one(t, "AWS::Logs::LogGroup", "DbPostgresqlLogs")
+	tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"Properties": map[string]any{
+			"LogGroupName":    map[string]any{"Fn::Join": []any{"", []any{"/aws/rds/cluster/", ref(cluster), "/postgresql"}}},
+			"RetentionInDays": 30,
+			"KmsKeyId":        getAtt(tpl.one(t, "AWS::KMS::Key", "Db"), "Arn"),
+		},
+		"DeletionPolicy": "Retain",
+	})
+	for _, id := range tpl.ids("AWS::RDS::DBInstance") {
+		if !contains(tpl.dependsOn(id), logs) {
+			t.Errorf("instance %s does not wait for %s", id, logs)
+		}
+	}
+	if defaultsDb.LogGroup() == nil {
+		t.Error("LogGroup() is nil")
+	}
+}
+
+func TestDefaultSecretIsEncryptedAndRotated(t *testing.T) {
+	tpl := defaults()
+	key := tpl.one(t, "AWS::KMS::Key", "Db")
+	tpl.has("AWS::SecretsManager::Secret", map[string]any{"KmsKeyId": getAtt(key, "Arn")})
+	tpl.has("AWS::SecretsManager::RotationSchedule", map[string]any{
+		"RotationRules": map[string]any{"ScheduleExpression": "rate(30 days)"},
+	})
+	// The rotation function runs in the egress subnets: it needs the Secrets Manager API.
+	app := tpl.props(tpl.one(t, "AWS::Serverless::Application", "Db"))
+	subnets := fmt.Sprint(app["Parameters"].(map[string]any)["vpcSubnetIds"])
+	if !strings.Contains(subnets, "PrivateSubnet1") || strings.Contains(subnets, "Isolated") {
+		t.Errorf("rotation subnets = %s, want the private-with-egress subnets", subnets)
+	}
+	tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), map[string]any{"DeletionPolicy": "Retain"})
+}
+
+func TestDefaultAlarms(t *testing.T) {
+	tpl := defaults()
+	tpl.count("AWS::CloudWatch::Alarm", 3)
+	for metric, threshold := range map[string]float64{
+		"CPUUtilization": 80, "ACUUtilization": 90,
+		// 80% of LEAST(2 ACU * 2 GiB / 9531392, 5000) = 80% of 450.
+		"DatabaseConnections": 360,
+	} {
+		tpl.has("AWS::CloudWatch::Alarm", map[string]any{
+			"MetricName": metric, "Namespace": "AWS/RDS", "Threshold": threshold,
+			"EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+			"ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+			"Dimensions": []any{map[string]any{"Name": "DBClusterIdentifier", "Value": ref(tpl.one(t, "AWS::RDS::DBCluster", "Db"))}},
+		})
+	}
+	if len(defaultsDb.Alarms) != 3 {
+		t.Errorf("Alarms = %d, want 3", len(defaultsDb.Alarms))
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	for name, m := range map[string]interface{ MetricName() *string }{
+		"ServerlessDatabaseCapacity": defaultsDb.MetricACU(),
+		"ACUUtilization":             defaultsDb.MetricACUUtilization(),
+		"CPUUtilization":             defaultsDb.MetricCPU(),
+		"DatabaseConnections":        defaultsDb.MetricConnections(),
+	} {
+		if *m.MetricName() != name {
+			t.Errorf("metric %s, want %s", *m.MetricName(), name)
+		}
+	}
+	if got := *defaultsDb.MetricConnections().Statistic(); got != "Maximum" {
+		t.Errorf("connections statistic = %s", got)
+	}
+}
+
+func TestEndpointAndPort(t *testing.T) {
+	if *defaultsDb.Port() != serverlessdb.DefaultPort || *defaultsDb.ClusterPort() != serverlessdb.DefaultPort {
+		t.Errorf("defaults: Port %v ClusterPort %v, want %d", *defaultsDb.Port(), *defaultsDb.ClusterPort(), serverlessdb.DefaultPort)
+	}
+	if *customDb.Port() != serverlessdb.ProxyPort || *customDb.ClusterPort() != 6543 {
+		t.Errorf("proxy: Port %v ClusterPort %v, want 5432 and 6543", *customDb.Port(), *customDb.ClusterPort())
+	}
+	if *defaultsDb.DatabaseName != "app" || *customDb.DatabaseName != "orders" || *defaultsDb.AdminUser != "postgres" {
+		t.Errorf("DatabaseName %s/%s AdminUser %s", *defaultsDb.DatabaseName, *customDb.DatabaseName, *defaultsDb.AdminUser)
+	}
+	if defaultsDb.Proxy != nil || customDb.Proxy == nil {
+		t.Error("Proxy must be nil without Props.Proxy and set with it")
+	}
+	if defaultsDb.Endpoint() == nil || defaultsDb.ReaderEndpoint() == nil || defaultsDb.Secret == nil {
+		t.Error("Endpoint, ReaderEndpoint and Secret must be set")
+	}
+}
+
+// Defaults: migrations.
+
+func TestMigrationsCustomResource(t *testing.T) {
+	tpl := defaults()
+	cr := tpl.one(t, "Custom::DatabaseMigrations", "Db")
+	fn := tpl.one(t, "AWS::Lambda::Function", "Migrate")
+	provider := tpl.one(t, "AWS::Lambda::Function", "DbMigrationsProviderframeworkonEvent")
+	tpl.has("Custom::DatabaseMigrations", map[string]any{
+		"ServiceToken": getAtt(provider, "Arn"), "Version": "v1",
+	})
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{"USER_ON_EVENT_FUNCTION_ARN": getAtt(fn, "Arn")}},
+	})
+	// After the writer instance and the ingress rule that lets the function in.
+	deps := tpl.dependsOn(cr)
+	for _, want := range []string{tpl.one(t, "AWS::RDS::DBInstance", "DbClusterWriter"), tpl.one(t, "AWS::RDS::DBCluster", "Db")} {
+		if !contains(deps, want) {
+			t.Errorf("migrations DependsOn %v, missing %s", deps, want)
+		}
+	}
+	ingress := false
+	for _, id := range tpl.ids("AWS::EC2::SecurityGroupIngress") {
+		if p := tpl.props(id); reflect.DeepEqual(p["SourceSecurityGroupId"], getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "MigrateSecurityGroup"), "GroupId")) {
+			ingress = contains(deps, id)
+		}
+	}
+	if !ingress {
+		t.Error("no ingress from the migrations function to the cluster, or the migrations do not wait for it")
+	}
+	// The function reads the admin secret.
+	attachment := tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db")
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(attachment)}},
+	})
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "MigrateRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
+			"Action": []any{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, "Effect": "Allow", "Resource": ref(attachment),
+		})}),
+	})
+	if defaultsDb.Migrations == nil {
+		t.Error("Migrations is nil")
+	}
+}
+
+func TestAddMigrationsTwicePanics(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		defaultsDb.AddMigrations(&serverlessdb.MigrationsProps{Version: jsii.String("v9")})
+	})
+	if !strings.Contains(msg, "already added") {
+		t.Errorf("panic = %q", msg)
+	}
+}
+
+// Custom props.
+
+func TestCustomVpcWithoutNatUsesEndpoints(t *testing.T) {
+	tpl := custom()
+	tpl.count("AWS::EC2::NatGateway", 0)
+	tpl.count("AWS::EC2::Subnet", 4)
+	if n := len(*customDb.Vpc.PrivateSubnets()); n != 0 {
+		t.Errorf("private-with-egress subnets = %d, want 0 without NAT", n)
+	}
+	if got := customDb.FunctionSubnets().SubnetType; got != awsec2.SubnetType_PRIVATE_ISOLATED {
+		t.Errorf("FunctionSubnets = %v, want PRIVATE_ISOLATED without NAT", got)
+	}
+	tpl.has("AWS::EC2::VPCEndpoint", map[string]any{
+		"VpcEndpointType":   "Interface",
+		"PrivateDnsEnabled": true,
+		"ServiceName":       map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".secretsmanager"}}},
+	})
+	// Rotation waits for the endpoint it needs.
+	app := tpl.one(t, "AWS::Serverless::Application", "Db")
+	if !contains(tpl.dependsOn(app), tpl.one(t, "AWS::EC2::VPCEndpoint", "DbSecretsManagerEndpoint")) {
+		t.Errorf("rotation DependsOn %v, want the Secrets Manager endpoint", tpl.dependsOn(app))
+	}
+}
+
+func TestCustomCluster(t *testing.T) {
+	tpl := custom()
+	tpl.HasResource(jsii.String("AWS::RDS::DBCluster"), map[string]any{
+		"Properties": objectLike(map[string]any{
+			"EngineVersion":                    "16.9",
+			"Port":                             6543,
+			"DatabaseName":                     "orders",
+			"BackupRetentionPeriod":            14,
+			"DeletionProtection":               false,
+			"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 1, "MaxCapacity": 8},
+		}),
+		"DeletionPolicy": "Delete",
+	})
+	tpl.has("AWS::RDS::DBClusterParameterGroup", map[string]any{
+		"Parameters": map[string]any{"rds.force_ssl": "1", "log_min_duration_statement": "500"},
+	})
+	for _, typ := range []string{"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret"} {
+		for _, id := range tpl.ids(typ) {
+			if strings.HasPrefix(id, "Db") && tpl.resources()[id]["DeletionPolicy"] != "Delete" {
+				t.Errorf("%s %s DeletionPolicy %v, want Delete with RemovalPolicy DESTROY", typ, id, tpl.resources()[id]["DeletionPolicy"])
+			}
+		}
+	}
+	for _, id := range tpl.ids("AWS::Logs::LogGroup") {
+		if strings.HasPrefix(id, "Db") && tpl.props(id)["RetentionInDays"] != float64(7) {
+			t.Errorf("log group %s retention %v, want 7", id, tpl.props(id)["RetentionInDays"])
+		}
+	}
+	tpl.has("AWS::SecretsManager::RotationSchedule", map[string]any{
+		"RotationRules": map[string]any{"ScheduleExpression": "rate(7 days)"},
+	})
+}
+
+func TestCustomReadersSpreadOverAzs(t *testing.T) {
+	tpl := custom()
+	tpl.count("AWS::RDS::DBInstance", 3)
+	tpl.has("AWS::RDS::DBInstance", map[string]any{"PromotionTier": 0, "AvailabilityZone": selectAZ(0)})
+	tpl.has("AWS::RDS::DBInstance", map[string]any{"PromotionTier": 1, "AvailabilityZone": selectAZ(1)}) // scales with the writer
+	tpl.has("AWS::RDS::DBInstance", map[string]any{"PromotionTier": 2, "AvailabilityZone": selectAZ(0)})
+}
+
+func TestCustomAlarmThresholds(t *testing.T) {
+	tpl := custom()
+	for metric, threshold := range map[string]float64{"CPUUtilization": 70, "ACUUtilization": 75, "DatabaseConnections": 500} {
+		tpl.has("AWS::CloudWatch::Alarm", map[string]any{"MetricName": metric, "Threshold": threshold})
+	}
+}
+
+func TestProxyRequiresTLSAndIAM(t *testing.T) {
+	tpl := custom()
+	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
+	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
+	tpl.has("AWS::RDS::DBProxy", map[string]any{
+		"EngineFamily": "POSTGRESQL", "RequireTLS": true, "DefaultAuthScheme": "IAM_AUTH",
+		"DBProxyName": assertions.Match_StringLikeRegexp(jsii.String("^CustomDb[A-Za-z0-9]+Proxy$")),
+		"Auth":        assertions.Match_Absent(),
+	})
+	tpl.has("AWS::RDS::DBProxyTargetGroup", map[string]any{
+		"DBProxyName": ref(proxy), "DBClusterIdentifiers": []any{ref(cluster)},
+	})
+	// The proxy logs in to the cluster as the granted user with IAM.
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "DbProxyRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
+				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/app",
+			}}},
+		}}}),
+	})
+	// The cluster admits the proxy.
+	tpl.has("AWS::EC2::SecurityGroupIngress", map[string]any{
+		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId"),
+		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbProxySecurityGroup"), "GroupId"),
+	})
+}
+
+func TestGrantConnectThroughProxy(t *testing.T) {
+	tpl := custom()
+	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			"DB_HOST": getAtt(proxy, "Endpoint"), "DB_PORT": "5432", "DB_NAME": "orders", "DB_USER": "app", "DB_IAM_AUTH": "true",
+		}},
+	})
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "ApiRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", getAtt(proxy, "DBProxyArn")}}}}, "/app",
+			}}},
+		})}),
+	})
+	tpl.has("AWS::EC2::SecurityGroupIngress", map[string]any{
+		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbProxySecurityGroup"), "GroupId"),
+		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ApiSecurityGroup"), "GroupId"),
+		"FromPort":              5432, "ToPort": 5432,
+	})
+}
+
+// Existing VPC, Props.Migrations, direct grant.
+
+func TestExistingVpc(t *testing.T) {
+	tpl := existing()
+	tpl.count("AWS::EC2::VPC", 1) // the caller's only
+	subnetGroup := tpl.props(tpl.one(t, "AWS::RDS::DBSubnetGroup", "Db"))
+	for _, s := range subnetGroup["SubnetIds"].([]any) {
+		if id := s.(map[string]any)["Ref"].(string); !strings.HasPrefix(id, "VpcDataSubnet") {
+			t.Errorf("cluster subnet %s is not one of the VPC's isolated subnets", id)
+		}
+	}
+	// SecretsManagerEndpoint: true adds the endpoint even behind a NAT.
+	tpl.has("AWS::EC2::VPCEndpoint", map[string]any{"VpcEndpointType": "Interface", "VpcId": ref(tpl.one(t, "AWS::EC2::VPC", "Vpc"))})
+	if existingDb.Vpc == nil || existingDb.FunctionSubnets().SubnetType != awsec2.SubnetType_PRIVATE_WITH_EGRESS {
+		t.Errorf("FunctionSubnets = %v", existingDb.FunctionSubnets().SubnetType)
+	}
+}
+
+func TestMigrationsFromProps(t *testing.T) {
+	tpl := existing()
+	tpl.has("Custom::DatabaseMigrations", map[string]any{"Version": "v2"})
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db"))}},
+	})
+}
+
+func TestGrantConnectDirect(t *testing.T) {
+	tpl := existing()
+	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			"DB_HOST": getAtt(cluster, "Endpoint.Address"), "DB_PORT": "5433", "DB_NAME": "app", "DB_USER": "reporting", "DB_IAM_AUTH": "true",
+		}},
+	})
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "ReportsRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
+				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/reporting",
+			}}},
+		})}),
+	})
+	tpl.has("AWS::EC2::SecurityGroupIngress", map[string]any{
+		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId"),
+		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ReportsSecurityGroup"), "GroupId"),
+	})
+}

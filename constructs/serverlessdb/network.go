@@ -1,0 +1,120 @@
+package serverlessdb
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// createKey makes the customer managed key that encrypts the cluster's
+// storage, the admin secret, Performance Insights and the log groups.
+// CloudWatch Logs may use it only for this account's log groups.
+func (db *ServerlessDb) createKey() {
+	r := db.props
+	db.EncryptionKey = awskms.NewKey(db.Construct, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the Aurora cluster, its secret, Performance Insights and logs of " + *db.Node().Path()),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     retainUnlessDestroy(r.removalPolicy),
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
+	})
+	stack := awscdk.Stack_Of(db.Construct)
+	db.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchLogsOfThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"ArnLike": map[string]any{
+			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			}),
+		}},
+	}), nil)
+}
+
+// createNetwork uses Props.ExistingVpc or builds a VPC: public subnets,
+// private-with-egress subnets behind NatGateways NAT gateways (none when
+// NatGateways is 0: CDK allows no egress subnets without a NAT), isolated
+// subnets for the database, an S3 gateway endpoint and flow logs.
+func (db *ServerlessDb) createNetwork(p *Props) {
+	if p.ExistingVpc != nil {
+		db.Vpc = p.ExistingVpc
+	} else {
+		db.Vpc = db.newVpc()
+	}
+	db.isolatedSubs = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	if len(*db.Vpc.PrivateSubnets()) > 0 {
+		db.functionSubs = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	} else {
+		db.functionSubs = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	}
+	wantEndpoint := len(*db.Vpc.PrivateSubnets()) == 0
+	if p.SecretsManagerEndpoint != nil {
+		wantEndpoint = *p.SecretsManagerEndpoint
+	}
+	if wantEndpoint {
+		// Private DNS makes the standard secretsmanager.<region> host resolve
+		// to the endpoint, so the rotation function and the SDK need no
+		// endpoint setting. Open: HTTPS from the VPC's CIDR.
+		db.smEndpoint = awsec2.NewInterfaceVpcEndpoint(db.Construct, jsii.String("SecretsManagerEndpoint"), &awsec2.InterfaceVpcEndpointProps{
+			Vpc:               db.Vpc,
+			Service:           awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER(),
+			Subnets:           db.isolatedSubs,
+			PrivateDnsEnabled: jsii.Bool(true),
+			Open:              jsii.Bool(true),
+		})
+	}
+}
+
+func (db *ServerlessDb) newVpc() awsec2.Vpc {
+	r := db.props
+	subnets := []*awsec2.SubnetConfiguration{
+		{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+		{Name: jsii.String("Isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
+	}
+	if r.natGateways > 0 {
+		subnets = append(subnets, &awsec2.SubnetConfiguration{
+			Name: jsii.String("Private"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(22),
+		})
+	}
+	flowLogs := awslogs.NewLogGroup(db.Construct, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+		Retention:     r.logRetention,
+		EncryptionKey: db.EncryptionKey,
+		RemovalPolicy: retainUnlessDestroy(r.removalPolicy),
+	})
+	endpointSubnets := []*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}}
+	if r.natGateways > 0 {
+		endpointSubnets = append(endpointSubnets, &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS})
+	}
+	return awsec2.NewVpc(db.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
+		// No context lookup: an environment-agnostic stack yields two
+		// Fn::GetAZs selections; an environment-specific one reads the
+		// stack's AZs from cdk.json context.
+		MaxAzs:                       jsii.Number(r.maxAzs),
+		NatGateways:                  jsii.Number(r.natGateways),
+		SubnetConfiguration:          &subnets,
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3(), Subnets: &endpointSubnets},
+		},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{
+			"FlowLog": {
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+			},
+		},
+	})
+}
+
+// retainUnlessDestroy is the removal policy of what outlives a cluster
+// snapshot (the key that decrypts it, its logs): RETAIN unless the cluster
+// is destroyed outright.
+func retainUnlessDestroy(p awscdk.RemovalPolicy) awscdk.RemovalPolicy {
+	if p == awscdk.RemovalPolicy_DESTROY {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}

@@ -1,0 +1,281 @@
+package serverlessdb
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Defaults documented on Props and in the package comment.
+const (
+	DefaultDatabaseName    = "app"
+	DefaultAdminUser       = "postgres"
+	DefaultPort            = 5433
+	DefaultMinCapacity     = 0.5
+	DefaultMaxCapacity     = 2
+	DefaultReaders         = 0
+	DefaultMaxAzs          = 2
+	DefaultNatGateways     = 1
+	DefaultBackupDays      = 7
+	DefaultRotationDays    = 30
+	DefaultLogRetention    = awslogs.RetentionDays_ONE_MONTH
+	DefaultCPUAlarmPercent = 80
+	DefaultACUAlarmPercent = 90
+	// ProxyPort is the port RDS Proxy listens on for PostgreSQL: the engine
+	// default, whatever port the cluster itself uses.
+	ProxyPort = 5432
+)
+
+// DefaultEngineVersion is the pinned Aurora PostgreSQL version: the newest
+// 16.x the pinned aws-cdk-lib knows.
+func DefaultEngineVersion() awsrds.AuroraPostgresEngineVersion {
+	return awsrds.AuroraPostgresEngineVersion_VER_16_13()
+}
+
+// Props configures a ServerlessDb. Every field is optional.
+type Props struct {
+	// ExistingVpc places the database in a VPC you own. It must have at
+	// least two isolated (PRIVATE_ISOLATED) subnets in different AZs: the
+	// cluster, the proxy and, when the VPC has no private-with-egress subnets,
+	// the Secrets Manager endpoint live there.
+	// Default: - a new VPC (see MaxAzs and NatGateways).
+	ExistingVpc awsec2.IVpc
+	// MaxAzs is the number of Availability Zones of the new VPC (at least 2).
+	// An environment-agnostic stack offers two.
+	// Default: 2
+	MaxAzs *float64
+	// NatGateways is the number of NAT gateways of the new VPC (0 to MaxAzs).
+	// With 0 the VPC has public and isolated subnets only (CDK allows no
+	// private-with-egress subnets without a NAT), and functions reach AWS
+	// APIs through VPC endpoints: S3 (gateway) and Secrets Manager (interface).
+	// Default: 1
+	NatGateways *float64
+	// SecretsManagerEndpoint adds a Secrets Manager interface endpoint in the
+	// isolated subnets, so the rotation function and the migrations can read
+	// the secret without internet egress.
+	// Default: - true when the VPC has no private-with-egress subnets, false otherwise.
+	SecretsManagerEndpoint *bool
+
+	// EngineVersion of Aurora PostgreSQL.
+	// Default: - DefaultEngineVersion() (16.13).
+	EngineVersion awsrds.AuroraPostgresEngineVersion
+	// DatabaseName is created in the cluster and handed to functions as DB_NAME.
+	// Default: "app"
+	DatabaseName *string
+	// Port the cluster listens on (1150-65535). Not the engine default 5432,
+	// so scans for the well-known port miss it (cdk-nag AwsSolutions-RDS11).
+	// Default: 5433
+	Port *float64
+	// MinCapacity in Aurora capacity units (0-256, half steps). 0 turns on
+	// auto-pause (engine 16.3+, 15.7+, 14.12+ or 13.15+).
+	// Default: 0.5
+	MinCapacity *float64
+	// MaxCapacity in Aurora capacity units (1-256, half steps, >= MinCapacity).
+	// Default: 2
+	MaxCapacity *float64
+	// Readers is the number of serverless v2 reader instances (0-15), spread
+	// over the AZs other than the writer's. The first scales with the writer
+	// (promotion tier 1), so a failover lands on an instance of the same size.
+	// Default: 0
+	Readers *float64
+	// Parameters are added to the cluster parameter group, over the defaults
+	// (rds.force_ssl=1).
+	// Default: - rds.force_ssl=1 only.
+	Parameters *map[string]*string
+
+	// BackupRetention of automated backups (1-35 days).
+	// Default: 7 days.
+	BackupRetention awscdk.Duration
+	// DeletionProtection of the cluster. Turn it off only for disposable
+	// environments.
+	// Default: true
+	DeletionProtection *bool
+	// RemovalPolicy of the cluster when it leaves the stack: SNAPSHOT (keep a
+	// final snapshot), RETAIN or DESTROY. The KMS key, the secret and the log
+	// groups are retained unless this is DESTROY (a snapshot is useless
+	// without its key).
+	// Default: RemovalPolicy_SNAPSHOT
+	RemovalPolicy awscdk.RemovalPolicy
+	// RotationInterval of the admin secret (1-1000 days).
+	// Default: 30 days.
+	RotationInterval awscdk.Duration
+	// LogRetention of the PostgreSQL log export and the VPC flow logs.
+	// Default: RetentionDays_ONE_MONTH
+	LogRetention awslogs.RetentionDays
+
+	// Proxy puts an RDS Proxy in front of the cluster, requiring TLS and IAM
+	// authentication end to end (no per-user secrets). GrantConnect then
+	// grants on the proxy and DB_HOST is the proxy endpoint (port 5432).
+	// Not allowed with MinCapacity 0 or an Aurora Limitless engine version.
+	// Default: false
+	Proxy *bool
+
+	// Migrations runs a function as a CloudFormation custom resource on create
+	// and whenever Migrations.Version changes. The function must already be
+	// in the VPC, so this needs ExistingVpc; with a VPC created here, call
+	// AddMigrations after New instead.
+	// Default: - no migrations.
+	Migrations *MigrationsProps
+
+	// Alarms configures the alarms created by default.
+	// Default: - see AlarmProps.
+	Alarms *AlarmProps
+}
+
+// AlarmProps sets the thresholds of the default alarms. Alarms treat missing
+// data as not breaching: a paused cluster reports nothing.
+type AlarmProps struct {
+	// CPUPercent above which CPUUtilization alarms (3 of 3 five-minute periods).
+	// Default: 80
+	CPUPercent *float64
+	// ACUPercent of MaxCapacity above which ACUUtilization alarms (3 of 3
+	// five-minute periods): the cluster is about to hit its ceiling.
+	// Default: 90
+	ACUPercent *float64
+	// Connections above which DatabaseConnections alarms (3 of 3 five-minute periods).
+	// Default: - 80% of PostgreSQL's max_connections at MaxCapacity, estimated
+	// with Aurora's formula LEAST(memory/9531392, 5000), 2 GiB per ACU.
+	Connections *float64
+}
+
+// MigrationsProps wires a migrations function into the deployment.
+type MigrationsProps struct {
+	// Function applies the migrations. It must be in the database's VPC
+	// (subnets from FunctionSubnets()). It is invoked synchronously through
+	// the CDK Provider framework with CloudFormation's Create, Update and
+	// Delete events, gets DB_SECRET_ARN (the admin secret: JSON with host,
+	// port, username, password, dbname) and read access to it, and may reach
+	// the cluster directly on its port. Returning an error fails the
+	// deployment and rolls it back. Delete events should succeed doing nothing.
+	Function awslambda.Function
+	// Version is handed to the function as the resource property "Version";
+	// changing it re-runs the migrations (e.g. HashDir of the migrations folder).
+	Version *string
+}
+
+// ServerlessDb is an Aurora Serverless v2 PostgreSQL cluster with its
+// network, encryption key, rotated admin secret, optional RDS Proxy, alarms
+// and optional deploy-time migrations.
+type ServerlessDb struct {
+	constructs.Construct
+
+	// Vpc holds the database: the one created here or Props.ExistingVpc.
+	Vpc awsec2.IVpc
+	// Cluster is the Aurora cluster.
+	Cluster awsrds.DatabaseCluster
+	// Secret is the admin secret (username, password, host, port, dbname),
+	// rotated automatically.
+	Secret awssecretsmanager.ISecret
+	// EncryptionKey encrypts storage, the secret, Performance Insights and the logs.
+	EncryptionKey awskms.Key
+	// SecurityGroup of the cluster: nothing may connect unless granted.
+	SecurityGroup awsec2.SecurityGroup
+	// Proxy is the RDS Proxy, nil when Props.Proxy is off.
+	Proxy awsrds.DatabaseProxy
+	// DatabaseName is the database created in the cluster.
+	DatabaseName *string
+	// AdminUser is the admin (master) user name, kept in Secret.
+	AdminUser *string
+	// Alarms are the default alarms (CPU, ACU, connections), without actions:
+	// add yours, e.g. alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic)).
+	Alarms []awscloudwatch.Alarm
+	// Migrations is the custom resource running the migrations, nil without.
+	Migrations awscdk.CustomResource
+
+	props        resolved
+	clusterLogs  awslogs.LogGroup
+	proxyRole    awsiam.Role
+	functionSubs *awsec2.SubnetSelection
+	isolatedSubs *awsec2.SubnetSelection
+	proxyUsers   map[string]bool
+	smEndpoint   awsec2.InterfaceVpcEndpoint
+	rotation     awssecretsmanager.SecretRotation
+}
+
+// New creates the database. props may be nil. Invalid props panic with one
+// message listing every problem.
+func New(scope constructs.Construct, id string, props *Props) *ServerlessDb {
+	if props == nil {
+		props = &Props{}
+	}
+	r := resolve(props)
+	if problems := validate(props, r); len(problems) > 0 {
+		panic(fmt.Sprintf("serverlessdb %s: invalid props:\n  - %s", id, joinLines(problems)))
+	}
+
+	db := &ServerlessDb{
+		Construct:    constructs.NewConstruct(scope, jsii.String(id)),
+		props:        r,
+		DatabaseName: jsii.String(r.databaseName),
+		AdminUser:    jsii.String(DefaultAdminUser),
+		proxyUsers:   map[string]bool{},
+	}
+	db.createKey()
+	db.createNetwork(props)
+	db.createCluster(props)
+	db.createRotation()
+	if r.proxy {
+		db.createProxy()
+	}
+	db.createAlarms(props.Alarms)
+	if props.Migrations != nil {
+		db.AddMigrations(props.Migrations)
+	}
+	return db
+}
+
+// Endpoint is the host functions connect to: the proxy's endpoint when there
+// is a proxy, the cluster's writer endpoint otherwise.
+func (db *ServerlessDb) Endpoint() *string {
+	if db.Proxy != nil {
+		return db.Proxy.Endpoint()
+	}
+	return db.Cluster.ClusterEndpoint().Hostname()
+}
+
+// ReaderEndpoint is the cluster's reader endpoint (the writer when there are
+// no readers). It bypasses the proxy.
+func (db *ServerlessDb) ReaderEndpoint() *string {
+	return db.Cluster.ClusterReadEndpoint().Hostname()
+}
+
+// Port is the port of Endpoint(): ProxyPort with a proxy, Props.Port otherwise.
+func (db *ServerlessDb) Port() *float64 {
+	if db.Proxy != nil {
+		return jsii.Number(ProxyPort)
+	}
+	return jsii.Number(db.props.port)
+}
+
+// ClusterPort is the port the cluster itself listens on (Props.Port).
+func (db *ServerlessDb) ClusterPort() *float64 {
+	return jsii.Number(db.props.port)
+}
+
+// FunctionSubnets is where to place functions that use the database: the
+// private-with-egress subnets when the VPC has them, the isolated ones
+// otherwise (then AWS APIs are reachable only through VPC endpoints).
+func (db *ServerlessDb) FunctionSubnets() *awsec2.SubnetSelection {
+	return db.functionSubs
+}
+
+func joinLines(lines []string) string {
+	out := ""
+	for i, l := range lines {
+		if i > 0 {
+			out += "\n  - "
+		}
+		out += l
+	}
+	return out
+}

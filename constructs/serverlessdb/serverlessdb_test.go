@@ -1,0 +1,129 @@
+package serverlessdb_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/gofunction"
+	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/nag"
+)
+
+const hello = "../gofunction/testdata/hello"
+
+// One app for the package, synthesized once: each jsii start costs seconds.
+var (
+	defaultsStack, customStack, existingStack awscdk.Stack
+	defaultsTpl, customTpl, existingTpl       assertions.Template
+	defaultsDb, customDb, existingDb          *serverlessdb.ServerlessDb
+)
+
+func TestMain(m *testing.M) {
+	cdktest.FastSynth()
+	outDir, _ := os.MkdirTemp("", "serverlessdb-test")
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir)})
+
+	// Defaults: only the construct and its migrations, under cdk-nag.
+	defaultsStack = awscdk.NewStack(app, jsii.String("Defaults"), nil)
+	cdktest.AddNag(defaultsStack, cdktest.AwsSolutions, cdktest.Serverless)
+	defaultsDb = serverlessdb.New(defaultsStack, "Db", nil)
+	defaultsDb.AddMigrations(&serverlessdb.MigrationsProps{
+		Function: inVpc(defaultsStack, "Migrate", defaultsDb),
+		Version:  jsii.String("v1"),
+	})
+
+	// Custom: every prop set, a proxy, no NAT, under cdk-nag too.
+	customStack = awscdk.NewStack(app, jsii.String("Custom"), nil)
+	cdktest.AddNag(customStack, cdktest.AwsSolutions, cdktest.Serverless)
+	customDb = serverlessdb.New(customStack, "Db", &serverlessdb.Props{
+		MaxAzs:             jsii.Number(2),
+		NatGateways:        jsii.Number(0),
+		EngineVersion:      awsrds.AuroraPostgresEngineVersion_VER_16_9(),
+		DatabaseName:       jsii.String("orders"),
+		Port:               jsii.Number(6543),
+		MinCapacity:        jsii.Number(1),
+		MaxCapacity:        jsii.Number(8),
+		Readers:            jsii.Number(2),
+		Parameters:         &map[string]*string{"log_min_duration_statement": jsii.String("500")},
+		BackupRetention:    awscdk.Duration_Days(jsii.Number(14)),
+		DeletionProtection: jsii.Bool(false),
+		RemovalPolicy:      awscdk.RemovalPolicy_DESTROY,
+		RotationInterval:   awscdk.Duration_Days(jsii.Number(7)),
+		LogRetention:       awslogs.RetentionDays_ONE_WEEK,
+		Proxy:              jsii.Bool(true),
+		Alarms: &serverlessdb.AlarmProps{
+			CPUPercent: jsii.Number(70), ACUPercent: jsii.Number(75), Connections: jsii.Number(500),
+		},
+	})
+	api := inVpc(customStack, "Api", customDb)
+	nag.Suppress(api, nag.Rule("Serverless-LambdaDLQ", "test function, invoked synchronously"))
+	customDb.GrantConnect(api, "app")
+	customDb.AddMigrations(&serverlessdb.MigrationsProps{
+		Function: inVpc(customStack, "Migrate", customDb),
+		Version:  jsii.String("v7"),
+	})
+
+	// Existing: a VPC of the caller's, Props.Migrations, a direct grant.
+	existingStack = awscdk.NewStack(app, jsii.String("Existing"), nil)
+	vpc := awsec2.NewVpc(existingStack, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC},
+			{Name: jsii.String("App"), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+			{Name: jsii.String("Data"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		},
+	})
+	appSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	migrate := gofunction.New(existingStack, "Migrate", &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: appSubnets},
+	})
+	existingDb = serverlessdb.New(existingStack, "Db", &serverlessdb.Props{
+		ExistingVpc:            vpc,
+		SecretsManagerEndpoint: jsii.Bool(true),
+		Migrations:             &serverlessdb.MigrationsProps{Function: migrate, Version: jsii.String("v2")},
+	})
+	existingDb.GrantConnect(gofunction.New(existingStack, "Reports", &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: existingDb.FunctionSubnets()},
+	}), "reporting")
+
+	app.Synth(nil)
+	defaultsTpl = assertions.Template_FromStack(defaultsStack, nil)
+	customTpl = assertions.Template_FromStack(customStack, nil)
+	existingTpl = assertions.Template_FromStack(existingStack, nil)
+
+	code := m.Run()
+	os.RemoveAll(outDir)
+	jsii.Close()
+	os.Exit(code)
+}
+
+// inVpc is a Go function placed where the database wants its clients.
+func inVpc(stack awscdk.Stack, id string, db *serverlessdb.ServerlessDb) awslambda.Function {
+	return gofunction.New(stack, id, &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()},
+	})
+}
+
+func TestNagDefaults(t *testing.T) {
+	for _, e := range cdktest.NagErrors(defaultsStack) {
+		t.Error(e)
+	}
+}
+
+func TestNagCustom(t *testing.T) {
+	for _, e := range cdktest.NagErrors(customStack) {
+		t.Error(e)
+	}
+}

@@ -1,0 +1,149 @@
+package serverlessdb_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/gofunction"
+	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/internal/cdktest"
+)
+
+// scratch is a stack of an app that is never synthesized: failed
+// constructions leave nothing behind that matters.
+func scratch(t *testing.T) awscdk.Stack {
+	t.Helper()
+	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Scratch"), nil)
+}
+
+func wantAll(t *testing.T, msg string, parts ...string) {
+	t.Helper()
+	if msg == "" {
+		t.Fatal("no panic")
+	}
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("panic message lacks %q:\n%s", p, msg)
+		}
+	}
+}
+
+func TestValidationListsEveryProblem(t *testing.T) {
+	stack := scratch(t)
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(stack, "Db", &serverlessdb.Props{
+			MinCapacity:      jsii.Number(0.25),
+			MaxCapacity:      jsii.Number(300),
+			Readers:          jsii.Number(-1),
+			Port:             jsii.Number(80),
+			DatabaseName:     jsii.String("1orders"),
+			BackupRetention:  awscdk.Duration_Days(jsii.Number(40)),
+			RotationInterval: awscdk.Duration_Hours(jsii.Number(12)),
+			MaxAzs:           jsii.Number(1),
+			NatGateways:      jsii.Number(3),
+			RemovalPolicy:    awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
+			Alarms:           &serverlessdb.AlarmProps{CPUPercent: jsii.Number(120)},
+		})
+	})
+	wantAll(t, msg,
+		"serverlessdb Db: invalid props",
+		"MinCapacity 0.25 is outside",
+		"MaxCapacity 300 is outside",
+		"Readers -1",
+		"Port 80 is outside 1150-65535",
+		`DatabaseName "1orders"`,
+		"BackupRetention 40 days",
+		"RotationInterval 12 hours",
+		"MaxAzs 1",
+		"NatGateways 3",
+		"RemovalPolicy",
+		"Alarms.CPUPercent 120",
+	)
+	if n := len(*stack.Node().Children()); n != 0 {
+		t.Errorf("a failed New left %d constructs behind", n)
+	}
+}
+
+func TestValidationMinAboveMax(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{MinCapacity: jsii.Number(8), MaxCapacity: jsii.Number(4)})
+	})
+	wantAll(t, msg, "MinCapacity 8 is greater than MaxCapacity 4")
+}
+
+func TestValidationProxyOnUnsupportedConfiguration(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{Proxy: jsii.Bool(true), MinCapacity: jsii.Number(0)})
+	})
+	wantAll(t, msg, "Proxy is not supported with MinCapacity 0")
+
+	msg = cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
+			Proxy: jsii.Bool(true), EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_16_13_LIMITLESS(),
+		})
+	})
+	wantAll(t, msg, `EngineVersion "16.13-limitless" is an Aurora Limitless Database version`,
+		`Proxy is not supported on an Aurora Limitless Database engine`)
+}
+
+func TestValidationEngineCapabilities(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
+			EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_16_2(), MinCapacity: jsii.Number(0),
+		})
+	})
+	wantAll(t, msg, `MinCapacity 0 (auto-pause) needs Aurora PostgreSQL 16.3+`)
+
+	msg = cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_12_9()})
+	})
+	wantAll(t, msg, `EngineVersion "12.9" does not support Aurora Serverless v2`)
+
+	// Auto-pause on a version that has it is fine.
+	if msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{MinCapacity: jsii.Number(0)})
+	}); msg != "" {
+		t.Errorf("MinCapacity 0 on 16.13 panicked: %s", msg)
+	}
+}
+
+func TestValidationExistingVpc(t *testing.T) {
+	stack := scratch(t)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(stack, "Db", &serverlessdb.Props{ExistingVpc: vpc, NatGateways: jsii.Number(1), MaxAzs: jsii.Number(2)})
+	})
+	wantAll(t, msg, "ExistingVpc has 0 isolated subnets", "NatGateways 1 applies to a new VPC only", "MaxAzs 2 applies to a new VPC only")
+}
+
+func TestValidationMigrations(t *testing.T) {
+	stack := scratch(t)
+	outside := gofunction.New(stack, "Outside", &gofunction.Props{Entry: jsii.String(hello)})
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(stack, "Db", &serverlessdb.Props{
+			Migrations: &serverlessdb.MigrationsProps{Function: outside},
+		})
+	})
+	wantAll(t, msg, "Migrations.Function Scratch/Outside is not in a VPC", "Migrations.Version is required")
+}
+
+func TestGrantConnectRejectsMisuse(t *testing.T) {
+	stack := scratch(t)
+	db := serverlessdb.New(stack, "Db", nil)
+	outside := gofunction.New(stack, "Outside", &gofunction.Props{Entry: jsii.String(hello)})
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "app") }),
+		`GrantConnect(Scratch/Outside, "app")`, "not in a VPC")
+
+	inside := gofunction.New(stack, "Inside", &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()},
+	})
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(inside, "postgres") }), "is the admin user")
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(inside, "app/*") }), "dbUser must start with a letter")
+}
