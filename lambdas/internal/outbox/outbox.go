@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
@@ -104,10 +105,10 @@ func (r *Relay) Flush(ctx context.Context, events []event.Event) {
 	})
 	switch {
 	case err != nil:
-		r.opts.Logger.WarnContext(ctx, "outbox flush failed; the outbox Lambda will publish the events",
+		r.log(ctx).WarnContext(ctx, "outbox flush failed; the outbox Lambda will publish the events",
 			"events", len(events), "error", err)
 	case len(failed) > 0:
-		r.opts.Logger.WarnContext(ctx, "outbox flush left events for the outbox Lambda",
+		r.log(ctx).WarnContext(ctx, "outbox flush left events for the outbox Lambda",
 			"events", len(events), "published", published, "failed", len(failed))
 	}
 }
@@ -132,7 +133,7 @@ func (r *Relay) Run(ctx context.Context, minAge time.Duration) (Result, error) {
 	attempted := []string{} // not nil: pgx encodes nil as NULL, and "id <> ALL(NULL)" is never true
 	for {
 		if !stopAt.IsZero() && time.Now().After(stopAt) {
-			r.opts.Logger.InfoContext(ctx, "outbox run stops before the deadline", "published", res.Published, "failed", res.Failed)
+			r.log(ctx).InfoContext(ctx, "outbox run stops before the deadline", "published", res.Published, "failed", res.Failed)
 			break
 		}
 		var claimed int
@@ -196,7 +197,7 @@ func (r *Relay) inTx(ctx context.Context, claim func(pgx.Tx) ([]event.Event, err
 	for _, e := range evs {
 		if err := r.publish(ctx, e); err != nil {
 			failed = append(failed, e.ID)
-			r.opts.Logger.WarnContext(ctx, "outbox publish failed", "event_id", e.ID, "type", e.Type, "error", err)
+			r.log(ctx).WarnContext(ctx, "outbox publish failed", "event_id", e.ID, "type", e.Type, "error", err)
 			continue
 		}
 		ok = append(ok, e.ID)
@@ -225,4 +226,12 @@ func (r *Relay) publish(ctx context.Context, e event.Event) error {
 		return err
 	}
 	return r.pub.Publish(ctx, m)
+}
+
+// log is the logger with the Lambda request id, when there is one.
+func (r *Relay) log(ctx context.Context) *slog.Logger {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return r.opts.Logger.With("request_id", lc.AwsRequestID)
+	}
+	return r.opts.Logger
 }
