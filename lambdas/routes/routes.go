@@ -66,7 +66,7 @@ var All = []Route{
   "additionalProperties": false,
   "required": ["fileName", "contentType", "size"],
   "properties": {
-    "fileName": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^/\\\\\\u0000-\\u001f]+$"},
+    "fileName": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^/\\\\]+$"},
     "contentType": {"type": "string", "minLength": 3, "maxLength": 255, "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"},
     "size": {"type": "integer", "minimum": 1, "maximum": 5368709120}
   }

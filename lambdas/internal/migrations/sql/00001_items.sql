@@ -35,6 +35,7 @@ CREATE TABLE idempotency_keys (
     request_hash text NOT NULL,
     status_code  integer NOT NULL,
     response     jsonb NOT NULL,
+    resource_id  uuid NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (owner, key)
 );
