@@ -20,7 +20,6 @@ func (h *Handler) health(ctx context.Context, _ *request) response {
 	return response{status: http.StatusOK, body: map[string]string{"status": "ok", "version": h.opts.Version}}
 }
 
-
 func next(s string) *string {
 	if s == "" {
 		return nil
