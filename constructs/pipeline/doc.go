@@ -1,3 +1,97 @@
-// Package pipeline is a self-mutating CDK pipeline (CDK Pipelines) that tests,
-// synthesizes and deploys the app's stages in order.
+// Package pipeline is a self-mutating CDK pipeline (CDK Pipelines) that
+// tests and synthesizes the app, then deploys its stages in order.
+//
+//	source → Build (make test, make synth) → UpdatePipeline (SelfMutate) → [Assets] → stage 1 → stage 2 …
+//
+// Usage, in a stack with an explicit account and region:
+//
+//	p := pipeline.New(stack, "Pipeline", &pipeline.Props{
+//		Connection: &pipeline.ConnectionSource{
+//			ConnectionArn: jsii.String("arn:aws:codestar-connections:eu-west-1:111111111111:connection/…"),
+//			Repo:          jsii.String("stratus-cdk/stratus"),
+//		},
+//	})
+//	p.AddStage(staging, &pipeline.StageOptions{
+//		PostDeployChecks: jsii.Strings(`curl -fsS "$API_URL/health"`),
+//		CheckOutputs:     map[string]awscdk.CfnOutput{"API_URL": apiURLOutput},
+//	})
+//	p.AddStage(prod, &pipeline.StageOptions{ManualApproval: jsii.Bool(true)})
+//
+// # Source
+//
+// Exactly one of Props.CodeCommit (an existing repository, or one created
+// with RepositoryName) and Props.Connection (a CodeStar/CodeConnections
+// connection to GitHub, GitLab or Bitbucket: its ARN, "owner/repo", branch).
+// The connection must have been authorized in the console once.
+//
+// # Synth step
+//
+// A CodeBuild project (aws/codebuild/standard:7.0, MEDIUM) runs `make test`
+// then `make synth` and hands cdk.out to the pipeline. The image's Go is only
+// a bootstrap: GOTOOLCHAIN=go1.26.8 (SynthOptions.GoToolchain) makes it
+// download that toolchain through the Go module proxy (proxy.golang.org, the
+// golang.org/toolchain module) on the first `go` command, which the install
+// phase runs as `go version`. The install phase then installs what `make test`
+// needs (DefaultInstallCommands): PostgreSQL from apt and a Chromium. Ubuntu
+// 22.04 only packages Chromium as a snap, which cannot run in CodeBuild, so the
+// image's preinstalled Google Chrome is linked as `chromium` when no
+// `chromium` is installable. The Go module cache, the Go build cache and the
+// npm cache (GOMODCACHE=/root/go/pkg/mod, GOCACHE=/root/.cache/go-build,
+// npm_config_cache=/root/.npm) persist between builds in an S3 cache under
+// cache/synth/ of the artifact bucket. Override any of it with Props.Synth.
+//
+// # Security
+//
+//   - Artifacts: an S3 bucket encrypted with a customer-managed KMS key
+//     (rotation on), SSL-only, public access blocked, server access logs to a
+//     second bucket (SSE-S3, SSL-only, logs kept 365 days).
+//   - Builds: every CodeBuild project of the pipeline (synth, self-mutation,
+//     assets, checks) is encrypted with the artifact key (CodeBuild takes the
+//     artifact bucket's key when CodePipeline binds the project) and logs to
+//     one CloudWatch log group, encrypted with that key, kept LogRetention.
+//   - Cross-account: CrossAccountKeys is always on. The artifact bucket has a
+//     customer key in any case, so a stage in another account only adds that
+//     account's CDK deploy role to the key and bucket policies; and the
+//     cross-region support stacks CodePipeline creates for a stage in another
+//     region get a rotated key too. Deciding it from the stages instead would
+//     come too late: the underlying pipeline exists before the first AddStage.
+//     Target accounts must be bootstrapped trusting the pipeline's account
+//     (`cdk bootstrap --trust 111111111111 aws://222222222222/eu-west-1`).
+//
+// # Stages
+//
+// AddStage deploys a stage after the ones added before it; its stacks deploy
+// in dependency order with change sets. StageOptions.ManualApproval adds an
+// approval action before them; PostDeployChecks run after them in a CodeBuild
+// shell step, with CheckOutputs' stack outputs as environment variables. The
+// stage must be complete when added (CDK Pipelines synthesizes it then).
+//
+// # Notifications
+//
+// A CodeStar notification rule on the pipeline sends failed executions and
+// pending approvals (NotificationEvents) to Props.ExistingNotificationTopic
+// or to a topic New creates (KMS-encrypted, SSL-only, publishable by
+// codestar-notifications.amazonaws.com). NotificationTopic exposes it: add
+// subscriptions there. The rule is attached to the underlying pipeline,
+// which exists from New on, so nothing waits for CDK Pipelines to build.
+//
+// # Validation
+//
+// No source or two sources, incomplete sources, a stage with an account but
+// no region, check outputs of another stage or without checks, and an
+// approval on the only stage of a pipeline (there is no earlier deployment it
+// would approve) are all reported together: some are only known after the
+// last AddStage, so they are checked when the app synthesizes, and app.Synth
+// panics with CDK's "Validation failed" message listing every problem. A
+// stage with a problem is not added to the pipeline.
+//
+// # cdk-nag
+//
+// The pipeline stack passes AwsSolutions with the IAM5 findings of the
+// policies CDK Pipelines and CodePipeline generate suppressed, each by
+// appliesTo with its reason: grants on the artifact bucket's objects and key,
+// CodeBuild's per-project log-group and report-group grants, the
+// self-mutation step's assumption of CDK bootstrap roles (tag-conditioned)
+// and its read-only DescribeStacks/ListBucket on *. An aspect attaches them
+// as CDK Pipelines creates those policies at synth, before cdk-nag runs.
 package pipeline
