@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
@@ -196,6 +198,9 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	p.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	p.registerValidation()
 	p.problems = append(p.problems, validateProps(props)...)
+	if stack := awscdk.Stack_Of(p.Construct); *awscdk.Token_IsUnresolved(stack.Account()) || *awscdk.Token_IsUnresolved(stack.Region()) {
+		p.problems = append(p.problems, fmt.Sprintf("stack %s: a CDK pipeline's stack needs an explicit Env (account and region)", *stack.StackName()))
+	}
 
 	p.createArtifactStore()
 	p.createBuildLogs()

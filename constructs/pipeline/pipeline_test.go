@@ -100,6 +100,10 @@ func TestMain(m *testing.M) {
 	other, otherURL := appStage(&bad, "Other", env(pipelineAccount))
 	second.AddStage(first, &pipeline.StageOptions{CheckOutputs: map[string]awscdk.CfnOutput{"api-url": otherURL, "URL": otherURL}})
 	second.AddStage(other, nil)
+	// A pipeline in a stack without an environment.
+	pipeline.New(awscdk.NewStack(bad, jsii.String("Agnostic"), nil), "Pipeline", &pipeline.Props{
+		CodeCommit: &pipeline.CodeCommitSource{RepositoryName: jsii.String("agnostic")},
+	})
 	invalidPanic = cdktest.Recover(func() { bad.Synth(nil) })
 
 	code := m.Run()
@@ -446,6 +450,7 @@ func TestInvalidConfigurationFailsSynthWithEveryProblem(t *testing.T) {
 		`AddStage("Only"): ManualApproval on the only stage`,
 		`AddStage("First"): CheckOutputs [URL api-url] without PostDeployChecks`,
 		`AddStage("First"): CheckOutputs["URL"] (Other/App/ApiUrl) is not an output of a stack in this stage`,
+		"stack Agnostic: a CDK pipeline's stack needs an explicit Env (account and region)",
 		`AddStage("First"): CheckOutputs key "api-url" is not an environment variable name`,
 	} {
 		if !strings.Contains(invalidPanic, want) {
