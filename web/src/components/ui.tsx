@@ -84,7 +84,7 @@ export function AnnouncerProvider({ children }: { children: ReactNode }) {
   const announce = useCallback((m: string) => {
     setMessage(m);
     if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => setMessage(''), 8000);
+    timer.current = setTimeout(() => setMessage(''), 5000);
   }, []);
   useEffect(() => () => {
     if (timer.current) clearTimeout(timer.current);

@@ -74,6 +74,7 @@ describe('Attachments', () => {
     expect((await screen.findByTestId('attachments-status')).textContent).toContain('Uploaded notes.txt');
     await waitFor(() => expect(screen.getByTestId('attachment-row').getAttribute('data-status')).toBe('ready'));
     expect(screen.getByTestId('status-badge').textContent).toBe('ready');
+    expect(screen.getByTestId('attachments-status').textContent).toBe('notes.txt is ready.');
     const polls = lists;
     await new Promise((r) => setTimeout(r, 50));
     expect(lists).toBe(polls); // no more polling once nothing is pending

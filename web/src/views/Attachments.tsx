@@ -24,6 +24,8 @@ export function Attachments({ itemId, pollMs = POLL_MS }: { itemId: string; poll
   const inputRef = useRef<HTMLInputElement>(null);
   const handleRef = useRef<UploadHandle | null>(null);
   const mounted = useRef(true);
+  /** The attachment this tab uploaded last, announced when it leaves "pending". */
+  const watching = useRef<{ id: string; fileName: string } | null>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -31,6 +33,12 @@ export function Attachments({ itemId, pollMs = POLL_MS }: { itemId: string; poll
       if (!mounted.current) return;
       setAttachments(list);
       setLoadError(null);
+      const w = watching.current;
+      const done = w && list.find((a) => a.id === w.id && a.status !== 'pending');
+      if (w && done) {
+        watching.current = null;
+        setStatus(done.status === 'ready' ? `${w.fileName} is ready.` : `${w.fileName} was rejected.`);
+      }
     } catch (err) {
       if (mounted.current) setLoadError(messageOf(err));
     }
@@ -70,6 +78,7 @@ export function Attachments({ itemId, pollMs = POLL_MS }: { itemId: string; poll
       handleRef.current = handle;
       await handle.done;
       if (!mounted.current) return;
+      watching.current = { id: created.attachment.id, fileName: file.name };
       setStatus(`Uploaded ${file.name}. Checking it…`);
     } catch (err) {
       if (mounted.current) setUploadError(`${file.name}: ${messageOf(err)}`);
