@@ -11,10 +11,15 @@
 //
 // # Idempotency
 //
-// Every effect runs in one transaction with the insert of (consumer "worker", event id) into
-// processed_events; a redelivered event finds its id there and changes nothing. An S3 record has no
-// event id: it gets a name-based UUID of bucket, key and the notification's sequencer, so the same
-// notification delivered twice is one check, while a new upload of the same key is a new check.
+// Every effect is one SQL statement (a data-modifying CTE: one round trip, one implicit
+// transaction) that also inserts (consumer "worker", event id) into processed_events and applies
+// the effect only if that insert did not conflict; a redelivered event finds its id there and
+// changes nothing, and a concurrent delivery waits on the key, then does nothing. No transaction
+// stays open across round trips or the S3 HEAD, so behind an RDS Proxy no session is held.
+//
+// An S3 record has no event id: it gets a name-based UUID of bucket, key, sequencer and ETag, so
+// the same notification delivered twice is one check, while a new upload of the same key is a new
+// check (the HEAD reads the object as it is now, so the last check to run sees the last upload).
 //
 // # Failures: retry or drop
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/event"
@@ -28,7 +29,8 @@ const (
 
 // DB is what the consumer needs of a connection pool (*pgxpool.Pool fits).
 type DB interface {
-	Begin(ctx context.Context) (pgx.Tx, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // Options tune a [Consumer].
@@ -155,7 +157,7 @@ func (c *Consumer) handleEvent(ctx context.Context, body []byte, attrType string
 	if err != nil {
 		return "", err
 	}
-	return c.once(ctx, e.ID, func(tx pgx.Tx) error { return insertActivity(ctx, tx, act) })
+	return c.addActivity(ctx, act)
 }
 
 func validEnvelope(e event.Event, attrType string) error {
@@ -181,31 +183,6 @@ func validEnvelope(e event.Event, attrType string) error {
 	return nil
 }
 
-// once runs effect in a transaction that also records eventID as processed by this consumer; if it
-// was recorded before, effect does not run.
-func (c *Consumer) once(ctx context.Context, eventID string, effect func(pgx.Tx) error) (Outcome, error) {
-	tx, err := c.db.Begin(ctx)
-	if err != nil {
-		return "", fmt.Errorf("begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	tag, err := tx.Exec(ctx, `INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		ConsumerName, eventID)
-	if err != nil {
-		return "", fmt.Errorf("record event %s: %w", eventID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return Duplicate, nil // rollback: nothing to keep
-	}
-	if err := effect(tx); err != nil {
-		return "", err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return "", fmt.Errorf("commit event %s: %w", eventID, err)
-	}
-	return Processed, nil
-}
-
 // activity is one feed entry.
 type activity struct {
 	Owner      string
@@ -216,18 +193,30 @@ type activity struct {
 	OccurredAt time.Time
 }
 
-func insertActivity(ctx context.Context, tx pgx.Tx, a activity) error {
-	var itemID *string
-	if a.ItemID != "" {
-		itemID = &a.ItemID
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO activity (owner, event_id, type, item_id, summary, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
-		a.Owner, a.EventID, a.Type, itemID, a.Summary, a.OccurredAt)
+// addActivity records a.EventID as processed and adds a, in one statement (one round trip, one
+// implicit transaction, nothing held between round trips). A concurrent delivery of the same event
+// waits on the processed_events key and then adds nothing.
+func (c *Consumer) addActivity(ctx context.Context, a activity) (Outcome, error) {
+	tag, err := c.db.Exec(ctx, `WITH claimed AS (
+			INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id)
+		INSERT INTO activity (owner, event_id, type, item_id, summary, occurred_at)
+		SELECT $3, event_id, $4, $5, $6, $7 FROM claimed
+		ON CONFLICT (event_id) DO NOTHING`,
+		ConsumerName, a.EventID, a.Owner, a.Type, nullable(a.ItemID), a.Summary, a.OccurredAt)
 	if err != nil {
-		return fmt.Errorf("insert activity for %s: %w", a.EventID, err)
+		return "", fmt.Errorf("add activity for event %s: %w", a.EventID, err)
 	}
-	return nil
+	if tag.RowsAffected() == 0 {
+		return Duplicate, nil
+	}
+	return Processed, nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Payload shapes (see package event).
@@ -381,39 +370,56 @@ func (c *Consumer) checkUpload(ctx context.Context, r events.S3EventRecord) (Out
 	if occurred.IsZero() {
 		occurred = time.Now()
 	}
-	detail := "attachment " + k.AttachmentID + " already checked"
-	out, err := c.once(ctx, id, func(tx pgx.Tx) error {
-		var declaredType, s3Key string
-		var declaredSize int64
-		err := tx.QueryRow(ctx, `SELECT content_type, size, s3_key FROM attachments
-			WHERE id = $1 AND item_id = $2 AND owner = $3 FOR UPDATE`, k.AttachmentID, k.ItemID, k.Owner).
-			Scan(&declaredType, &declaredSize, &s3Key)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return drop("attachment %s of key %q does not exist (deleted with its item?)", k.AttachmentID, objKey)
-		}
-		if err != nil {
-			return fmt.Errorf("read attachment %s: %w", k.AttachmentID, err)
-		}
-		if s3Key != objKey {
-			return drop("attachment %s has key %q, not %q", k.AttachmentID, s3Key, objKey)
-		}
-		info, err := c.objects.Head(ctx, bucket, objKey)
-		if errors.Is(err, awsx.ErrObjectNotFound) {
-			return drop("object %q no longer exists", objKey)
-		}
-		if err != nil {
-			return err
-		}
-		status, typ, summary := "ready", AttachmentReady, fmt.Sprintf("Attachment %q is ready", k.FileName)
-		if why := mismatch(declaredSize, declaredType, info); why != "" {
-			status, typ, summary = "rejected", AttachmentRejected, fmt.Sprintf("Attachment %q was rejected: %s", k.FileName, why)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE attachments SET status = $2, updated_at = now() WHERE id = $1`, k.AttachmentID, status); err != nil {
-			return fmt.Errorf("update attachment %s: %w", k.AttachmentID, err)
-		}
-		detail = fmt.Sprintf("attachment %s %s (%d B %q; declared %d B %q)", k.AttachmentID, status,
-			info.Size, info.ContentType, declaredSize, declaredType)
-		return insertActivity(ctx, tx, activity{Owner: k.Owner, EventID: id, Type: typ, ItemID: k.ItemID, Summary: summary, OccurredAt: occurred})
-	})
-	return out, detail, err
+	// Read first (the declaration, and whether this notification was handled), HEAD the object with
+	// no database transaction open, then apply the verdict in one statement that also claims the id.
+	var declaredType, s3Key string
+	var declaredSize int64
+	var done bool
+	err = c.db.QueryRow(ctx, `SELECT content_type, size, s3_key,
+			EXISTS (SELECT 1 FROM processed_events WHERE consumer = $4 AND event_id = $5)
+		FROM attachments WHERE id = $1 AND item_id = $2 AND owner = $3`,
+		k.AttachmentID, k.ItemID, k.Owner, ConsumerName, id).Scan(&declaredType, &declaredSize, &s3Key, &done)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", "", drop("attachment %s of key %q does not exist (deleted with its item?)", k.AttachmentID, objKey)
+	case err != nil:
+		return "", "", fmt.Errorf("read attachment %s: %w", k.AttachmentID, err)
+	case done:
+		return Duplicate, "attachment " + k.AttachmentID + " already checked", nil
+	case s3Key != objKey:
+		return "", "", drop("attachment %s has key %q, not %q", k.AttachmentID, s3Key, objKey)
+	}
+	info, err := c.objects.Head(ctx, bucket, objKey)
+	if errors.Is(err, awsx.ErrObjectNotFound) {
+		return "", "", drop("object %q no longer exists", objKey)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	status, typ, summary := "ready", AttachmentReady, fmt.Sprintf("Attachment %q is ready", k.FileName)
+	if why := mismatch(declaredSize, declaredType, info); why != "" {
+		status, typ, summary = "rejected", AttachmentRejected, fmt.Sprintf("Attachment %q was rejected: %s", k.FileName, why)
+	}
+	var claimed, updated int
+	err = c.db.QueryRow(ctx, `WITH claimed AS (
+			INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id),
+		updated AS (
+			UPDATE attachments SET status = $4, updated_at = now()
+			WHERE id = $3 AND EXISTS (SELECT 1 FROM claimed) RETURNING item_id, owner),
+		added AS (
+			INSERT INTO activity (owner, event_id, type, item_id, summary, occurred_at)
+			SELECT owner, $2, $5, item_id, $6, $7 FROM updated
+			ON CONFLICT (event_id) DO NOTHING RETURNING 1)
+		SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM updated)`,
+		ConsumerName, id, k.AttachmentID, status, typ, summary, occurred).Scan(&claimed, &updated)
+	switch {
+	case err != nil:
+		return "", "", fmt.Errorf("mark attachment %s %s: %w", k.AttachmentID, status, err)
+	case claimed == 0:
+		return Duplicate, "attachment " + k.AttachmentID + " already checked", nil
+	case updated == 0:
+		return "", "", drop("attachment %s was deleted during its check", k.AttachmentID)
+	}
+	return Processed, fmt.Sprintf("attachment %s %s (%d B %q; declared %d B %q)", k.AttachmentID, status,
+		info.Size, info.ContentType, declaredSize, declaredType), nil
 }
