@@ -104,6 +104,9 @@ func (a *ApiWithAuth) createApi(p *Props, c *config) {
 	// TLS 1.2 minimum on the execute-api endpoint too (the L2 has no prop).
 	a.Api.Node().DefaultChild().(awsapigateway.CfnRestApi).SetSecurityPolicy(jsii.String("TLS_1_2"))
 	a.DomainName = a.Api.DomainName()
+	// RestApi adds an "Endpoint" output with the execute-api URL; ApiUrl
+	// below replaces it (and is right when that endpoint is disabled).
+	a.Api.Node().TryRemoveChild(jsii.String("Endpoint"))
 
 	if d := p.Domain; d != nil {
 		a.url = jsii.String("https://" + *d.DomainName + "/")

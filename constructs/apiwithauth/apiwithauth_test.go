@@ -594,7 +594,13 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("no output %s in %v", want, names)
 		}
 	}
+	if len(names) != 3 {
+		t.Errorf("outputs %v, want exactly ApiUrl, UserPoolId and UserPoolClientId", names)
+	}
 	full.tpl.HasOutput(jsii.String("*"), map[string]any{"Value": "https://api.example.com/"})
+	if n := len(*full.tpl.FindOutputs(jsii.String("*"), nil)); n != 4 {
+		t.Errorf("Full has %d outputs, want 4 (with LoginUrl)", n)
+	}
 	s, _ := json.Marshal(outputs)
 	if !strings.Contains(string(s), "execute-api") {
 		t.Errorf("default ApiUrl output is not the stage URL: %s", s)
@@ -639,6 +645,57 @@ func TestNagClean(t *testing.T) {
 				t.Errorf("unsuppressed cdk-nag error: %s", e)
 			}
 		})
+	}
+}
+
+// suppressed lists the cdk-nag rules suppressed on the resources of one
+// type.
+func suppressed(tpl assertions.Template, typ string) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range resources(tpl, typ) {
+		md, _ := r["Metadata"].(map[string]any)
+		nagMd, _ := md["cdk_nag"].(map[string]any)
+		rules, _ := nagMd["rules_to_suppress"].([]any)
+		for _, rule := range rules {
+			m := rule.(map[string]any)
+			if reason, _ := m["reason"].(string); len(reason) < 40 {
+				panic(fmt.Sprintf("suppression %v has no real reason", m))
+			}
+			out[m["id"].(string)] = true
+		}
+	}
+	return out
+}
+
+// Suppressions follow the caller's choices: none for what the secure
+// defaults satisfy.
+func TestNagSuppressionsOnlyWhereChosen(t *testing.T) {
+	for _, c := range []struct {
+		f          *fixture
+		typ        string
+		rule       string
+		suppressed bool
+	}{
+		{&def, "AWS::Cognito::UserPool", "AwsSolutions-COG2", true}, // MFA optional by default
+		{&full, "AWS::Cognito::UserPool", "AwsSolutions-COG2", false},
+		{&def, "AWS::Cognito::UserPool", "AwsSolutions-COG8", false},
+		{&lean, "AWS::Cognito::UserPool", "AwsSolutions-COG8", true},
+		{&def, "AWS::ApiGateway::Stage", "AwsSolutions-APIG3", false},
+		{&lean, "AWS::ApiGateway::Stage", "AwsSolutions-APIG3", true},
+		{&lean, "AWS::IAM::Role", "AwsSolutions-IAM4", true},
+		{&def, "AWS::IAM::Role", "AwsSolutions-IAM4", false},
+	} {
+		if got := suppressed(c.f.tpl, c.typ)[c.rule]; got != c.suppressed {
+			t.Errorf("%s %s: %s suppressed = %v, want %v", *c.f.stack.StackName(), c.typ, c.rule, got, c.suppressed)
+		}
+	}
+	// APIG4/COG4 only on the public route's method.
+	paths := methodPaths(t, def.tpl)
+	for id, m := range resources(def.tpl, "AWS::ApiGateway::Method") {
+		one := suppressed(assertions.Template_FromJSON(&map[string]any{"Resources": map[string]any{id: m}}, nil), "AWS::ApiGateway::Method")
+		if want := def.public[paths[id]]; one["AwsSolutions-APIG4"] != want || one["AwsSolutions-COG4"] != want {
+			t.Errorf("%s: APIG4/COG4 suppressed %v/%v, want %v", paths[id], one["AwsSolutions-APIG4"], one["AwsSolutions-COG4"], want)
+		}
 	}
 }
 
