@@ -249,7 +249,11 @@ func TestDefaultPostgresqlLogGroupExistsBeforeInstances(t *testing.T) {
 func TestDefaultSecretIsEncryptedAndRotated(t *testing.T) {
 	tpl := defaults()
 	key := tpl.one(t, "AWS::KMS::Key", "Db")
-	tpl.has("AWS::SecretsManager::Secret", map[string]any{"KmsKeyId": getAtt(key, "Arn")})
+	tpl.has("AWS::SecretsManager::Secret", map[string]any{
+		"KmsKeyId": getAtt(key, "Arn"),
+		// The migrations read dbname from it (the attachment adds host and port).
+		"GenerateSecretString": objectLike(map[string]any{"SecretStringTemplate": `{"username":"postgres","dbname":"app"}`}),
+	})
 	tpl.has("AWS::SecretsManager::RotationSchedule", map[string]any{
 		"RotationRules": map[string]any{"ScheduleExpression": "rate(30 days)"},
 	})
@@ -331,7 +335,11 @@ func TestMigrationsCustomResource(t *testing.T) {
 	})
 	// After the writer instance and the ingress rule that lets the function in.
 	deps := tpl.dependsOn(cr)
-	for _, want := range []string{tpl.one(t, "AWS::RDS::DBInstance", "DbClusterWriter"), tpl.one(t, "AWS::RDS::DBCluster", "Db")} {
+	for _, want := range []string{
+		tpl.one(t, "AWS::RDS::DBInstance", "DbClusterWriter"),
+		tpl.one(t, "AWS::RDS::DBCluster", "Db"),
+		tpl.one(t, "AWS::SecretsManager::RotationSchedule", "Db"),
+	} {
 		if !contains(deps, want) {
 			t.Errorf("migrations DependsOn %v, missing %s", deps, want)
 		}

@@ -62,16 +62,16 @@ func (db *ServerlessDb) createCluster(p *Props) {
 	}
 	// The admin secret is made here, not by the cluster, to carry dbname and
 	// to outlive a snapshot (it holds the password the snapshot restores with).
-	adminSecret := awsrds.NewDatabaseSecret(db.Construct, jsii.String("AdminSecret"), &awsrds.DatabaseSecretProps{
+	db.adminSecret = awsrds.NewDatabaseSecret(db.Construct, jsii.String("AdminSecret"), &awsrds.DatabaseSecretProps{
 		Username:                         jsii.String(DefaultAdminUser),
 		Dbname:                           jsii.String(r.databaseName),
 		EncryptionKey:                    db.EncryptionKey,
 		ReplaceOnPasswordCriteriaChanges: jsii.Bool(true),
 	})
-	adminSecret.ApplyRemovalPolicy(retainUnlessDestroy(r.removalPolicy))
+	db.adminSecret.ApplyRemovalPolicy(retainUnlessDestroy(r.removalPolicy))
 	db.Cluster = awsrds.NewDatabaseCluster(db.Construct, jsii.String("Cluster"), &awsrds.DatabaseClusterProps{
-		Engine: awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{Version: r.engineVersion}),
-		Credentials: awsrds.Credentials_FromSecret(adminSecret, jsii.String(DefaultAdminUser)),
+		Engine:                          awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{Version: r.engineVersion}),
+		Credentials:                     awsrds.Credentials_FromSecret(db.adminSecret, jsii.String(DefaultAdminUser)),
 		Writer:                          instance("Writer", 0, false),
 		Readers:                         &readers,
 		ServerlessV2MinCapacity:         jsii.Number(r.minCapacity),

@@ -104,9 +104,10 @@ func (db *ServerlessDb) AddMigrations(m *MigrationsProps) awscdk.CustomResource 
 		ResourceType: jsii.String("Custom::DatabaseMigrations"),
 		Properties:   &map[string]any{"Version": m.Version},
 	})
-	// The cluster construct holds the writer and readers (and the rotation),
-	// the security group holds the ingress rule letting the function in.
-	cr.Node().AddDependency(db.Cluster, db.SecurityGroup)
+	// The cluster construct holds the writer and readers, the security group
+	// the ingress rule letting the function in.
+	// The admin secret holds its attachment and rotation schedule.
+	cr.Node().AddDependency(db.Cluster, db.SecurityGroup, db.adminSecret)
 	if db.smEndpoint != nil {
 		cr.Node().AddDependency(db.smEndpoint)
 	}
@@ -141,6 +142,7 @@ func (db *ServerlessDb) newMigrationsProvider(fn awslambda.Function) customresou
 		"Resource::<"+logicalID(fn)+".Arn>:*"))
 	nag.Suppress(provider,
 		nag.Rule("Serverless-LambdaDLQ", "CloudFormation invokes the provider synchronously and gets its failure as the resource's status."),
+		nag.Rule("Serverless-LambdaTracing", "CDK's provider framework function offers no tracing option; the migrations function it invokes is traced."),
 		nag.Rule("Serverless-LambdaDefaultMemorySize", "CDK's provider framework function offers no memory setting; it only relays one synchronous call to the migrations function."),
 	)
 	return provider

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 // createKey makes the customer managed key that encrypts the cluster's
@@ -66,6 +68,9 @@ func (db *ServerlessDb) createNetwork(p *Props) {
 			PrivateDnsEnabled: jsii.Bool(true),
 			Open:              jsii.Bool(true),
 		})
+		nag.Suppress(db.smEndpoint, nag.Rule("CdkNagValidationFailure",
+			"EC23 cannot resolve the ingress source, the VPC's own CIDR (Fn::GetAtt VpcCidrBlock): HTTPS from inside the VPC only, never 0.0.0.0/0.",
+			"AwsSolutions-EC23"))
 	}
 }
 

@@ -195,6 +195,7 @@ type ServerlessDb struct {
 	props        resolved
 	clusterLogs  awslogs.LogGroup
 	proxyRole    awsiam.Role
+	adminSecret  awsrds.DatabaseSecret
 	functionSubs *awsec2.SubnetSelection
 	isolatedSubs *awsec2.SubnetSelection
 	proxyUsers   map[string]bool

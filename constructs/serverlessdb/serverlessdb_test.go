@@ -127,3 +127,15 @@ func TestNagCustom(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// Nothing left as a warning either: validation failures and Serverless
+// warnings are suppressed with reasons or fixed.
+func TestNagWarnings(t *testing.T) {
+	for _, stack := range []awscdk.Stack{defaultsStack, customStack} {
+		msgs := assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless|CdkNagValidationFailure)")))
+		for _, m := range *msgs {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
+	}
+}
