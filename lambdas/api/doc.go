@@ -14,6 +14,8 @@
 //	APP_CONFIG_PARAM  SSM parameter with JSON {"maxAttachmentBytes": N, "allowedContentTypes": [...]},
 //	                  read once per cold start on first need; defaults 10 MiB and
 //	                  image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain
+//	EVENT_TOPIC_ARN   SNS topic: each change's events are published right after commit (unset: they
+//	                  wait in the outbox for the outbox Lambda)
 //	VERSION           reported by /health (default "dev")
 //	CORS_ORIGINS      comma-separated origins that get Access-Control-Allow-Origin
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/appconfig"
@@ -20,6 +21,7 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/httpapi"
 	"github.com/stratus-cdk/stratus/lambdas/internal/items"
+	"github.com/stratus-cdk/stratus/lambdas/internal/outbox"
 	"github.com/stratus-cdk/stratus/lambdas/internal/store"
 	"github.com/stratus-cdk/stratus/lambdas/internal/uploads"
 )
@@ -59,8 +61,10 @@ func wire(ctx context.Context, log *slog.Logger) (*httpapi.Handler, error) {
 		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(awsCfg)), Bucket: os.Getenv("UPLOADS_BUCKET")},
 		Limits:  &appconfig.Source{Reader: params, Name: os.Getenv("APP_CONFIG_PARAM")},
 	}
-	// Publishing right after commit (issue 9) plugs in here, e.g.:
-	// svc.Events = outbox.NewFlusher(...)
+	if topic := os.Getenv("EVENT_TOPIC_ARN"); topic != "" {
+		// Publish each change's events right after its commit; what fails waits for the outbox Lambda.
+		svc.Events = outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), topic), outbox.Options{Logger: log})
+	}
 	return httpapi.New(svc, httpapi.Options{
 		Version:     os.Getenv("VERSION"),
 		CORSOrigins: splitList(os.Getenv("CORS_ORIGINS")),
