@@ -75,6 +75,12 @@ type Props struct {
 	// SelfSignUp lets anyone create an account in the new user pool.
 	// Default: false (users are invited by an administrator).
 	SelfSignUp *bool
+	// PasswordAuth lets the SPA client sign in with USER_PASSWORD_AUTH
+	// (InitiateAuth with the password over TLS) besides SRP: the flow a
+	// small client, or a local issuer standing in for Cognito, can speak
+	// without the SRP math. Cognito's threat protection still applies.
+	// Default: false (SRP only).
+	PasswordAuth *bool
 	// CallbackUrls allowed after sign-in through the OAuth 2.0
 	// authorization-code grant (https, or http://localhost for development).
 	// Default: - no OAuth flows; the SPA signs in with SRP only.

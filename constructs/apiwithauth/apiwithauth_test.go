@@ -95,6 +95,7 @@ func TestMain(m *testing.M) {
 			Routes:               appRoutes(fn),
 			Mfa:                  awscognito.Mfa_REQUIRED,
 			SelfSignUp:           jsii.Bool(true),
+			PasswordAuth:         jsii.Bool(true),
 			CallbackUrls:         jsii.Strings("https://app.example.com/callback", "http://localhost:5173/callback"),
 			LogoutUrls:           jsii.Strings("https://app.example.com/"),
 			DomainPrefix:         jsii.String("stratus-full-test"),
@@ -532,9 +533,13 @@ func TestUserPool(t *testing.T) {
 func TestSpaClient(t *testing.T) {
 	for name, f := range all() {
 		t.Run(name, func(t *testing.T) {
+			flows := []any{"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+			if name == "Full" { // PasswordAuth on
+				flows = []any{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+			}
 			f.tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
 				"GenerateSecret":             false,
-				"ExplicitAuthFlows":          []any{"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+				"ExplicitAuthFlows":          flows,
 				"PreventUserExistenceErrors": "ENABLED",
 				"EnableTokenRevocation":      true,
 				"AccessTokenValidity":        60,

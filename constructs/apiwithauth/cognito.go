@@ -77,7 +77,8 @@ func (a *ApiWithAuth) createUserPool(p *Props, c *config) {
 	}
 }
 
-// createClient adds the SPA's public client: no secret, SRP sign-in, and
+// createClient adds the SPA's public client: no secret, SRP sign-in (and
+// password sign-in with PasswordAuth), and
 // the authorization-code grant when callback URLs are given. Cognito has no
 // switch that requires PKCE: it checks the code_verifier whenever the
 // authorize request carried a code_challenge, which OIDC libraries for
@@ -86,7 +87,7 @@ func (a *ApiWithAuth) createClient(p *Props) {
 	cp := &awscognito.UserPoolClientProps{
 		UserPool:                   a.UserPool,
 		GenerateSecret:             jsii.Bool(false),
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(p.PasswordAuth != nil && *p.PasswordAuth)},
 		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(accessTokenHours)),
 		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(idTokenHours)),
 		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(refreshTokenDays)),

@@ -7,62 +7,18 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/waf"
 )
 
-// createWebAcl associates a regional web ACL with the stage: AWS's common
-// rule set (OWASP-style checks; note its 8 KB body-size rule) and known bad
-// inputs, then a per-IP rate limit. Cost: a web ACL, three rules and two
-// managed groups are billed monthly, plus a charge per million requests.
+// createWebAcl associates a regional web ACL with the stage (see package
+// internal/waf for its rules and cost).
 func (a *ApiWithAuth) createWebAcl(c *config) {
 	if !c.webAcl {
 		nag.Suppress(a.Api.DeploymentStage(), nag.Rule("AwsSolutions-APIG3",
 			"The caller turned the construct's web ACL off (Props.WebAcl false), e.g. because a firewall is managed centrally."))
 		return
 	}
-	visibility := func(name string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
-		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
-			CloudWatchMetricsEnabled: jsii.Bool(true),
-			MetricName:               jsii.String(name),
-			SampledRequestsEnabled:   jsii.Bool(true),
-		}
-	}
-	managed := func(priority float64, name string) *awswafv2.CfnWebACL_RuleProperty {
-		return &awswafv2.CfnWebACL_RuleProperty{
-			Name:     jsii.String(name),
-			Priority: jsii.Number(priority),
-			Statement: &awswafv2.CfnWebACL_StatementProperty{
-				ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
-					VendorName: jsii.String("AWS"),
-					Name:       jsii.String(name),
-				},
-			},
-			OverrideAction:   &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}},
-			VisibilityConfig: visibility(name),
-		}
-	}
-	acl := awswafv2.NewCfnWebACL(a.Construct, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
-		Scope:         jsii.String("REGIONAL"),
-		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
-		Description:   jsii.String("Protects the REST API stage"),
-		Rules: &[]any{
-			managed(0, "AWSManagedRulesCommonRuleSet"),
-			managed(1, "AWSManagedRulesKnownBadInputsRuleSet"),
-			&awswafv2.CfnWebACL_RuleProperty{
-				Name:     jsii.String("RateLimitPerIp"),
-				Priority: jsii.Number(2),
-				Statement: &awswafv2.CfnWebACL_StatementProperty{
-					RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-						AggregateKeyType:    jsii.String("IP"),
-						Limit:               jsii.Number(c.webAclRateLimit),
-						EvaluationWindowSec: jsii.Number(300),
-					},
-				},
-				Action:           &awswafv2.CfnWebACL_RuleActionProperty{Block: map[string]any{}},
-				VisibilityConfig: visibility("RateLimitPerIp"),
-			},
-		},
-		VisibilityConfig: visibility("WebAcl"),
-	})
+	acl := waf.NewWebAcl(a.Construct, "WebAcl", waf.Regional, c.webAclRateLimit, "Protects the REST API stage")
 	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
 		WebAclArn:   acl.AttrArn(),
