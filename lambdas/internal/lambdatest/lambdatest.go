@@ -11,8 +11,8 @@
 // Each emulator listens on free loopback ports (its invoke API and the Runtime
 // API it gives the function), so tests and packages can run in parallel.
 // Builds happen once per test binary and package (the Go build cache makes
-// them incremental); outputs live in a per-process temp folder removed by
-// Cleanup (call it from TestMain after m.Run, or leave it to the OS).
+// them incremental); outputs live in one folder per package under
+// $TMPDIR/stratus-lambdatest-$UID, replaced atomically by each build.
 package lambdatest
 
 import (
@@ -28,7 +28,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,36 +38,15 @@ import (
 const RIEPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
 var (
-	buildMu  sync.Mutex
-	built    = map[string]string{}
-	outDir   string
-	outDirMu sync.Mutex
+	buildMu sync.Mutex
+	built   = map[string]string{}
 )
 
-func dir() (string, error) {
-	outDirMu.Lock()
-	defer outDirMu.Unlock()
-	if outDir == "" {
-		d, err := os.MkdirTemp("", "stratus-lambdatest-")
-		if err != nil {
-			return "", err
-		}
-		outDir = d
-	}
-	return outDir, nil
-}
-
-// Cleanup removes the built binaries.
+// Cleanup forgets this process' builds (the next Build rebuilds).
 func Cleanup() {
-	outDirMu.Lock()
-	defer outDirMu.Unlock()
-	if outDir != "" {
-		_ = os.RemoveAll(outDir)
-		outDir = ""
-	}
 	buildMu.Lock()
+	defer buildMu.Unlock()
 	clear(built)
-	buildMu.Unlock()
 }
 
 // Build compiles the main package pkg (an import path, or a path relative to
@@ -105,20 +83,34 @@ func build(pkg, name string, flags ...string) (string, error) {
 	if p, ok := built[pkg]; ok {
 		return p, nil
 	}
-	root, err := dir()
-	if err != nil {
-		return "", err
+	key := pkg
+	if strings.HasPrefix(pkg, ".") {
+		abs, err := filepath.Abs(pkg)
+		if err != nil {
+			return "", err
+		}
+		key = abs
 	}
-	sub := filepath.Join(root, strconv.Itoa(len(built)))
+	sub := filepath.Join(os.TempDir(), fmt.Sprintf("stratus-lambdatest-%d", os.Getuid()), strings.NewReplacer("/", "_", ".", "_").Replace(key))
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		return "", err
 	}
 	out := filepath.Join(sub, name)
-	args := append([]string{"build", "-trimpath", "-buildvcs=false", "-o", out}, flags...)
+	tmpDir, err := os.MkdirTemp(sub, "build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, name)
+	args := append([]string{"build", "-trimpath", "-buildvcs=false", "-o", tmp}, flags...)
 	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	// Atomic: an emulator of another test process may be starting the old one.
+	if err := os.Rename(tmp, out); err != nil {
+		return "", err
 	}
 	built[pkg] = out
 	return out, nil

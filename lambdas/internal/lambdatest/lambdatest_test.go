@@ -2,15 +2,8 @@ package lambdatest
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	Cleanup()
-	os.Exit(code)
-}
 
 func TestInvokeThroughTheEmulator(t *testing.T) {
 	bin := Build(t, "./testdata/echo")
