@@ -47,7 +47,9 @@ func invoke(t *testing.T, fn *lambdatest.Emulator, file string) events.APIGatewa
 }
 
 func errorCode(t *testing.T, body string) string {
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Message == "" {
 		t.Fatalf("not an error body: %s", body)
 	}
