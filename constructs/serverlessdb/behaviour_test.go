@@ -98,6 +98,7 @@ var (
 	defaults = func() tmpl { return tmpl{defaultsTpl} }
 	custom   = func() tmpl { return tmpl{customTpl} }
 	existing = func() tmpl { return tmpl{existingTpl} }
+	regional = func() tmpl { return tmpl{regionalTpl} }
 )
 
 // Defaults: network.
@@ -118,10 +119,8 @@ func TestDefaultVpcHasTwoAzsOfThreeTiersWithoutLookups(t *testing.T) {
 	if got := defaultsDb.FunctionSubnets().SubnetType; got != awsec2.SubnetType_PRIVATE_WITH_EGRESS {
 		t.Errorf("FunctionSubnets = %v, want PRIVATE_WITH_EGRESS behind a NAT", got)
 	}
-	for _, m := range *defaultsStack.Node().Metadata() {
-		if *m.Type == "aws:cdk:missing-context" {
-			t.Errorf("synth asked for a context lookup: %v", m.Data)
-		}
+	if len(missingContext) > 0 {
+		t.Errorf("synth asked for context lookups: %v", missingContext)
 	}
 }
 
@@ -553,4 +552,20 @@ func TestGrantConnectDirect(t *testing.T) {
 		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId"),
 		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ReportsSecurityGroup"), "GroupId"),
 	})
+}
+
+// An environment-specific stack: MaxAzs and NatGateways, AZs from context.
+
+func TestRegionalVpcSpansMaxAzs(t *testing.T) {
+	tpl := regional()
+	tpl.count("AWS::EC2::Subnet", 9)
+	tpl.count("AWS::EC2::NatGateway", 2)
+	for i, az := range regionalAZs {
+		tpl.has("AWS::EC2::Subnet", map[string]any{"AvailabilityZone": az})
+		// The writer in the first AZ, each reader in the next.
+		tpl.has("AWS::RDS::DBInstance", map[string]any{"AvailabilityZone": az, "PromotionTier": i})
+	}
+	if len(missingContext) > 0 {
+		t.Errorf("synth asked for context lookups: %v", missingContext)
+	}
 }

@@ -1,7 +1,9 @@
 package serverlessdb_test
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -22,15 +24,24 @@ const hello = "../gofunction/testdata/hello"
 
 // One app for the package, synthesized once: each jsii start costs seconds.
 var (
-	defaultsStack, customStack, existingStack awscdk.Stack
-	defaultsTpl, customTpl, existingTpl       assertions.Template
-	defaultsDb, customDb, existingDb          *serverlessdb.ServerlessDb
+	defaultsStack, customStack, existingStack, regionalStack awscdk.Stack
+	defaultsTpl, customTpl, existingTpl, regionalTpl         assertions.Template
+	defaultsDb, customDb, existingDb                         *serverlessdb.ServerlessDb
 )
+
+// regionalAZs are the AZs an environment-specific stack reads from context
+// (cdk.json in the app) instead of looking them up.
+var regionalAZs = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+
+// missingContext lists the context lookups the synth asked for.
+var missingContext []string
 
 func TestMain(m *testing.M) {
 	cdktest.FastSynth()
 	outDir, _ := os.MkdirTemp("", "serverlessdb-test")
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir)})
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &map[string]any{
+		"availability-zones:account=123456789012:region=eu-west-1": regionalAZs,
+	}})
 
 	// Defaults: only the construct and its migrations, under cdk-nag.
 	defaultsStack = awscdk.NewStack(app, jsii.String("Defaults"), nil)
@@ -97,15 +108,45 @@ func TestMain(m *testing.M) {
 		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: existingDb.FunctionSubnets()},
 	}), "reporting")
 
+	// Regional: an environment-specific stack over three AZs.
+	regionalStack = awscdk.NewStack(app, jsii.String("Regional"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")},
+	})
+	serverlessdb.New(regionalStack, "Db", &serverlessdb.Props{
+		MaxAzs: jsii.Number(3), NatGateways: jsii.Number(2), Readers: jsii.Number(2),
+	})
+
 	app.Synth(nil)
+	missingContext = readMissingContext(outDir)
 	defaultsTpl = assertions.Template_FromStack(defaultsStack, nil)
 	customTpl = assertions.Template_FromStack(customStack, nil)
 	existingTpl = assertions.Template_FromStack(existingStack, nil)
+	regionalTpl = assertions.Template_FromStack(regionalStack, nil)
 
 	code := m.Run()
 	os.RemoveAll(outDir)
 	jsii.Close()
 	os.Exit(code)
+}
+
+// readMissingContext reads the context lookups the cloud assembly asks for.
+// (CloudAssembly.Manifest() does not deserialize in Go.)
+func readMissingContext(outDir string) []string {
+	b, err := os.ReadFile(filepath.Join(outDir, "manifest.json"))
+	if err != nil {
+		panic(err)
+	}
+	var manifest struct {
+		Missing []struct{ Key string } `json:"missing"`
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		panic(err)
+	}
+	var keys []string
+	for _, m := range manifest.Missing {
+		keys = append(keys, m.Key)
+	}
+	return keys
 }
 
 // inVpc is a Go function placed where the database wants its clients.
