@@ -394,6 +394,12 @@ func TestCustomVpcWithoutNatUsesEndpoints(t *testing.T) {
 		"PrivateDnsEnabled": true,
 		"ServiceName":       map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".secretsmanager"}}},
 	})
+	tpl.has("AWS::EC2::VPCEndpoint", map[string]any{
+		"VpcEndpointType":   "Interface",
+		"PrivateDnsEnabled": true,
+		"ServiceName":       map[string]any{"Fn::Join": []any{"", []any{"com.amazonaws.", ref("AWS::Region"), ".sns"}}},
+	})
+	tpl.count("AWS::EC2::VPCEndpoint", 3) // S3, Secrets Manager, InterfaceEndpoints' SNS
 	// Rotation waits for the endpoint it needs.
 	app := tpl.one(t, "AWS::Serverless::Application", "Db")
 	if !contains(tpl.dependsOn(app), tpl.one(t, "AWS::EC2::VPCEndpoint", "DbSecretsManagerEndpoint")) {

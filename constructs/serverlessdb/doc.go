@@ -18,7 +18,8 @@
 // subnets: the VPC then has public and isolated subnets only, functions go to
 // the isolated ones (FunctionSubnets) and a Secrets Manager interface endpoint
 // is added, so rotation and migrations still reach the secret
-// (SecretsManagerEndpoint). The synth makes no context lookup: an
+// (SecretsManagerEndpoint); InterfaceEndpoints adds the others such functions
+// need (SNS, SSM, ...). The synth makes no context lookup: an
 // environment-agnostic stack gets Fn::GetAZs selections; an
 // environment-specific stack reads its AZs from the cdk.json context key
 // "availability-zones:account=<account>:region=<region>", which must then be

@@ -1,6 +1,8 @@
 package serverlessdb
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -71,6 +73,20 @@ func (db *ServerlessDb) createNetwork(p *Props) {
 		nag.Suppress(db.smEndpoint, nag.Rule("CdkNagValidationFailure",
 			"EC23 cannot resolve the ingress source, the VPC's own CIDR (Fn::GetAtt VpcCidrBlock): HTTPS from inside the VPC only, never 0.0.0.0/0.",
 			"AwsSolutions-EC23"))
+	}
+	if p.InterfaceEndpoints != nil {
+		for i, service := range *p.InterfaceEndpoints {
+			endpoint := awsec2.NewInterfaceVpcEndpoint(db.Construct, jsii.String(fmt.Sprintf("Endpoint%d", i+1)), &awsec2.InterfaceVpcEndpointProps{
+				Vpc:               db.Vpc,
+				Service:           service,
+				Subnets:           db.isolatedSubs,
+				PrivateDnsEnabled: jsii.Bool(true),
+				Open:              jsii.Bool(true),
+			})
+			nag.Suppress(endpoint, nag.Rule("CdkNagValidationFailure",
+				"EC23 cannot resolve the ingress source, the VPC's own CIDR (Fn::GetAtt VpcCidrBlock): HTTPS from inside the VPC only, never 0.0.0.0/0.",
+				"AwsSolutions-EC23"))
+		}
 	}
 }
 

@@ -65,6 +65,12 @@ type Props struct {
 	// the secret without internet egress.
 	// Default: - true when the VPC has no private-with-egress subnets, false otherwise.
 	SecretsManagerEndpoint *bool
+	// InterfaceEndpoints are more interface endpoints (private DNS on, HTTPS
+	// from the VPC) in the isolated subnets, for functions without internet
+	// egress, e.g. awsec2.InterfaceVpcEndpointAwsService_SNS() and _SSM()
+	// with NatGateways 0. Each costs per hour and AZ, like a NAT gateway does.
+	// Default: - none beyond SecretsManagerEndpoint.
+	InterfaceEndpoints *[]awsec2.InterfaceVpcEndpointAwsService
 
 	// EngineVersion of Aurora PostgreSQL.
 	// Default: - DefaultEngineVersion() (16.13).

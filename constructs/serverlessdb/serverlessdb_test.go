@@ -71,6 +71,7 @@ func TestMain(m *testing.M) {
 		RotationInterval:   awscdk.Duration_Days(jsii.Number(7)),
 		LogRetention:       awslogs.RetentionDays_ONE_WEEK,
 		Proxy:              jsii.Bool(true),
+		InterfaceEndpoints: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SNS()},
 		Alarms: &serverlessdb.AlarmProps{
 			CPUPercent: jsii.Number(70), ACUPercent: jsii.Number(75), Connections: jsii.Number(500),
 		},

@@ -135,6 +135,9 @@ func validate(p *Props, r resolved) []string {
 	}
 
 	// Cluster.
+	if p.Readers != nil && unresolved(p.Readers) {
+		add("Readers must be a number known at synth, not a token: it decides how many instances to create")
+	}
 	if known(p.Readers) && (*p.Readers < 0 || *p.Readers > 15 || *p.Readers != math.Trunc(*p.Readers)) {
 		add("Readers %v must be a whole number from 0 to 15", *p.Readers)
 	}

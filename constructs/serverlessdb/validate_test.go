@@ -70,6 +70,13 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestValidationReadersMustBeKnown(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{Readers: awscdk.Token_AsNumber(awscdk.Fn_ImportValue(jsii.String("Readers")))})
+	})
+	wantAll(t, msg, "Readers must be a number known at synth")
+}
+
 func TestValidationMinAboveMax(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{MinCapacity: jsii.Number(8), MaxCapacity: jsii.Number(4)})
