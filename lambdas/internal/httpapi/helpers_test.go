@@ -203,3 +203,5 @@ func (a *api) create(owner, body string) string {
 	}
 	return r.Body["id"].(string)
 }
+
+func storeOn(pool *pgxpool.Pool) *store.Store { return store.New(pool) }

@@ -80,10 +80,10 @@ func dateArg(d *items.Date) pgtype.Date {
 
 // CreateItem implements items.Store.
 func (s *Store) CreateItem(ctx context.Context, it items.Item, ev event.Event, idem *items.Idempotency) (items.Item, bool, error) {
-	insertItem := `INSERT INTO items (` + itemCols + `) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9`
-	insertEvent := `INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $1, $2, $3, $4, $5`
+	insertItem := `INSERT INTO items (` + itemCols + `) SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::date, $7::int, $8::timestamptz, $9::timestamptz`
+	insertEvent := `INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::timestamptz`
 	itemArgs := []any{it.ID, it.Owner, it.Title, it.Notes, string(it.Status), dateArg(it.DueDate), it.Version, it.CreatedAt, it.UpdatedAt}
-	evArgs := []any{ev.ID, ev.Type, ev.Owner, []byte(ev.Payload), ev.Time}
+	evArgs := []any{ev.ID, ev.Type, ev.Owner, string(ev.Payload), ev.Time}
 	if idem == nil {
 		return it, false, s.do(ctx, true, func(c *pgxpool.Conn) error {
 			var b pgx.Batch // a new batch per attempt: pgx caches statement descriptions in it
@@ -98,22 +98,22 @@ func (s *Store) CreateItem(ctx context.Context, it items.Item, ev event.Event, i
 	}
 	// The key row names the item it created: the item and its event are
 	// inserted only if this request's key row is the one that stuck.
-	ours := ` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $%d AND key = $%d AND resource_id = $1)`
+	ours := ` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $%d::text AND key = $%d::text AND resource_id = $1::uuid)`
 	var claimed bool
 	err = s.do(ctx, true, func(c *pgxpool.Conn) error {
 		var b pgx.Batch
 		b.Queue(`INSERT INTO idempotency_keys (owner, key, request_hash, status_code, response, resource_id)
-			VALUES ($1, $2, $3, 201, $4, $5)
+			VALUES ($1, $2, $3, 201, $4::jsonb, $5::uuid)
 			ON CONFLICT (owner, key) DO UPDATE
 			SET request_hash = EXCLUDED.request_hash, status_code = EXCLUDED.status_code,
 			    response = EXCLUDED.response, resource_id = EXCLUDED.resource_id, created_at = now()
 			WHERE idempotency_keys.created_at < now() - interval '`+idempotencyTTL+`'`,
-			it.Owner, idem.Key, idem.Hash, response, it.ID).Exec(func(tag pgconn.CommandTag) error {
+			it.Owner, idem.Key, idem.Hash, string(response), it.ID).Exec(func(tag pgconn.CommandTag) error {
 			claimed = tag.RowsAffected() == 1
 			return nil
 		})
 		b.Queue(insertItem+fmt.Sprintf(ours, 10, 11), append(itemArgs, it.Owner, idem.Key)...)
-		b.Queue(insertEvent+` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $3 AND key = $6 AND resource_id = $7)`,
+		b.Queue(insertEvent+` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $3::text AND key = $6::text AND resource_id = $7::uuid)`,
 			append(evArgs, idem.Key, it.ID)...)
 		return c.SendBatch(ctx, &b).Close()
 	})
@@ -198,9 +198,9 @@ func (s *Store) UpdateItem(ctx context.Context, owner string, id uuid.UUID, chan
 			tag, err := c.Exec(ctx, `WITH u AS (
 				UPDATE items SET title = $3, notes = $4, status = $5, due_date = $6, version = $7, updated_at = $8
 				WHERE id = $1 AND owner = $2 AND version = $9 RETURNING id)
-				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10, $11, $2, $12, $13 FROM u`,
+				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10::uuid, $11::text, $2::text, $12::jsonb, $13::timestamptz FROM u`,
 				id, owner, next.Title, next.Notes, string(next.Status), dateArg(next.DueDate), next.Version, next.UpdatedAt, cur.Version,
-				ev.ID, ev.Type, []byte(ev.Payload), ev.Time)
+				ev.ID, ev.Type, string(ev.Payload), ev.Time)
 			n = tag.RowsAffected()
 			return err
 		})
@@ -231,8 +231,8 @@ func (s *Store) DeleteItem(ctx context.Context, owner string, id uuid.UUID, chec
 		var n int64
 		err = s.do(ctx, true, func(c *pgxpool.Conn) error {
 			tag, err := c.Exec(ctx, `WITH d AS (DELETE FROM items WHERE id = $1 AND owner = $2 AND version = $3 RETURNING id)
-				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $4, $5, $2, $6, $7 FROM d`,
-				id, owner, cur.Version, ev.ID, ev.Type, []byte(ev.Payload), ev.Time)
+				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $4::uuid, $5::text, $2::text, $6::jsonb, $7::timestamptz FROM d`,
+				id, owner, cur.Version, ev.ID, ev.Type, string(ev.Payload), ev.Time)
 			n = tag.RowsAffected()
 			return err
 		})
@@ -251,10 +251,10 @@ func (s *Store) CreateAttachment(ctx context.Context, a items.Attachment, ev eve
 	err := s.do(ctx, true, func(c *pgxpool.Conn) error {
 		tag, err := c.Exec(ctx, `WITH i AS (SELECT id FROM items WHERE id = $2 AND owner = $3 FOR KEY SHARE),
 			a AS (INSERT INTO attachments (id, item_id, owner, file_name, content_type, size, status, s3_key, created_at, updated_at)
-			      SELECT $1, i.id, $3, $4, $5, $6, $7, $8, $9, $9 FROM i RETURNING id)
-			INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10, $11, $3, $12, $13 FROM a`,
+			      SELECT $1::uuid, i.id, $3::text, $4::text, $5::text, $6::bigint, $7::text, $8::text, $9::timestamptz, $9::timestamptz FROM i RETURNING id)
+			INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10::uuid, $11::text, $3::text, $12::jsonb, $13::timestamptz FROM a`,
 			a.ID, a.ItemID, a.Owner, a.FileName, a.ContentType, a.Size, a.Status, a.Key, a.CreatedAt,
-			ev.ID, ev.Type, []byte(ev.Payload), ev.Time)
+			ev.ID, ev.Type, string(ev.Payload), ev.Time)
 		n = tag.RowsAffected()
 		return err
 	})
