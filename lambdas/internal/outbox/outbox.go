@@ -162,7 +162,7 @@ func claimDue(ctx context.Context, tx pgx.Tx, minAge time.Duration, exclude []st
 		  AND created_at <= now() - make_interval(secs => $1::float8)
 		  AND id <> ALL($2::uuid[])
 		ORDER BY created_at, id
-		LIMIT $3
+		LIMIT $3::int
 		FOR UPDATE SKIP LOCKED`, minAge.Seconds(), exclude, limit)
 	if err != nil {
 		return nil, err

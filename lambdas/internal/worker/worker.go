@@ -198,9 +198,9 @@ type activity struct {
 // waits on the processed_events key and then adds nothing.
 func (c *Consumer) addActivity(ctx context.Context, a activity) (Outcome, error) {
 	tag, err := c.db.Exec(ctx, `WITH claimed AS (
-			INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id)
+			INSERT INTO processed_events (consumer, event_id) VALUES ($1::text, $2::uuid) ON CONFLICT DO NOTHING RETURNING event_id)
 		INSERT INTO activity (owner, event_id, type, item_id, summary, occurred_at)
-		SELECT $3, event_id, $4, $5, $6, $7 FROM claimed
+		SELECT $3::text, event_id, $4::text, $5::uuid, $6::text, $7::timestamptz FROM claimed
 		ON CONFLICT (event_id) DO NOTHING`,
 		ConsumerName, a.EventID, a.Owner, a.Type, nullable(a.ItemID), a.Summary, a.OccurredAt)
 	if err != nil {
@@ -376,8 +376,8 @@ func (c *Consumer) checkUpload(ctx context.Context, r events.S3EventRecord) (Out
 	var declaredSize int64
 	var done bool
 	err = c.db.QueryRow(ctx, `SELECT content_type, size, s3_key,
-			EXISTS (SELECT 1 FROM processed_events WHERE consumer = $4 AND event_id = $5)
-		FROM attachments WHERE id = $1 AND item_id = $2 AND owner = $3`,
+			EXISTS (SELECT 1 FROM processed_events WHERE consumer = $4::text AND event_id = $5::uuid)
+		FROM attachments WHERE id = $1::uuid AND item_id = $2::uuid AND owner = $3::text`,
 		k.AttachmentID, k.ItemID, k.Owner, ConsumerName, id).Scan(&declaredType, &declaredSize, &s3Key, &done)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -402,13 +402,13 @@ func (c *Consumer) checkUpload(ctx context.Context, r events.S3EventRecord) (Out
 	}
 	var claimed, updated int
 	err = c.db.QueryRow(ctx, `WITH claimed AS (
-			INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id),
+			INSERT INTO processed_events (consumer, event_id) VALUES ($1::text, $2::uuid) ON CONFLICT DO NOTHING RETURNING event_id),
 		updated AS (
-			UPDATE attachments SET status = $4, updated_at = now()
-			WHERE id = $3 AND EXISTS (SELECT 1 FROM claimed) RETURNING item_id, owner),
+			UPDATE attachments SET status = $4::text, updated_at = now()
+			WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM claimed) RETURNING item_id, owner),
 		added AS (
 			INSERT INTO activity (owner, event_id, type, item_id, summary, occurred_at)
-			SELECT owner, $2, $5, item_id, $6, $7 FROM updated
+			SELECT owner, $2::uuid, $5::text, item_id, $6::text, $7::timestamptz FROM updated
 			ON CONFLICT (event_id) DO NOTHING RETURNING 1)
 		SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM updated)`,
 		ConsumerName, id, k.AttachmentID, status, typ, summary, occurred).Scan(&claimed, &updated)

@@ -1,0 +1,53 @@
+package worker_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/event"
+	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/worker"
+)
+
+// Every statement works in every pgx exec mode: behind an RDS Proxy (DB_PROXY=true) statements run
+// unnamed, so nothing may rely on a prepared statement's inferred parameter types.
+func TestEveryQueryExecMode(t *testing.T) {
+	modes := map[string]pgx.QueryExecMode{
+		"cache_statement": pgx.QueryExecModeCacheStatement, "cache_describe": pgx.QueryExecModeCacheDescribe,
+		"describe_exec": pgx.QueryExecModeDescribeExec, "exec": pgx.QueryExecModeExec, "simple_protocol": pgx.QueryExecModeSimpleProtocol,
+	}
+	for name, mode := range modes {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := pgxpool.ParseConfig(pgtest.NewDB(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ConnConfig.DefaultQueryExecMode = mode
+			db, err := pgxpool.NewWithConfig(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			att, key := upload(t, db, "alice", "a b.txt", "text/plain", 3)
+			c := worker.New(db, &fakeS3{objects: map[string]awsx.ObjectInfo{"uploads-bucket/" + key: {Size: 3, ContentType: "text/plain"}}},
+				worker.Options{Logger: quiet()})
+			e := itemEvent(event.ItemCreated, "alice", uuid.NewString(), "x", nil)
+			for i, want := range []worker.Outcome{worker.Processed, worker.Duplicate} {
+				if res, err := c.Process(context.Background(), worker.Message{Body: string(mustJSON(e)), Type: e.Type}); err != nil || res.Outcome != want {
+					t.Fatalf("item event delivery %d: %+v, %v", i, res, err)
+				}
+				if res, err := c.Process(context.Background(), worker.Message{Body: s3Body(key, 3, "01")}); err != nil || res.Outcome != want {
+					t.Fatalf("S3 event delivery %d: %+v, %v", i, res, err)
+				}
+			}
+			if status(t, db, att) != "ready" || len(activities(t, db, "alice")) != 2 {
+				t.Errorf("status %s, activity %+v", status(t, db, att), activities(t, db, "alice"))
+			}
+		})
+	}
+}
