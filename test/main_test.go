@@ -17,6 +17,9 @@ import (
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
+// testAccount stands in for a real account id.
+const testAccount = "111111111111"
+
 var (
 	built    *stacks.App
 	assembly string // the cloud assembly directory
@@ -45,8 +48,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// A fixed account, so the pipeline stack is built too, and the
+	// Availability Zones CDK would otherwise look up for it: synth stays
+	// offline and deterministic.
+	ctx["availability-zones:account="+testAccount+":region="+stacks.DefaultRegion] = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-	built = stacks.Build(app, stacks.Options{})
+	built = stacks.Build(app, stacks.Options{Account: testAccount})
 	assembly = *app.Synth(nil).Directory()
 	return m.Run()
 }

@@ -43,11 +43,14 @@ func (db *ServerlessDb) GrantConnect(fn awslambda.Function, dbUser string) {
 	desc := jsii.String("Lambda " + *fn.Node().Path() + " as " + dbUser)
 	if db.Proxy != nil {
 		db.Proxy.GrantConnect(fn, jsii.String(dbUser))
-		db.Proxy.Connections().AllowFrom(fn, awsec2.Port_Tcp(jsii.Number(ProxyPort)), desc)
+		// AllowTo, not Proxy.AllowFrom: CDK then puts the ingress rule in the
+		// function's stack, so a function in another stack does not make the
+		// database's stack depend on it (a cycle).
+		fn.Connections().AllowTo(db.Proxy, awsec2.Port_Tcp(jsii.Number(ProxyPort)), desc)
 		db.grantProxyUser(dbUser)
 	} else {
 		db.Cluster.GrantConnect(fn, jsii.String(dbUser))
-		db.Cluster.Connections().AllowDefaultPortFrom(fn, desc)
+		fn.Connections().AllowTo(db.Cluster, awsec2.Port_Tcp(db.ClusterPort()), desc)
 	}
 	fn.AddEnvironment(jsii.String("DB_HOST"), db.Endpoint(), nil)
 	fn.AddEnvironment(jsii.String("DB_PORT"), jsii.String(fmt.Sprint(*db.Port())), nil)

@@ -1,0 +1,214 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
+	"github.com/stratus-cdk/stratus/constructs/eventbus"
+	"github.com/stratus-cdk/stratus/constructs/gofunction"
+	"github.com/stratus-cdk/stratus/internal/nag"
+)
+
+// attachmentsPrefix is where the API presigns uploads; only objects under it
+// are announced on the bus.
+const attachmentsPrefix = "attachments/"
+
+// AppStack is the application: its four functions, the API, the event bus,
+// the uploads bucket, configuration and the stage's dashboard.
+type AppStack struct {
+	awscdk.Stack
+	Api                   *apiwithauth.ApiWithAuth
+	Bus                   *eventbus.EventBus
+	Uploads               awss3.Bucket
+	ApiFn, Worker, Outbox awslambda.Function
+	Config                awsssm.StringParameter
+	// Alarms is the stage's alarm topic (held by the data stack).
+	Alarms awssns.ITopic
+}
+
+// NewAppStack creates the app stack of cfg on top of its data stack.
+func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppStack {
+	stack := awscdk.NewStack(scope, jsii.String("App"), &awscdk.StackProps{
+		Description: jsii.String("Stratus " + cfg.Name + ": API, functions, event bus, uploads, dashboard"),
+	})
+	s := &AppStack{Stack: stack, Alarms: data.Alarms}
+	s.Uploads = newUploadsBucket(stack, cfg)
+	s.Config = awsssm.NewStringParameter(stack, jsii.String("AppConfig"), &awsssm.StringParameterProps{
+		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),
+		StringValue: jsii.String(`{"maxAttachmentBytes": 10485760, "allowedContentTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]}`),
+	})
+	s.Bus = eventbus.New(stack, "Events", nil)
+
+	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", "./lambdas/api", "Items API (API Gateway proxy integration)")
+	s.Config.GrantRead(s.ApiFn)
+	s.ApiFn.AddEnvironment(jsii.String("APP_CONFIG_PARAM"), s.Config.ParameterName(), nil)
+	s.ApiFn.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Uploads.BucketName(), nil)
+	s.Uploads.GrantPut(s.ApiFn, jsii.String(attachmentsPrefix+"*"))
+	s.Bus.GrantPublish(s.ApiFn)
+	nag.Suppress(s.ApiFn, nag.Rule("Serverless-LambdaDLQ", "Invoked synchronously by API Gateway, which returns errors to the caller."))
+
+	s.Worker = s.newFunction(cfg, data, "Worker", "./lambdas/worker", "Turns events into the activity feed and checks uploads (SQS consumer)")
+	s.Worker.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Uploads.BucketName(), nil)
+	s.Uploads.GrantRead(s.Worker, jsii.String(attachmentsPrefix+"*"))
+	s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: s.Worker})
+	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(attachmentsPrefix))
+
+	s.Outbox = s.newFunction(cfg, data, "Outbox", "./lambdas/outbox", "Publishes events whose publish after commit failed (every minute)")
+	s.Bus.GrantPublish(s.Outbox)
+	s.scheduleOutbox(cfg)
+
+	s.Api = apiwithauth.New(stack, "Api", &apiwithauth.Props{
+		Routes:               apiRoutes(s.ApiFn),
+		Mfa:                  cfg.Api.Mfa,
+		DeletionProtection:   jsii.Bool(cfg.Production),
+		RemovalPolicy:        cfg.RemovalPolicy,
+		WebAcl:               jsii.Bool(cfg.Api.WebAcl),
+		ThrottlingRateLimit:  jsii.Number(cfg.Api.ThrottleRate),
+		ThrottlingBurstLimit: jsii.Number(cfg.Api.Burst),
+		LogRetention:         cfg.LogRetention,
+	})
+	for _, a := range s.Api.Alarms {
+		alarmTo(a, data.Alarms)
+	}
+	for _, sub := range s.Bus.Subscribers {
+		for _, a := range sub.Alarms {
+			alarmTo(a, data.Alarms)
+		}
+	}
+	s.newDashboard(cfg, data)
+	suppressCDKSingletons(stack)
+	return s
+}
+
+// newFunction builds one of the app's Go functions: in the database's VPC,
+// allowed to connect as AppDBUser.
+func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, description string) awslambda.Function {
+	fn := gofunction.New(s.Stack, id, &gofunction.Props{
+		Entry: jsii.String(entry),
+		FunctionOptions: awslambda.FunctionOptions{
+			Description:      jsii.String(description),
+			Vpc:              data.DB.Vpc,
+			VpcSubnets:       data.DB.FunctionSubnets(),
+			LogRetention:     cfg.LogRetention,
+			LogRemovalPolicy: cfg.RemovalPolicy,
+			Environment:      &map[string]*string{"STAGE": jsii.String(cfg.Name)},
+		},
+	})
+	data.DB.GrantConnect(fn, AppDBUser)
+	return fn
+}
+
+// scheduleOutbox runs the outbox every minute. EventBridge invokes it
+// asynchronously: two retries, then the event goes to a dead-letter queue.
+func (s *AppStack) scheduleOutbox(cfg Config) {
+	dlq := awssqs.NewQueue(s.Stack, jsii.String("OutboxScheduleDLQ"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	nag.Suppress(dlq, nag.Rule("AwsSolutions-SQS3", "This queue is itself a dead-letter queue."))
+	rule := awsevents.NewRule(s.Stack, jsii.String("OutboxSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Runs the outbox publisher every minute"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+	})
+	rule.AddTarget(awseventstargets.NewLambdaFunction(s.Outbox, &awseventstargets.LambdaFunctionProps{
+		DeadLetterQueue: dlq,
+		RetryAttempts:   jsii.Number(2),
+		MaxEventAge:     awscdk.Duration_Minutes(jsii.Number(5)),
+	}))
+	// A missed run is harmless (the next one picks the rows up); failures
+	// show in the function's error metric and the schedule's DLQ.
+	nag.Suppress(s.Outbox, nag.Rule("Serverless-LambdaDLQ",
+		"Invoked by an EventBridge schedule whose target has its own dead-letter queue; a missed run is retried by the next one."))
+}
+
+// newUploadsBucket holds attachments, uploaded by browsers through
+// presigned PUT URLs.
+func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
+	destroy := cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
+	logs := awss3.NewBucket(stack, jsii.String("UploadsAccessLogs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		RemovalPolicy:     cfg.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(destroy),
+		LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
+	})
+	nag.Suppress(logs, nag.Rule("AwsSolutions-S1", "This bucket is the access-log destination; logging it to itself would loop."))
+	return awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:             jsii.Bool(true),
+		Versioned:              jsii.Bool(true),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		ServerAccessLogsBucket: logs,
+		RemovalPolicy:          cfg.RemovalPolicy,
+		AutoDeleteObjects:      jsii.Bool(destroy),
+		// The presigned URL is the credential; CORS only lets the browser
+		// send the PUT. The site's origin is not known to this stack (the
+		// web stack depends on it), and CORS protects nothing for writes.
+		Cors: &[]*awss3.CorsRule{{
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
+			AllowedOrigins: jsii.Strings("*"),
+			AllowedHeaders: jsii.Strings("Content-Type", "Content-Length"),
+			MaxAge:         jsii.Number(3600),
+		}},
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			// Uploads that never completed leave parts behind.
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+		}},
+	})
+}
+
+// newDashboard composes the constructs' metrics into one view of the stage.
+func (s *AppStack) newDashboard(cfg Config, data *DataStack) {
+	graph := func(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String(title), Left: &metrics, Width: jsii.Number(8),
+		})
+	}
+	worker := s.Bus.Subscribers[0]
+	awscloudwatch.NewDashboard(s.Stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
+		Widgets: &[]*[]awscloudwatch.IWidget{
+			{
+				graph("API requests and errors", s.Api.MetricCount(nil), s.Api.MetricClientErrors(nil), s.Api.MetricServerErrors(nil)),
+				graph("API latency (ms)", s.Api.MetricLatency(nil)),
+				graph("Function errors", s.ApiFn.MetricErrors(nil), s.Worker.MetricErrors(nil), s.Outbox.MetricErrors(nil)),
+			},
+			{
+				graph("Events published / failed deliveries", s.Bus.MetricPublished(nil), s.Bus.MetricDeliveryFailures(nil)),
+				graph("Worker queue: backlog, oldest (s), DLQ", worker.MetricBacklog(nil), worker.MetricOldestMessageAge(nil), worker.MetricDlqMessages(nil)),
+				graph("Function duration (ms)", s.ApiFn.MetricDuration(nil), s.Worker.MetricDuration(nil)),
+			},
+			{
+				graph("Database capacity (ACU)", data.DB.MetricACU()),
+				graph("Database CPU (%)", data.DB.MetricCPU()),
+				graph("Database connections", data.DB.MetricConnections()),
+			},
+		},
+	})
+}
+
+// suppressCDKSingletons excuses the functions CDK itself adds to the stack
+// (S3 bucket notifications, auto-delete objects), whose construct paths
+// change between CDK versions: only for the managed policy and runtime
+// findings they produce.
+func suppressCDKSingletons(stack awscdk.Stack) {
+	nag.SuppressStack(stack,
+		nag.Rule("AwsSolutions-IAM4",
+			"CDK's own singleton functions (bucket notifications, auto-delete objects) use the AWS managed basic execution role.",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+	)
+}

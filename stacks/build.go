@@ -1,0 +1,102 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stratus-cdk/stratus/constructs/pipeline"
+)
+
+// DefaultRegion is used when neither CDK context nor CDK_DEFAULT_REGION
+// names one: stacks that refer across regions (the site's us-east-1 web
+// ACL) need a concrete region to synthesize offline.
+const DefaultRegion = "eu-west-1"
+
+// Options are what main.go reads from CDK context and the environment.
+type Options struct {
+	// Account and Region of every stage and of the pipeline. Without an
+	// account the stages are account-agnostic and there is no pipeline
+	// (CDK Pipelines needs to know its account). Region defaults to
+	// DefaultRegion.
+	Account, Region string
+	// Source of the pipeline: a CodeStar connection to Repo ("owner/repo")
+	// when ConnectionArn is set, otherwise a CodeCommit repository named
+	// "stratus" that the pipeline stack creates.
+	ConnectionArn, Repo, Branch string
+}
+
+// App is everything Build made.
+type App struct {
+	Dev, Staging, Prod *Stage
+	// Pipeline deploys Staging, then Prod after an approval; nil without
+	// an account.
+	Pipeline *pipeline.Pipeline
+	// Stacks is every stack of the app, in creation order.
+	Stacks []awscdk.Stack
+}
+
+// Build composes the whole application into app: the Dev stage for
+// engineers' own `cdk deploy`, the Staging and Prod stages with the
+// pipeline that deploys them, and the compliance checks every stack must
+// pass (an unsuppressed cdk-nag error fails `cdk synth`).
+func Build(app awscdk.App, opts Options) *App {
+	if opts.Region == "" {
+		opts.Region = DefaultRegion
+	}
+	env := &awscdk.Environment{Region: jsii.String(opts.Region)}
+	if opts.Account != "" {
+		env.Account = jsii.String(opts.Account)
+	}
+	out := &App{
+		Dev:     NewStage(app, Dev, env),
+		Staging: NewStage(app, Staging, env),
+		Prod:    NewStage(app, Prod, env),
+	}
+	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
+		out.Stacks = append(out.Stacks, s.Stacks()...)
+	}
+	if opts.Account != "" {
+		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
+			Env:         env,
+			Description: jsii.String("Stratus: the pipeline that tests, synthesizes and deploys Staging then Prod"),
+		})
+		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
+		out.Stacks = append(out.Stacks, stack)
+	}
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return out
+}
+
+// newPipeline deploys staging, checks its health through the site, and
+// deploys prod after a manual approval.
+func newPipeline(stack awscdk.Stack, opts Options, staging, prod *Stage) *pipeline.Pipeline {
+	props := &pipeline.Props{}
+	if opts.ConnectionArn != "" {
+		props.Connection = &pipeline.ConnectionSource{
+			ConnectionArn: jsii.String(opts.ConnectionArn),
+			Repo:          jsii.String(opts.Repo),
+		}
+		if opts.Branch != "" {
+			props.Connection.Branch = jsii.String(opts.Branch)
+		}
+	} else {
+		props.CodeCommit = &pipeline.CodeCommitSource{RepositoryName: jsii.String("stratus")}
+		if opts.Branch != "" {
+			props.CodeCommit.Branch = jsii.String(opts.Branch)
+		}
+	}
+	p := pipeline.New(stack, "Pipeline", props)
+	health := &[]*string{jsii.String(`curl -fsS --retry 5 --retry-all-errors "${SITE_URL}/v1/health"`)}
+	p.AddStage(staging.Stage, &pipeline.StageOptions{
+		PostDeployChecks: health,
+		CheckOutputs:     map[string]awscdk.CfnOutput{"SITE_URL": staging.Web.SiteUrl},
+	})
+	p.AddStage(prod.Stage, &pipeline.StageOptions{
+		ManualApproval:   jsii.Bool(true),
+		PostDeployChecks: health,
+		CheckOutputs:     map[string]awscdk.CfnOutput{"SITE_URL": prod.Web.SiteUrl},
+	})
+	return p
+}

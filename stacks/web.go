@@ -1,0 +1,93 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/constructs/staticsite"
+	"github.com/stratus-cdk/stratus/internal/waf"
+)
+
+// SiteDir is the built web app (npm run build in web/).
+const SiteDir = "web/dist"
+
+// apiPath is where the site serves the API: CloudFront forwards /v1/* to the
+// REST API's stage of the same name, so the app calls its own origin and the
+// API needs no CORS.
+const apiPath = "/v1/"
+
+// WebStack serves the single-page app and, under /v1/, the API.
+type WebStack struct {
+	awscdk.Stack
+	Site *staticsite.StaticSite
+	// SiteUrl is the site's URL output; the API answers under SiteUrl/v1/.
+	SiteUrl awscdk.CfnOutput
+}
+
+// EdgeStack holds what CloudFront needs in us-east-1: the site's web ACL.
+type EdgeStack struct {
+	awscdk.Stack
+	WebAcl awswafv2.CfnWebACL
+}
+
+// NewEdgeStack creates the us-east-1 stack of cfg.
+func NewEdgeStack(scope constructs.Construct, cfg Config, account *string) *EdgeStack {
+	stack := awscdk.NewStack(scope, jsii.String("Edge"), &awscdk.StackProps{
+		Description: jsii.String("Stratus " + cfg.Name + ": CloudFront web ACL (us-east-1)"),
+		Env:         &awscdk.Environment{Account: account, Region: jsii.String("us-east-1")},
+	})
+	return &EdgeStack{
+		Stack:  stack,
+		WebAcl: waf.NewWebAcl(stack, "SiteWebAcl", waf.CloudFront, 2000, "Protects the "+cfg.Name+" site"),
+	}
+}
+
+// NewWebStack creates the web stack of cfg; edge may be nil.
+func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *EdgeStack) *WebStack {
+	stack := awscdk.NewStack(scope, jsii.String("Web"), &awscdk.StackProps{
+		Description:           jsii.String("Stratus " + cfg.Name + ": single-page app on S3 and CloudFront"),
+		CrossRegionReferences: jsii.Bool(edge != nil),
+	})
+	props := &staticsite.Props{
+		SourceDir: jsii.String(SiteDir),
+		RuntimeConfig: &map[string]*string{
+			"apiUrl":           jsii.String(apiPath),
+			"region":           stack.Region(),
+			"userPoolId":       app.Api.UserPool.UserPoolId(),
+			"userPoolClientId": app.Api.Client.UserPoolClientId(),
+		},
+		// Browsers PUT attachments straight to the uploads bucket.
+		ConnectSources:    &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), app.Uploads.BucketRegionalDomainName()})},
+		RemovalPolicy:     cfg.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
+		LogRetention:      cfg.LogRetention,
+	}
+	if edge != nil {
+		props.WebAclArn = edge.WebAcl.AttrArn()
+	}
+	site := staticsite.New(stack, "Site", props)
+	for _, a := range site.Alarms {
+		alarmTo(a, app.Alarms)
+	}
+	site.Distribution.(awscloudfront.Distribution).AddBehavior(jsii.String(apiPath+"*"),
+		awscloudfrontorigins.NewRestApiOrigin(app.Api.Api, &awscloudfrontorigins.RestApiOriginProps{
+			// The request path already starts with the stage name.
+			OriginPath: jsii.String("/"),
+		}),
+		&awscloudfront.AddBehaviorOptions{
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
+			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
+			// Everything but Host: API Gateway routes on its own host name.
+			OriginRequestPolicy: awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+		})
+	url := awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
+		Value:       site.Url(),
+		Description: jsii.String("The web app; the API answers under /v1/"),
+	})
+	return &WebStack{Stack: stack, Site: site, SiteUrl: url}
+}
