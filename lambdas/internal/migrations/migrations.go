@@ -51,9 +51,15 @@ func ApplyConfig(ctx context.Context, cfg *pgx.ConnConfig) (int64, error) {
 	return ApplyDB(ctx, db)
 }
 
-// ApplyDB applies every pending migration through db. A PostgreSQL advisory
-// lock serialises concurrent runs (two stacks deploying at once).
+// ApplyDB applies every pending migration through db, logging each to
+// slog.Default(). A PostgreSQL advisory lock serialises concurrent runs (two
+// stacks deploying at once).
 func ApplyDB(ctx context.Context, db *sql.DB) (int64, error) {
+	return ApplyDBLogged(ctx, db, slog.Default())
+}
+
+// ApplyDBLogged is ApplyDB logging to log.
+func ApplyDBLogged(ctx context.Context, db *sql.DB, log *slog.Logger) (int64, error) {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return 0, err
@@ -65,7 +71,7 @@ func ApplyDB(ctx context.Context, db *sql.DB) (int64, error) {
 	}
 	results, err := p.Up(ctx)
 	for _, r := range results {
-		slog.InfoContext(ctx, "migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+		log.InfoContext(ctx, "migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("migrations: up: %w", err)

@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/migrations"
 )
@@ -149,10 +151,14 @@ func createTemplate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := migrations.Apply(ctx, dsn); err != nil {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
 		return err
 	}
-	return nil
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	_, err = migrations.ApplyDBLogged(ctx, db, slog.New(slog.DiscardHandler))
+	return err
 }
 
 // adminExec runs one statement on its own connection to the admin database,
