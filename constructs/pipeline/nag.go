@@ -27,7 +27,31 @@ type suppressGenerated struct {
 const suppressPriority = 300
 
 func (s *suppressGenerated) Visit(node constructs.IConstruct) {
-	if !*awscdk.CfnResource_IsCfnResource(node) || *node.(awscdk.CfnResource).CfnResourceType() != "AWS::IAM::Policy" {
+	if !*awscdk.CfnResource_IsCfnResource(node) {
+		return
+	}
+	stack := awscdk.Stack_Of(node)
+	supportStack := strings.HasPrefix(*stack.Node().Id(), "cross-region-stack-")
+	if !supportStack && stack != awscdk.Stack_Of(s.p.Construct) {
+		return // another stack of the app: not the pipeline's to excuse
+	}
+	switch *node.(awscdk.CfnResource).CfnResourceType() {
+	case "AWS::Events::Rule":
+		// The CodeCommit source's change rule, created when the pipeline builds.
+		nag.Suppress(node, nag.Rule("Serverless-EventBusDLQ",
+			"The rule only starts the pipeline on a push; a start lost to a failed delivery is caught by the next push or a manual release."))
+		return
+	case "AWS::S3::Bucket":
+		// CodePipeline's cross-region replication bucket, in a support stack
+		// CDK Pipelines adds when a stage has a stack in another region.
+		if supportStack {
+			nag.Suppress(node, nag.Rule("AwsSolutions-S1",
+				"CodePipeline's cross-region replication bucket holds only transient, KMS-encrypted pipeline artifacts; "+
+					"CloudTrail records access to it."))
+		}
+		return
+	case "AWS::IAM::Policy":
+	default:
 		return
 	}
 	if s.rules == nil {
@@ -37,7 +61,9 @@ func (s *suppressGenerated) Visit(node constructs.IConstruct) {
 }
 
 func (p *Pipeline) registerSuppressions() {
-	awscdk.Aspects_Of(p.Construct).Add(&suppressGenerated{p: p},
+	// On the root: the cross-region support stacks are created beside the
+	// pipeline's stack, not under it.
+	awscdk.Aspects_Of(p.Node().Root()).Add(&suppressGenerated{p: p},
 		&awscdk.AspectOptions{Priority: jsii.Number(suppressPriority)})
 }
 
@@ -52,9 +78,12 @@ func (p *Pipeline) pipelineSuppressions() []*cdknag.NagPackSuppression {
 	for _, a := range p.accounts(account) {
 		bootstrapRoles = append(bootstrapRoles, "Resource::arn:*:iam::"+a+":role/*")
 	}
-	projectGrants := "/^Resource::arn:<AWS::Partition>:(logs:" + regexp.QuoteMeta(region) + ":" + regexp.QuoteMeta(account) +
-		`:log-group:\/aws\/codebuild\/<[A-Za-z0-9]+>:\*|codebuild:` + regexp.QuoteMeta(region) + ":" + regexp.QuoteMeta(account) +
-		`:report-group\/<[A-Za-z0-9]+>-\*)$/`
+	// The partition renders as <AWS::Partition> in an environment-agnostic
+	// stack and as its value (aws, aws-cn…) once account and region are set;
+	// the asset-publishing role gets the /aws/codebuild/* prefix itself.
+	projectGrants := "/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):(logs:" + regexp.QuoteMeta(region) + ":" + regexp.QuoteMeta(account) +
+		`:log-group:\/aws\/codebuild\/(<[A-Za-z0-9]+>:\*|\*)|codebuild:` + regexp.QuoteMeta(region) + ":" + regexp.QuoteMeta(account) +
+		`:report-group\/(<[A-Za-z0-9]+>-\*|\*))$/`
 	return []*cdknag.NagPackSuppression{
 		nag.Rule("AwsSolutions-IAM5",
 			"CDK grants on the pipeline's own artifact bucket and KMS key: the pipeline, its actions and builds read and write "+

@@ -1,6 +1,7 @@
 package staticsite
 
 import (
+	"fmt"
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"path/filepath"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
@@ -25,7 +27,14 @@ const deploymentMemoryMiB = 512
 // Only NoCachePaths are invalidated: everything else is either content
 // hashed (/assets/*) or never cached.
 func (s *StaticSite) deploy(bucket awss3.IBucket, dist awscloudfront.IDistribution) awss3deployment.BucketDeployment {
-	sources := []awss3deployment.ISource{awss3deployment.Source_Asset(s.props.SourceDir, nil)}
+	// Absolute, resolved by this Go process: jsii's Node process may run in
+	// another working directory (it starts in the one the first jsii call
+	// saw).
+	dir, err := filepath.Abs(*s.props.SourceDir)
+	if err != nil {
+		panic(fmt.Sprintf("staticsite: SourceDir %q: %v", *s.props.SourceDir, err))
+	}
+	sources := []awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(dir), nil)}
 	if s.props.RuntimeConfig != nil {
 		sources = append(sources, awss3deployment.Source_JsonData(jsii.String("config.json"), s.props.RuntimeConfig,
 			&awss3deployment.JsonProcessingOptions{Escape: jsii.Bool(true)}))
