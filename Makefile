@@ -20,7 +20,7 @@ APP      := bin/stratus
 GO_SRC   := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './web/*' -not -path './cdk.out/*') go.mod go.sum
 STAGE    ?= Dev
 
-.PHONY: help synth test snapshot lint bench deploy dev clean deps
+.PHONY: help synth test snapshot lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,16 +34,28 @@ deps: node_modules/.package-lock.json ## install the pinned CDK CLI and Go modul
 $(APP): $(GO_SRC)
 	$(GO) build -o $(APP) .
 
-synth: deps $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline)
+WEB_SRC := $(shell find web -type f -not -path 'web/node_modules/*' -not -path 'web/dist/*' 2>/dev/null)
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+# The web stack deploys web/dist: every synth and the stack tests need it built.
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+web: web/dist/index.html ## build the single-page app into web/dist
+
+synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline)
 	rm -rf cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet '**'
 	$(GO) run ./internal/synthsummary cdk.out
 
-test: deps ## run every test: constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator)
+test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator)
+	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 
-snapshot: deps ## refresh the golden templates in test/testdata
+snapshot: deps web ## refresh the golden templates in test/testdata
 	$(GO) test -count=1 ./test -update
 
 lint: ## gofmt and go vet
@@ -57,4 +69,4 @@ deploy: synth ## deploy a stage, e.g. `make deploy STAGE=Dev` (needs AWS credent
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'
 
 clean: ## remove build output
-	rm -rf cdk.out bin
+	rm -rf cdk.out bin web/dist

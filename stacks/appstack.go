@@ -68,8 +68,12 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.scheduleOutbox(cfg)
 
 	s.Api = apiwithauth.New(stack, "Api", &apiwithauth.Props{
-		Routes:               apiRoutes(s.ApiFn),
-		Mfa:                  cfg.Api.Mfa,
+		Routes: apiRoutes(s.ApiFn),
+		Mfa:    cfg.Api.Mfa,
+		// The web app signs users up itself and signs in through Cognito's
+		// JSON API (USER_PASSWORD_AUTH), the same path as the local stack.
+		SelfSignUp:           jsii.Bool(true),
+		PasswordAuth:         jsii.Bool(true),
 		DeletionProtection:   jsii.Bool(cfg.Production),
 		RemovalPolicy:        cfg.RemovalPolicy,
 		WebAcl:               jsii.Bool(cfg.Api.WebAcl),

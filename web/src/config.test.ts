@@ -25,6 +25,13 @@ describe('parseConfig', () => {
     expect(c.cognitoEndpoint).toBe('http://localhost:9229/');
   });
 
+  it('resolves an API path against the site origin (the API served under /v1/ by CloudFront)', () => {
+    const c = parseConfig({ ...valid, apiUrl: '/v1/' });
+    expect(c.apiUrl).toBe(new URL('/v1/', globalThis.location.origin).toString());
+    expect(c.apiUrl.endsWith('/v1/')).toBe(true);
+    expect(c.apiUrl.startsWith('http')).toBe(true);
+  });
+
   it('treats an empty or null cognitoEndpoint as absent', () => {
     expect(parseConfig({ ...valid, cognitoEndpoint: null }).cognitoEndpoint).toContain('cognito-idp.eu-west-1');
     expect(parseConfig({ ...valid, cognitoEndpoint: '' }).cognitoEndpoint).toContain('cognito-idp.eu-west-1');

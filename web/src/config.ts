@@ -43,8 +43,11 @@ export function parseConfig(raw: unknown): AppConfig {
     const v = obj[key];
     if (typeof v !== 'string' || v.trim() === '') problems.push(`${key} is required (got ${JSON.stringify(v)})`);
   }
-  if (typeof obj.apiUrl === 'string' && obj.apiUrl !== '' && !isHttpUrl(obj.apiUrl)) {
-    problems.push(`apiUrl must be an http(s) URL (got ${JSON.stringify(obj.apiUrl)})`);
+  // A path ("/v1/") is the API served by the site's own origin: the deployed
+  // stacks route /v1/* through CloudFront to API Gateway, so no CORS is needed.
+  const apiIsPath = typeof obj.apiUrl === 'string' && obj.apiUrl.trim().startsWith('/');
+  if (typeof obj.apiUrl === 'string' && obj.apiUrl !== '' && !apiIsPath && !isHttpUrl(obj.apiUrl)) {
+    problems.push(`apiUrl must be an http(s) URL or a path on this site (got ${JSON.stringify(obj.apiUrl)})`);
   }
   const endpoint = obj.cognitoEndpoint;
   if (endpoint !== undefined && endpoint !== null && endpoint !== '') {
@@ -56,7 +59,11 @@ export function parseConfig(raw: unknown): AppConfig {
 
   const region = (obj.region as string).trim();
   return {
-    apiUrl: withSlash((obj.apiUrl as string).trim()),
+    apiUrl: withSlash(
+      apiIsPath
+        ? new URL((obj.apiUrl as string).trim(), globalThis.location?.origin ?? 'http://localhost').toString()
+        : (obj.apiUrl as string).trim(),
+    ),
     region,
     userPoolId: (obj.userPoolId as string).trim(),
     userPoolClientId: (obj.userPoolClientId as string).trim(),
