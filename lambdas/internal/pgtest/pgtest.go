@@ -1,5 +1,6 @@
 // Package pgtest gives tests a real PostgreSQL server: a throwaway cluster
-// started once per test binary with the installed server's initdb/pg_ctl
+// started once per test binary (on the first NewDB) with the installed
+// server's initdb/pg_ctl
 // (unless DATABASE_URL names a server to use), and a fresh database with the
 // application's migrations applied for each test that asks for one.
 //
@@ -42,56 +43,62 @@ import (
 )
 
 var (
-	mu       sync.Mutex
-	adminDSN string // "" until Main has run
-	template string // database with the migrations applied, cloned by NewDB
-	counter  int
-	runID    = randomHex(4)
+	mu         sync.Mutex
+	mainCalled bool
+	setupOnce  sync.Once
+	setupErr   error
+	srv        *server // nil with DATABASE_URL
+	adminDSN   string
+	template   string // database with the migrations applied, cloned by NewDB
+	counter    int
+	runID      = randomHex(4)
 )
 
-// Main starts the server (or uses DATABASE_URL), prepares a migrated template
-// database, runs the tests and stops the server. Call it from TestMain.
+// Main runs the tests and then stops the server and drops the template, if a
+// test started them: the server starts on the first NewDB, so a run that
+// needs no database (a fuzz worker, `-run` of a pure test) starts none.
+// Call it from TestMain.
 func Main(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "pgtest:", err)
-		if code == 0 {
-			code = 1
-		}
-	}
+	mainCalled = true
+	code := m.Run()
+	teardown()
 	os.Exit(code)
 }
 
-func run(m *testing.M) (int, error) {
+// setup starts the server (or uses DATABASE_URL) and prepares a migrated
+// template database.
+func setup() error {
 	if dsn := os.Getenv("DATABASE_URL"); dsn != "" {
 		adminDSN = dsn
 	} else {
-		srv, err := startServer()
+		s, err := startServer()
 		if err != nil {
-			return 1, err
+			return err
 		}
-		defer srv.stop()
-		adminDSN = srv.dsn
+		srv, adminDSN = s, s.dsn
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	template = "stratus_tmpl_" + runID
-	err := createTemplate(ctx)
-	cancel()
-	if err != nil {
-		return 1, err
-	}
-	defer func() {
+	return createTemplate(ctx)
+}
+
+func teardown() {
+	if adminDSN != "" && template != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		_ = adminExec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{template}.Sanitize()+" WITH (FORCE)")
-	}()
-	return m.Run(), nil
+		cancel()
+	}
+	if srv != nil {
+		srv.stop()
+	}
 }
 
 // NewDB returns the DSN of a new database with the migrations applied,
 // dropped when the test ends.
 func NewDB(t testing.TB) string {
 	t.Helper()
+	mustMain(t) // sets template
 	return newDB(t, template)
 }
 
@@ -111,8 +118,12 @@ func AdminDSN(t testing.TB) string {
 
 func mustMain(t testing.TB) {
 	t.Helper()
-	if adminDSN == "" {
+	if !mainCalled {
 		t.Fatal("pgtest: call pgtest.Main(m) from TestMain before using pgtest")
+	}
+	setupOnce.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
 	}
 }
 
