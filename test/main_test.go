@@ -74,9 +74,13 @@ func cdkContext(path string) (map[string]interface{}, error) {
 	return cfg.Context, nil
 }
 
-// stackID is "<Stage>/<Stack>", the name snapshots and messages use.
+// stackID is "<Stage>/<Stack>" (just "<Stack>" outside a stage), the name
+// snapshots and messages use.
 func stackID(s awscdk.Stack) string {
-	return *awscdk.Stage_Of(s).StageName() + "/" + *s.Node().Id()
+	if stage := *awscdk.Stage_Of(s).StageName(); stage != "" {
+		return stage + "/" + *s.Node().Id()
+	}
+	return *s.Node().Id()
 }
 
 // templatePath is where the synthesized template of s lies in the assembly.

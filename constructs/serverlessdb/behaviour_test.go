@@ -491,6 +491,7 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
 			"DB_HOST": getAtt(proxy, "Endpoint"), "DB_PORT": "5432", "DB_NAME": "orders", "DB_USER": "app", "DB_IAM_AUTH": "true",
+			"DB_PROXY": "true",
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{
@@ -542,6 +543,7 @@ func TestGrantConnectDirect(t *testing.T) {
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
 			"DB_HOST": getAtt(cluster, "Endpoint.Address"), "DB_PORT": "5433", "DB_NAME": "app", "DB_USER": "reporting", "DB_IAM_AUTH": "true",
+			"DB_PROXY": assertions.Match_Absent(),
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{

@@ -56,6 +56,11 @@ func (db *ServerlessDb) GrantConnect(fn awslambda.Function, dbUser string) {
 	fn.AddEnvironment(jsii.String("DB_PORT"), jsii.String(fmt.Sprint(*db.Port())), nil)
 	fn.AddEnvironment(jsii.String("DB_NAME"), db.DatabaseName, nil)
 	fn.AddEnvironment(jsii.String("DB_USER"), jsii.String(dbUser), nil)
+	if db.Proxy != nil {
+		// RDS Proxy pins a session to a client that prepares named
+		// statements; the handlers' pool avoids them when told.
+		fn.AddEnvironment(jsii.String("DB_PROXY"), jsii.String("true"), nil)
+	}
 	fn.AddEnvironment(jsii.String("DB_IAM_AUTH"), jsii.String("true"), nil)
 }
 
