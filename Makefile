@@ -25,8 +25,11 @@ STAGE    ?= Dev
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# The CDK CLI ships Go template files; a go.mod makes node_modules a module
+# of its own, so `go vet ./...` and `go test ./...` leave it alone.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	echo 'module ignored/node_modules' > node_modules/go.mod
 
 deps: node_modules/.package-lock.json ## install the pinned CDK CLI and Go modules
 	$(GO) mod download
@@ -38,6 +41,7 @@ WEB_SRC := $(shell find web -type f -not -path 'web/node_modules/*' -not -path '
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	echo 'module ignored/node_modules' > web/node_modules/go.mod
 
 # The web stack deploys web/dist: every synth and the stack tests need it built.
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)

@@ -42,8 +42,11 @@ type DatabaseConfig struct {
 
 // ApiConfig is the API's sign-in and edge protection.
 type ApiConfig struct {
-	Mfa                 awscognito.Mfa
-	WebAcl              bool
+	Mfa    awscognito.Mfa
+	WebAcl bool
+	// ThreatProtection FULL_FUNCTION puts the user pool on Cognito's PLUS
+	// plan (billed per monthly active user, no free tier).
+	ThreatProtection    awscognito.StandardThreatProtectionMode
 	ThrottleRate, Burst float64
 }
 
@@ -57,8 +60,11 @@ var Dev = Config{
 	Name:          "Dev",
 	LogRetention:  awslogs.RetentionDays_ONE_WEEK,
 	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	Database:      DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 0, BackupRetentionDays: 1},
-	Api:           ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, ThrottleRate: 20, Burst: 40},
+	// One NAT gateway: the functions call SNS, SSM and S3, and one NAT costs
+	// less than interface endpoints for each of those in two AZs.
+	Database: DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 1, BackupRetentionDays: 1},
+	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, ThrottleRate: 20, Burst: 40,
+		ThreatProtection: awscognito.StandardThreatProtectionMode_NO_ENFORCEMENT},
 }
 
 // Staging is shaped like production, but small: it proves a release on the
@@ -68,8 +74,9 @@ var Staging = Config{
 	LogRetention:  awslogs.RetentionDays_ONE_MONTH,
 	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	Database:      DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7},
-	Api:           ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100},
-	Site:          SiteConfig{WebAcl: true},
+	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100,
+		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
+	Site: SiteConfig{WebAcl: true},
 }
 
 // Prod is safe first: a reader in another AZ, a proxy, deletion protection
@@ -81,7 +88,8 @@ var Prod = Config{
 	LogRetention:  awslogs.RetentionDays_ONE_YEAR,
 	RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	Database:      DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30},
-	Api:           ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400},
-	Site:          SiteConfig{WebAcl: true},
-	OnCall:        true,
+	Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
+		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
+	Site:   SiteConfig{WebAcl: true},
+	OnCall: true,
 }

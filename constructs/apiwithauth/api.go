@@ -245,18 +245,23 @@ func (a *ApiWithAuth) addGatewayResponses(c *config) {
 	if len(c.corsOrigins) > 0 {
 		headers["Access-Control-Allow-Headers"] = jsii.String("'Content-Type,Authorization'")
 	}
-	for id, t := range map[string]awsapigateway.ResponseType{
-		"Default4xx": awsapigateway.ResponseType_DEFAULT_4XX(),
-		"Default5xx": awsapigateway.ResponseType_DEFAULT_5XX(),
+	// A slice, not a map: the creation order feeds the deployment's logical
+	// id, which must not change from one synth to the next.
+	for _, r := range []struct {
+		id string
+		t  awsapigateway.ResponseType
+	}{
+		{"Default4xx", awsapigateway.ResponseType_DEFAULT_4XX()},
+		{"Default5xx", awsapigateway.ResponseType_DEFAULT_5XX()},
 	} {
 		opts := &awsapigateway.GatewayResponseOptions{
-			Type:      t,
+			Type:      r.t,
 			Templates: &map[string]*string{"application/json": jsii.String(errorTemplate)},
 		}
 		if len(headers) > 0 {
 			opts.ResponseHeaders = &headers
 		}
-		a.Api.AddGatewayResponse(jsii.String(id), opts)
+		a.Api.AddGatewayResponse(jsii.String(r.id), opts)
 	}
 }
 

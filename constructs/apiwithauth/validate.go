@@ -125,10 +125,13 @@ func validate(p *Props, c *config) []string {
 			add("CorsOrigins %q must be https://host[:port] (or http://localhost[:port]) without path or trailing slash", o)
 		}
 	}
-	for name, urls := range map[string][]string{"CallbackUrls": c.callbackUrls, "LogoutUrls": c.logoutUrls} {
-		for _, u := range urls {
+	for _, list := range []struct {
+		name string
+		urls []string
+	}{{"CallbackUrls", c.callbackUrls}, {"LogoutUrls", c.logoutUrls}} {
+		for _, u := range list.urls {
 			if !isToken(u) && !redirectURL.MatchString(u) {
-				add("%s %q must be an https URL (or http://localhost) without a fragment", name, u)
+				add("%s %q must be an https URL (or http://localhost) without a fragment", list.name, u)
 			}
 		}
 	}
