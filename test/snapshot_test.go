@@ -17,8 +17,13 @@ var update = flag.Bool("update", false, "rewrite the golden templates in testdat
 // change only when the infrastructure does.
 var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
 
+// assetDestination matches the pipeline's asset-publishing selectors,
+// "<hash>:<account>-<region>-<8 hex derived from the asset>".
+var assetDestination = regexp.MustCompile(`(<ASSET-HASH>:[0-9]+-[a-z0-9-]+?)-[0-9a-f]{8}\b`)
+
 func normalize(template []byte) []byte {
-	return assetHash.ReplaceAll(template, []byte("<ASSET-HASH>"))
+	out := assetHash.ReplaceAll(template, []byte("<ASSET-HASH>"))
+	return assetDestination.ReplaceAll(out, []byte("$1-<DESTINATION>"))
 }
 
 func TestSnapshots(t *testing.T) {
