@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
 )
@@ -19,36 +18,20 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2s ./lambdas/internal/httpapi
 
-func benchPool(b *testing.B, dsn string, mode pgx.QueryExecMode) *pgxpool.Pool {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns = 1
-	cfg.ConnConfig.DefaultQueryExecMode = mode
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	return pool
-}
-
-var modes = []struct {
-	name string
-	mode pgx.QueryExecMode
-}{
-	{"cache_statement", pgx.QueryExecModeCacheStatement}, // pgx default: named prepared statements
-	{"exec", pgx.QueryExecModeExec},                      // unnamed statements: what DB_PROXY=true uses
-	{"simple_protocol", pgx.QueryExecModeSimpleProtocol}, // text protocol, client-side parameters
+// modes are the exec modes worth timing: pgx's default, what DB_PROXY=true
+// uses, and the simple protocol.
+var modes = []pgtest.ExecMode{
+	{Name: "cache_statement", Mode: pgx.QueryExecModeCacheStatement},
+	{Name: "exec", Mode: pgx.QueryExecModeExec},
+	{Name: "simple_protocol", Mode: pgx.QueryExecModeSimpleProtocol},
 }
 
 func BenchmarkCreateItem(b *testing.B) {
 	dsn := pgtest.NewDB(b)
 	for _, m := range modes {
-		b.Run("handler/"+m.name, func(b *testing.B) {
+		b.Run("handler/"+m.Name, func(b *testing.B) {
 			a := newAPIWithDSN(b, dsn)
-			a.svc.Store = storeOn(benchPool(b, dsn, m.mode))
+			a.svc.Store = storeOn(pgtest.NewPool(b, dsn, m.Mode))
 			a.svc.Events = nil
 			ev := event_("POST", "/items", alice, `{"title":"Benchmark item","notes":"some notes","dueDate":"2030-01-31"}`)
 			ctx := context.Background()
@@ -61,7 +44,7 @@ func BenchmarkCreateItem(b *testing.B) {
 		})
 	}
 	b.Run("bare_sql", func(b *testing.B) {
-		pool := benchPool(b, dsn, pgx.QueryExecModeCacheStatement)
+		pool := pgtest.NewPool(b, dsn, pgx.QueryExecModeCacheStatement)
 		ctx := context.Background()
 		payload := []byte(`{"item":{"title":"Benchmark item"}}`)
 		for b.Loop() {
@@ -89,9 +72,9 @@ func BenchmarkListItems(b *testing.B) {
 		seed.create(owner, fmt.Sprintf(`{"title":"item %d"}`, i))
 	}
 	for _, m := range modes {
-		b.Run("handler/"+m.name, func(b *testing.B) {
+		b.Run("handler/"+m.Name, func(b *testing.B) {
 			a := newAPIWithDSN(b, dsn)
-			a.svc.Store = storeOn(benchPool(b, dsn, m.mode))
+			a.svc.Store = storeOn(pgtest.NewPool(b, dsn, m.Mode))
 			ev := event_("GET", "/items?limit=20", alice, "")
 			ctx := context.Background()
 			b.ResetTimer()
@@ -103,7 +86,7 @@ func BenchmarkListItems(b *testing.B) {
 		})
 	}
 	b.Run("bare_sql", func(b *testing.B) {
-		pool := benchPool(b, dsn, pgx.QueryExecModeCacheStatement)
+		pool := pgtest.NewPool(b, dsn, pgx.QueryExecModeCacheStatement)
 		ctx := context.Background()
 		for b.Loop() {
 			rows, _ := pool.Query(ctx, `SELECT id, owner, title, notes, status, due_date, version, created_at, updated_at

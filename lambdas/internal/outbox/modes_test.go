@@ -5,33 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stratus-cdk/stratus/lambdas/internal/event"
 	"github.com/stratus-cdk/stratus/lambdas/internal/outbox"
 	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
 )
 
-// Every statement works in every pgx exec mode: behind an RDS Proxy (DB_PROXY=true) statements run
-// unnamed, so nothing may rely on a prepared statement's inferred parameter types.
+// Every statement works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryQueryExecMode(t *testing.T) {
-	modes := map[string]pgx.QueryExecMode{
-		"cache_statement": pgx.QueryExecModeCacheStatement, "cache_describe": pgx.QueryExecModeCacheDescribe,
-		"describe_exec": pgx.QueryExecModeDescribeExec, "exec": pgx.QueryExecModeExec, "simple_protocol": pgx.QueryExecModeSimpleProtocol,
-	}
-	for name, mode := range modes {
-		t.Run(name, func(t *testing.T) {
-			cfg, err := pgxpool.ParseConfig(pgtest.NewDB(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.ConnConfig.DefaultQueryExecMode = mode
-			db, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+	for _, m := range pgtest.ExecModes {
+		t.Run(m.Name, func(t *testing.T) {
+			db := pgtest.NewPool(t, pgtest.NewDB(t), m.Mode)
 			bus := &fakeBus{}
 			relay := outbox.New(db, bus, outbox.Options{Logger: quiet()})
 			now := saveItem(t, db, "alice", "flushed", 0)

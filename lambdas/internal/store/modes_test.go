@@ -4,32 +4,17 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stratus-cdk/stratus/lambdas/internal/items"
+	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/store"
 )
 
-// Behind RDS Proxy (DB_PROXY=true) statements run unnamed (QueryExecModeExec);
-// every query must also work there and in the simple protocol, where pgx
-// picks parameter types from Go types instead of asking the server.
+// Every operation works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryOperationInEveryExecMode(t *testing.T) {
-	for name, mode := range map[string]pgx.QueryExecMode{
-		"cache_statement": pgx.QueryExecModeCacheStatement,
-		"exec":            pgx.QueryExecModeExec,
-		"simple_protocol": pgx.QueryExecModeSimpleProtocol,
-	} {
-		t.Run(name, func(t *testing.T) {
+	for _, m := range pgtest.ExecModes {
+		t.Run(m.Name, func(t *testing.T) {
 			f := setup(t)
-			cfg, _ := pgxpool.ParseConfig(f.pool.Config().ConnString())
-			cfg.MaxConns = 1
-			cfg.ConnConfig.DefaultQueryExecMode = mode
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pool.Close()
+			pool := pgtest.NewPool(t, f.pool.Config().ConnString(), m.Mode)
 			ctx := context.Background()
 			svc := &items.Service{Store: store.New(pool), Uploads: fakeUploads{}}
 			due, _ := items.ParseDate("2030-01-31")

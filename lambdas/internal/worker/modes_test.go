@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/event"
@@ -14,25 +12,11 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/worker"
 )
 
-// Every statement works in every pgx exec mode: behind an RDS Proxy (DB_PROXY=true) statements run
-// unnamed, so nothing may rely on a prepared statement's inferred parameter types.
+// Every statement works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryQueryExecMode(t *testing.T) {
-	modes := map[string]pgx.QueryExecMode{
-		"cache_statement": pgx.QueryExecModeCacheStatement, "cache_describe": pgx.QueryExecModeCacheDescribe,
-		"describe_exec": pgx.QueryExecModeDescribeExec, "exec": pgx.QueryExecModeExec, "simple_protocol": pgx.QueryExecModeSimpleProtocol,
-	}
-	for name, mode := range modes {
-		t.Run(name, func(t *testing.T) {
-			cfg, err := pgxpool.ParseConfig(pgtest.NewDB(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.ConnConfig.DefaultQueryExecMode = mode
-			db, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+	for _, m := range pgtest.ExecModes {
+		t.Run(m.Name, func(t *testing.T) {
+			db := pgtest.NewPool(t, pgtest.NewDB(t), m.Mode)
 			att, key := upload(t, db, "alice", "a b.txt", "text/plain", 3)
 			c := worker.New(db, &fakeS3{objects: map[string]awsx.ObjectInfo{"uploads-bucket/" + key: {Size: 3, ContentType: "text/plain"}}},
 				worker.Options{Logger: quiet()})
