@@ -1,8 +1,42 @@
 // Small accessible building blocks shared by the views.
 
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
 import type { AttachmentStatus, ItemStatus } from '../api/types';
 import { useRouter } from '../router';
+
+type TextFieldProps = {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  /** Shown under the input and linked to it with aria-describedby. */
+  hint?: ReactNode;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
+
+/** A labelled text input; other props (type, autoComplete, required…) go to the input. */
+export function TextField({ id, label, value, onChange, hint, ...input }: TextFieldProps) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-describedby={hintId} {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+      {hint && (
+        <p id={hintId} className="hint">
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
 
 /** Polite live region for progress and success messages. */
 export function StatusMessage({ children, testId }: { children?: ReactNode; testId?: string }) {

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { CognitoError } from '../auth/cognito';
-import { ErrorMessage, PageHeading, StatusMessage, messageOf, useAnnounce } from '../components/ui';
+import { ErrorMessage, PageHeading, StatusMessage, TextField, messageOf, useAnnounce } from '../components/ui';
 import { Link, useRouter } from '../router';
 import { useAuthState, useServices } from '../services';
 
@@ -51,28 +51,24 @@ export function SignIn() {
       <PageHeading title="Sign in">Sign in</PageHeading>
       <StatusMessage testId="signin-notice">{notice}</StatusMessage>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <div className="field">
-          <label htmlFor="signin-email">Email</label>
-          <input
-            id="signin-email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="signin-password">Password</label>
-          <input
-            id="signin-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="signin-email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          id="signin-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         {error && <ErrorMessage message={error} testId="signin-error" />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
@@ -111,33 +107,26 @@ export function SignUp() {
     <section className="card narrow">
       <PageHeading title="Create an account">Create an account</PageHeading>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <div className="field">
-          <label htmlFor="signup-email">Email</label>
-          <input
-            id="signup-email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="signup-password">Password</label>
-          <input
-            id="signup-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-describedby="signup-password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <p id="signup-password-hint" className="hint">
-            At least 8 characters, with upper- and lower-case letters, a digit and a symbol.
-          </p>
-        </div>
+        <TextField
+          id="signup-email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          id="signup-password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          hint="At least 8 characters, with upper- and lower-case letters, a digit and a symbol."
+          value={password}
+          onChange={setPassword}
+        />
         {error && <ErrorMessage message={error} testId="signup-error" />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating account…' : 'Create account'}
@@ -190,28 +179,24 @@ export function Confirm() {
       <PageHeading title="Confirm your account">Confirm your account</PageHeading>
       <p>We sent a confirmation code to your email address. Enter it below.</p>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <div className="field">
-          <label htmlFor="confirm-email">Email</label>
-          <input
-            id="confirm-email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="confirm-code">Confirmation code</label>
-          <input
-            id="confirm-code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="confirm-email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          id="confirm-code"
+          label="Confirmation code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          required
+          value={code}
+          onChange={setCode}
+        />
         <StatusMessage testId="confirm-status">{status}</StatusMessage>
         {error && <ErrorMessage message={error} testId="confirm-error" />}
         <div className="actions">
