@@ -3,9 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/jsii-runtime-go"
 )
 
 // alarmTo sends the alarm's state changes (into and out of ALARM) to topic.
@@ -13,8 +11,4 @@ func alarmTo(a awscloudwatch.Alarm, topic awssns.ITopic) {
 	action := awscloudwatchactions.NewSnsAction(topic)
 	a.AddAlarmAction(action)
 	a.AddOkAction(action)
-}
-
-func awsiamServicePrincipal(service string) awsiam.ServicePrincipal {
-	return awsiam.NewServicePrincipal(jsii.String(service), nil)
 }

@@ -3,9 +3,9 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/stratus-cdk/stratus/constructs/pipeline"
+	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 // DefaultRegion is used when neither CDK context nor CDK_DEFAULT_REGION
@@ -64,8 +64,7 @@ func Build(app awscdk.App, opts Options) *App {
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
 		out.Stacks = append(out.Stacks, stack)
 	}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	return out
 }
 

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -95,7 +96,7 @@ func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.ITopic {
 		RemovalPolicy:     cfg.RemovalPolicy,
 	})
 	// CloudWatch publishes alarm notifications to the encrypted topic.
-	key.GrantEncryptDecrypt(awsiamServicePrincipal("cloudwatch.amazonaws.com"))
+	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Stratus " + cfg.Name + " alarms"),
 		MasterKey:   key,

@@ -4,63 +4,25 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stratus-cdk/stratus/internal/assembly"
 )
 
-type assemblyManifest struct {
-	Artifacts map[string]struct {
-		Type       string `json:"type"`
-		Properties struct {
-			DirectoryName string `json:"directoryName"`
-		} `json:"properties"`
-		Metadata map[string][]struct {
-			Type string      `json:"type"`
-			Data interface{} `json:"data"`
-		} `json:"metadata"`
-	} `json:"artifacts"`
-}
-
-// errorsIn collects the error annotations (cdk-nag's unsuppressed findings
-// among them) of every stack in the assembly and its nested stage assemblies:
-// exactly what makes `cdk synth` fail.
-func errorsIn(t *testing.T, dir string) []string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+// No stack of the assembly carries an error annotation (cdk-nag's
+// unsuppressed findings among them): exactly what makes `cdk synth` fail.
+func TestNoUnsuppressedErrors(t *testing.T) {
+	stacks, err := assembly.Stacks(assemblyDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m assemblyManifest
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
+	if len(stacks) < len(built.Stacks) {
+		t.Fatalf("the assembly lists %d stacks, the app built %d", len(stacks), len(built.Stacks))
 	}
-	var out []string
-	for id, a := range m.Artifacts {
-		if a.Type == "cdk:cloud-assembly" {
-			out = append(out, errorsIn(t, filepath.Join(dir, a.Properties.DirectoryName))...)
+	for _, s := range stacks {
+		for _, e := range s.Errors {
+			t.Errorf("%s/%s: unsuppressed error: %s", s.Stage, s.Name, e)
 		}
-		for path, entries := range a.Metadata {
-			for _, e := range entries {
-				if e.Type == "aws:cdk:error" {
-					out = append(out, id+" "+path+": "+strings.TrimSpace(toString(e.Data)))
-				}
-			}
-		}
-	}
-	return out
-}
-
-func toString(v interface{}) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func TestNoUnsuppressedErrors(t *testing.T) {
-	for _, e := range errorsIn(t, assembly) {
-		t.Errorf("unsuppressed error: %s", e)
 	}
 }
 
@@ -76,7 +38,7 @@ func TestNoCloudFormationValidateFindings(t *testing.T) {
 	}
 	// aws-cdk-lib writes the report only when a validation plugin ran; a
 	// plugin that passed cleanly is left out of pluginReports.
-	raw, err := os.ReadFile(filepath.Join(assembly, "validation-report.json"))
+	raw, err := os.ReadFile(filepath.Join(assemblyDir, "validation-report.json"))
 	if err != nil {
 		t.Fatalf("no validation report: the CloudFormation Validate plugin did not run: %v", err)
 	}

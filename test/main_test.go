@@ -21,8 +21,8 @@ import (
 const testAccount = "111111111111"
 
 var (
-	built    *stacks.App
-	assembly string // the cloud assembly directory
+	built       *stacks.App
+	assemblyDir string // the cloud assembly directory
 )
 
 func TestMain(m *testing.M) {
@@ -54,7 +54,7 @@ func run(m *testing.M) int {
 	ctx["availability-zones:account="+testAccount+":region="+stacks.DefaultRegion] = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 	built = stacks.Build(app, stacks.Options{Account: testAccount})
-	assembly = *app.Synth(nil).Directory()
+	assemblyDir = *app.Synth(nil).Directory()
 	return m.Run()
 }
 

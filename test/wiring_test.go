@@ -231,3 +231,12 @@ func TestNoWildcardActionsOnWildcardResources(t *testing.T) {
 		}
 	}
 }
+
+// toString is a value as its JSON text (a string as itself).
+func toString(v interface{}) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -69,7 +69,7 @@ func appRoutes(fn awslambda.IFunction) []apiwithauth.Route {
 
 func newFixture(app awscdk.App, name string, props func(fn awslambda.IFunction) *apiwithauth.Props) fixture {
 	stack := awscdk.NewStack(app, jsii.String(name), nil)
-	cdktest.AddNag(stack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(stack, nag.AwsSolutions, nag.Serverless)
 	fn := gofunction.New(stack, "Handler", &gofunction.Props{Entry: jsii.String("../gofunction/testdata/hello")})
 	nag.Suppress(fn, nag.Rule("Serverless-LambdaDLQ", "API Gateway invokes the function synchronously: errors return to the caller, there is nothing to dead-letter."))
 	p := props(fn)

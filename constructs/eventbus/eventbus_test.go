@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 
 	// Standard bus, no feature flags, under cdk-nag.
 	stdStack = awscdk.NewStack(app, jsii.String("Std"), nil)
-	cdktest.AddNag(stdStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(stdStack, nag.AwsSolutions, nag.Serverless)
 	stdBus = eventbus.New(stdStack, "Bus", nil)
 	audit = stdBus.AddSubscriber("Audit", &eventbus.SubscriberProps{Handler: fn(stdStack, "AuditFn", 10)})
 	thumbs = stdBus.AddSubscriber("Thumbnails", &eventbus.SubscriberProps{

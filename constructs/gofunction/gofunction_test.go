@@ -16,6 +16,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 // One app for the package: each jsii start costs seconds.
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir)})
 
 	armStack = awscdk.NewStack(app, jsii.String("Arm"), nil)
-	cdktest.AddNag(armStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(armStack, nag.AwsSolutions, nag.Serverless)
 	gofunction.New(armStack, "Hello", &gofunction.Props{Entry: jsii.String("./testdata/hello")})
 
 	x86Stack = awscdk.NewStack(app, jsii.String("X86"), nil)

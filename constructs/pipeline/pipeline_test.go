@@ -15,6 +15,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/pipeline"
 	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 const (
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 
 	// CodeCommit source, staging then production in another account.
 	ccStack = awscdk.NewStack(app, jsii.String("CodeCommitPipeline"), &awscdk.StackProps{Env: env(pipelineAccount)})
-	cdktest.AddNag(ccStack, cdktest.AwsSolutions)
+	nag.Check(ccStack, nag.AwsSolutions)
 	p := pipeline.New(ccStack, "Pipeline", &pipeline.Props{
 		CodeCommit: &pipeline.CodeCommitSource{RepositoryName: jsii.String("stratus")},
 	})
@@ -65,7 +66,7 @@ func TestMain(m *testing.M) {
 
 	// Connection source, an existing topic, one stage.
 	connStack = awscdk.NewStack(app, jsii.String("ConnectionPipeline"), &awscdk.StackProps{Env: env(pipelineAccount)})
-	cdktest.AddNag(connStack, cdktest.AwsSolutions)
+	nag.Check(connStack, nag.AwsSolutions)
 	c := pipeline.New(connStack, "Pipeline", &pipeline.Props{
 		Connection: &pipeline.ConnectionSource{
 			ConnectionArn: jsii.String(connectionARN),

@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 
 	// Defaults: only the construct and its migrations, under cdk-nag.
 	defaultsStack = awscdk.NewStack(app, jsii.String("Defaults"), nil)
-	cdktest.AddNag(defaultsStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(defaultsStack, nag.AwsSolutions, nag.Serverless)
 	defaultsDb = serverlessdb.New(defaultsStack, "Db", nil)
 	defaultsDb.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: inVpc(defaultsStack, "Migrate", defaultsDb),
@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 
 	// Custom: every prop set, a proxy, no NAT, under cdk-nag too.
 	customStack = awscdk.NewStack(app, jsii.String("Custom"), nil)
-	cdktest.AddNag(customStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(customStack, nag.AwsSolutions, nag.Serverless)
 	customDb = serverlessdb.New(customStack, "Db", &serverlessdb.Props{
 		MaxAzs:             jsii.Number(2),
 		NatGateways:        jsii.Number(0),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
 	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 const siteDir = "testdata/site"
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 
 	// Environment-agnostic, every default.
 	defaultStack = awscdk.NewStack(app, jsii.String("Default"), nil)
-	cdktest.AddNag(defaultStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(defaultStack, nag.AwsSolutions, nag.Serverless)
 	apiParam := awscdk.NewCfnParameter(defaultStack, jsii.String("ApiUrl"), nil)
 	defaultSite = staticsite.New(defaultStack, "Site", &staticsite.Props{
 		SourceDir: jsii.String(siteDir),
@@ -62,7 +63,7 @@ func TestMain(m *testing.M) {
 		Env:                   &awscdk.Environment{Account: account, Region: jsii.String("eu-west-1")},
 		CrossRegionReferences: jsii.Bool(true),
 	})
-	cdktest.AddNag(domainStack, cdktest.AwsSolutions, cdktest.Serverless)
+	nag.Check(domainStack, nag.AwsSolutions, nag.Serverless)
 	domainSite = staticsite.New(domainStack, "Site", &staticsite.Props{
 		SourceDir:         jsii.String(siteDir),
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,

@@ -1,5 +1,6 @@
 // Package cdktest holds what the construct and stack tests share: turning
-// off synth-time validation for unit tests and collecting cdk-nag findings.
+// off synth-time validation for unit tests and collecting cdk-nag findings
+// (applied with nag.Check).
 package cdktest
 
 import (
@@ -10,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // FastSynth turns off aws-cdk-lib's CloudFormation Validate plugin, the most
@@ -20,31 +20,8 @@ func FastSynth() {
 	os.Setenv("CDK_VALIDATION", "false")
 }
 
-// Pack names a cdk-nag rule pack.
-type Pack int
-
-const (
-	AwsSolutions Pack = iota
-	Serverless
-)
-
-// AddNag applies the packs to scope. Call it before anything synthesizes the
-// app: aspects added after a synth are not run again.
-func AddNag(scope awscdk.Stack, packs ...Pack) {
-	for _, p := range packs {
-		var aspect awscdk.IAspect
-		switch p {
-		case AwsSolutions:
-			aspect = cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
-		case Serverless:
-			aspect = cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
-		}
-		awscdk.Aspects_Of(scope).Add(aspect, nil)
-	}
-}
-
 // NagErrors returns the unsuppressed cdk-nag errors of stack, one
-// "path: message" line each, sorted. The stack must have had AddNag applied.
+// "path: message" line each, sorted. The stack must have had nag.Check applied.
 func NagErrors(stack awscdk.Stack) []string {
 	msgs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"),
 		assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless)-")))

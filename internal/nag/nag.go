@@ -11,6 +11,30 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
+// Pack names a cdk-nag rule pack.
+type Pack int
+
+const (
+	AwsSolutions Pack = iota
+	Serverless
+)
+
+// Check applies the packs to scope and everything below it, verbosely (each
+// finding explains itself). Apply it before anything synthesizes the app:
+// aspects added after a synth are not run again.
+func Check(scope constructs.IConstruct, packs ...Pack) {
+	for _, p := range packs {
+		var aspect awscdk.IAspect
+		switch p {
+		case AwsSolutions:
+			aspect = cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+		case Serverless:
+			aspect = cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+		}
+		awscdk.Aspects_Of(scope).Add(aspect, nil)
+	}
+}
+
 // Rule is one suppression: the rule id, why it does not apply, and the
 // findings it covers (none: the whole rule on that resource).
 func Rule(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {

@@ -1,0 +1,100 @@
+// Package assembly reads a synthesized cloud assembly (cdk.out): the stacks
+// of the top-level assembly and of every stage's nested assembly, with what
+// `cdk synth` reports about them.
+package assembly
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Stack is one synthesized stack.
+type Stack struct {
+	// Stage is the stage's name, "" for a stack outside any stage.
+	Stage string
+	// Name is the stack's construct id within its stage.
+	Name string
+	// Template is the path of its template file.
+	Template string
+	// Errors are its error annotations ("construct path: message"), cdk-nag's
+	// unsuppressed findings among them: what makes `cdk synth` fail.
+	Errors []string
+}
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		DisplayName string `json:"displayName"`
+		Properties  struct {
+			TemplateFile  string `json:"templateFile"`
+			DirectoryName string `json:"directoryName"`
+		} `json:"properties"`
+		Metadata map[string][]struct {
+			Type string          `json:"type"`
+			Data json.RawMessage `json:"data"`
+		} `json:"metadata"`
+	} `json:"artifacts"`
+}
+
+// Stacks lists the stacks of the assembly in dir, sorted by stage and name.
+func Stacks(dir string) ([]Stack, error) {
+	var out []Stack
+	if err := walk(dir, "", &out); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Stage != out[j].Stage {
+			return out[i].Stage < out[j].Stage
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+func walk(dir, stage string, out *[]Stack) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("%s: %v", dir, err)
+	}
+	for id, a := range m.Artifacts {
+		switch a.Type {
+		case "cdk:cloud-assembly":
+			if err := walk(filepath.Join(dir, a.Properties.DirectoryName), strings.TrimPrefix(id, "assembly-"), out); err != nil {
+				return err
+			}
+		case "aws:cloudformation:stack":
+			name := a.DisplayName
+			if name == "" {
+				name = id
+			}
+			s := Stack{Stage: stage, Name: name[strings.LastIndex(name, "/")+1:], Template: filepath.Join(dir, a.Properties.TemplateFile)}
+			for path, entries := range a.Metadata {
+				for _, e := range entries {
+					if e.Type == "aws:cdk:error" {
+						s.Errors = append(s.Errors, path+": "+message(e.Data))
+					}
+				}
+			}
+			sort.Strings(s.Errors)
+			*out = append(*out, s)
+		}
+	}
+	return nil
+}
+
+// message is an annotation's text (a JSON string), or its raw JSON.
+func message(data json.RawMessage) string {
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	return string(data)
+}
