@@ -19,8 +19,11 @@ CDK_FLAGS := --no-notices --no-version-reporting --output cdk.out
 APP      := bin/stratus
 GO_SRC   := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './web/*' -not -path './cdk.out/*') go.mod go.sum
 STAGE    ?= Dev
+# Where `make dev` listens; port 0 picks a free one.
+DEV_ADDR ?= 127.0.0.1:8080
+LOCAL    := bin/stratus-local
 
-.PHONY: help synth test snapshot lint bench deploy clean deps web
+.PHONY: help synth test e2e dev snapshot lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,10 +57,21 @@ synth: deps web $(APP) ## build the app and every handler, synthesize every stac
 	$(CDK) synth $(CDK_FLAGS) --quiet '**'
 	$(GO) run ./internal/synthsummary cdk.out
 
-test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator)
+test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator), browser e2e
 	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) --no-print-directory e2e
+
+$(LOCAL): $(GO_SRC)
+	$(GO) build -o $(LOCAL) ./lambdas/local
+
+e2e: web $(LOCAL) ## browser end-to-end tests: headless Chromium against the local stack; screenshots in test/screenshots
+	cd web && STRATUS_LOCAL_BIN=$(CURDIR)/$(LOCAL) npm run e2e
+
+dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events, uploads); restarts on Go changes
+	$(GO) build -o $(LOCAL) ./lambdas/local
+	$(LOCAL) -watch -addr $(DEV_ADDR)
 
 snapshot: deps web ## refresh the golden templates in test/testdata
 	$(GO) test -count=1 ./test -update
@@ -72,5 +86,5 @@ bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstr
 deploy: synth ## deploy a stage, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'
 
-clean: ## remove build output
-	rm -rf cdk.out bin web/dist
+clean: ## remove build output and the local stack's data (.tmp/dev)
+	rm -rf cdk.out bin web/dist .tmp/dev

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"unicode/utf8"
@@ -14,8 +15,13 @@ import (
 // Authenticator verifies a request's credentials (locally: the Cognito JWT
 // against the user pool's JWKS) and returns its claims, as API Gateway's
 // Cognito authorizer passes them. An error or nil claims means no signed-in
-// user: public routes still answer, the others say 401.
+// user: public routes still answer, the others get the authorizer's 401
+// (UnauthorizedBody) without reaching the handler.
 type Authenticator func(*http.Request) (map[string]any, error)
+
+// UnauthorizedBody is what API Gateway answers (status 401) when its Cognito authorizer rejects a
+// request: no token, a bad signature, an expired token, another pool or client.
+const UnauthorizedBody = `{"error":{"code":"UNAUTHORIZED","message":"Unauthorized"}}`
 
 // HTTP serves the API over net/http for local runs: each request becomes the
 // events.APIGatewayProxyRequest that API Gateway would send the Lambda, so
@@ -45,7 +51,8 @@ func (h *Handler) HTTP(auth Authenticator) http.Handler {
 		for k, v := range r.URL.Query() {
 			ev.QueryStringParameters[k] = v[len(v)-1]
 		}
-		if rt, params, _ := h.match(&ev); rt != nil {
+		rt, params, _ := h.match(&ev)
+		if rt != nil {
 			ev.Resource, ev.PathParameters, ev.RequestContext.ResourcePath = rt.Path, params, rt.Path
 		}
 		if utf8.Valid(body) {
@@ -54,8 +61,17 @@ func (h *Handler) HTTP(auth Authenticator) http.Handler {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
 		if auth != nil {
-			if claims, err := auth(r); err == nil && claims != nil {
+			claims, err := auth(r)
+			if err == nil && claims != nil {
 				ev.RequestContext.Authorizer = map[string]any{"claims": claims}
+			} else if rt != nil && !rt.Public {
+				// API Gateway's Cognito authorizer answers before the Lambda runs, with the
+				// UNAUTHORIZED gateway response (apiwithauth's JSON error template).
+				h.opts.Logger.InfoContext(r.Context(), "request unauthorized", "method", r.Method, "path", r.URL.Path, "reason", fmt.Sprint(err))
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = io.WriteString(w, UnauthorizedBody)
+				return
 			}
 		}
 		res, _ := h.Handle(r.Context(), ev)

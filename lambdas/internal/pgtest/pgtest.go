@@ -11,10 +11,9 @@
 //		...
 //	}
 //
-// When run as root (CI), the cluster runs as the unprivileged `postgres`
-// account that Debian's `postgresql` package creates, because initdb refuses
-// to run as root. A missing server or account fails the tests with a message
-// naming the package to install; nothing is skipped.
+// The cluster is package pgserver's (run as the `postgres` account under
+// root). A missing server or account fails the tests with a message naming
+// the package to install; nothing is skipped.
 package pgtest
 
 import (
@@ -23,14 +22,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/migrations"
+	"github.com/stratus-cdk/stratus/lambdas/internal/pgserver"
 )
 
 var (
@@ -47,7 +41,8 @@ var (
 	mainCalled bool
 	setupOnce  sync.Once
 	setupErr   error
-	srv        *server // nil with DATABASE_URL
+	srv        *pgserver.Server // nil with DATABASE_URL
+	srvDir     string
 	adminDSN   string
 	template   string // database with the migrations applied, cloned by NewDB
 	counter    int
@@ -71,11 +66,16 @@ func setup() error {
 	if dsn := os.Getenv("DATABASE_URL"); dsn != "" {
 		adminDSN = dsn
 	} else {
-		s, err := startServer()
+		dir, err := os.MkdirTemp("", "stratus-pgtest-")
 		if err != nil {
 			return err
 		}
-		srv, adminDSN = s, s.dsn
+		s, err := pgserver.Start(dir, pgserver.Options{Throwaway: true})
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return err
+		}
+		srv, srvDir, adminDSN = s, dir, s.DSN
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -90,7 +90,8 @@ func teardown() {
 		cancel()
 	}
 	if srv != nil {
-		srv.stop()
+		_ = srv.Stop(true)
+		_ = os.RemoveAll(srvDir)
 	}
 }
 
@@ -198,102 +199,6 @@ func withDatabase(dsn, name string) (string, error) {
 		return u.String(), nil
 	}
 	return dsn + " dbname=" + name, nil
-}
-
-type server struct {
-	dir, bin, dsn string
-	asUser        string // "" to run as the current user
-}
-
-func startServer() (*server, error) {
-	bin, err := findBinDir()
-	if err != nil {
-		return nil, err
-	}
-	s := &server{bin: bin}
-	if os.Geteuid() == 0 {
-		if _, err := user.Lookup("postgres"); err != nil {
-			return nil, fmt.Errorf("running as root and there is no `postgres` account for initdb (it refuses root): install the Debian package `postgresql` (apt-get install postgresql), or set DATABASE_URL")
-		}
-		s.asUser = "postgres"
-	}
-	s.dir, err = os.MkdirTemp("", "stratus-pgtest-")
-	if err != nil {
-		return nil, err
-	}
-	if s.asUser != "" {
-		if err := exec.Command("chown", s.asUser, s.dir).Run(); err != nil {
-			s.cleanup()
-			return nil, fmt.Errorf("chown %s: %w", s.dir, err)
-		}
-	}
-	data := filepath.Join(s.dir, "data")
-	if out, err := s.cmd("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
-		s.cleanup()
-		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	port, err := freePort()
-	if err != nil {
-		s.cleanup()
-		return nil, err
-	}
-	// Durability is worthless for a throwaway cluster; speed is not.
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, s.dir)
-	logFile := filepath.Join(s.dir, "server.log")
-	if out, err := s.cmd("pg_ctl", "-D", data, "-o", opts, "-l", logFile, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
-		logs, _ := os.ReadFile(logFile)
-		s.cleanup()
-		return nil, fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, logs)
-	}
-	s.dsn = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	return s, nil
-}
-
-func (s *server) cmd(name string, args ...string) *exec.Cmd {
-	path := filepath.Join(s.bin, name)
-	if s.asUser != "" {
-		return exec.Command("runuser", append([]string{"-u", s.asUser, "--", path}, args...)...)
-	}
-	return exec.Command(path, args...)
-}
-
-func (s *server) stop() {
-	_ = s.cmd("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop").Run()
-	s.cleanup()
-}
-
-func (s *server) cleanup() { _ = os.RemoveAll(s.dir) }
-
-// findBinDir finds initdb: PG_BINDIR, then the newest /usr/lib/postgresql/N/bin, then PATH.
-func findBinDir() (string, error) {
-	if d := os.Getenv("PG_BINDIR"); d != "" {
-		return d, nil
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
-			return d, nil
-		}
-	}
-	if p, err := exec.LookPath("initdb"); err == nil {
-		return filepath.Dir(p), nil
-	}
-	return "", fmt.Errorf("no PostgreSQL server binaries (initdb) found: install the Debian package `postgresql` (apt-get install postgresql), or set DATABASE_URL")
-}
-
-func version(binDir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return n
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {

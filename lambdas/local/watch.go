@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/localdev"
+)
+
+const (
+	pollEvery  = 500 * time.Millisecond
+	settleTime = 300 * time.Millisecond // a burst of saves (an editor, a git checkout) makes one rebuild
+	stopWithin = 25 * time.Second
+)
+
+// supervise builds the server, runs it, and rebuilds and restarts it whenever the Go code, SQL
+// migrations or module files under the module root change. A build that fails leaves the running
+// server alone. The database runs in this process, so restarts take a moment, not a cluster start.
+func supervise(ctx context.Context, o options, log *slog.Logger) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	env := os.Environ()
+	if os.Getenv("DATABASE_URL") == "" {
+		pg, dsn, err := localdev.StartDatabase(ctx, filepath.Join(o.dataDir, "postgres"))
+		if pg != nil {
+			defer func() {
+				if err := pg.Stop(false); err != nil {
+					log.Warn("postgres stop", "error", err.Error())
+				}
+			}()
+		}
+		if err != nil {
+			return err
+		}
+		env = append(env, "DATABASE_URL="+dsn)
+	}
+	bin, err := filepath.Abs(filepath.Join(o.dataDir, "bin", "stratus-local"))
+	if err != nil {
+		return err
+	}
+	addr, err := fixedPort(o.addr)
+	if err != nil {
+		return err
+	}
+	args := []string{"-addr", addr, "-data-dir", o.dataDir, "-web-dir", o.webDir}
+	if o.readyFile != "" {
+		args = append(args, "-ready-file", o.readyFile)
+	}
+	for _, c := range o.corsOrigins {
+		args = append(args, "-cors-origin", c)
+	}
+
+	seen := fingerprint(root)
+	if err := build(ctx, root, bin); err != nil {
+		return err
+	}
+	server, err := startChild(bin, args, env)
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		var exited <-chan error
+		if server != nil {
+			exited = server.exited
+		}
+		select {
+		case <-ctx.Done():
+			server.stop()
+			return nil
+		case err := <-exited:
+			log.Error("the server stopped; it restarts when the code changes", "error", fmt.Sprint(err))
+			server = nil
+		case <-tick.C:
+			if fingerprint(root) == seen {
+				continue
+			}
+			time.Sleep(settleTime)
+			seen = fingerprint(root)
+			log.Info("code changed: rebuilding")
+			if err := build(ctx, root, bin); err != nil {
+				log.Error("build failed; the previous server keeps running", "error", err.Error())
+				continue
+			}
+			server.stop()
+			if server, err = startChild(bin, args, env); err != nil {
+				log.Error("restart failed", "error", err.Error())
+			}
+		}
+	}
+}
+
+// fixedPort replaces port 0 with a free port, so every restart of the server listens where the
+// first one did.
+func fixedPort(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port != "0" {
+		return addr, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)), nil
+}
+
+// moduleRoot is the folder of the go.mod above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("-watch needs to run inside the module (no go.mod above the working directory)")
+		}
+		dir = parent
+	}
+}
+
+// fingerprint hashes the names, sizes and modification times of what the server is built from.
+func fingerprint(root string) uint64 {
+	h := fnv.New64a()
+	for _, name := range []string{"go.mod", "go.sum"} {
+		if info, err := os.Stat(filepath.Join(root, name)); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", name, info.Size(), info.ModTime().UnixNano())
+		}
+	}
+	_ = filepath.WalkDir(filepath.Join(root, "lambdas"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if name := d.Name(); strings.HasSuffix(name, "_test.go") || (!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".sql")) {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", path, info.Size(), info.ModTime().UnixNano())
+		}
+		return nil
+	})
+	return h.Sum64()
+}
+
+// build compiles the server to bin (through a temporary file: the running one is not touched).
+func build(ctx context.Context, root, bin string) error {
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return err
+	}
+	tmp := bin + ".new"
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, "./lambdas/local")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return os.Rename(tmp, bin)
+}
+
+type child struct {
+	cmd    *exec.Cmd
+	exited chan error
+}
+
+// startChild runs the server in its own process group, so a Ctrl-C in the terminal reaches only
+// the supervisor, which then stops the server once.
+func startChild(bin string, args, env []string) (*child, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, exited: make(chan error, 1)}
+	go func() { c.exited <- cmd.Wait() }()
+	return c, nil
+}
+
+// stop asks the server to shut down (SIGINT) and kills it if it has not within stopWithin.
+func (c *child) stop() {
+	if c == nil {
+		return
+	}
+	_ = c.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-c.exited:
+	case <-time.After(stopWithin):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+}
