@@ -68,19 +68,24 @@ func (h *Handler) HTTP(auth Authenticator) http.Handler {
 				// API Gateway's Cognito authorizer answers before the Lambda runs, with the
 				// UNAUTHORIZED gateway response (apiwithauth's JSON error template).
 				h.opts.Logger.InfoContext(r.Context(), "request unauthorized", "method", r.Method, "path", r.URL.Path, "reason", fmt.Sprint(err))
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusUnauthorized)
-				_, _ = io.WriteString(w, UnauthorizedBody)
+				writeProxyResponse(w, h.encode(&ev, response{status: http.StatusUnauthorized, body: unauthorized}))
 				return
 			}
 		}
 		res, _ := h.Handle(r.Context(), ev)
-		for k, v := range res.Headers {
-			w.Header().Set(k, v)
-		}
-		w.WriteHeader(res.StatusCode)
-		_, _ = io.WriteString(w, res.Body)
+		writeProxyResponse(w, res)
 	})
+}
+
+// unauthorized encodes to UnauthorizedBody.
+var unauthorized = map[string]map[string]string{"error": {"code": "UNAUTHORIZED", "message": "Unauthorized"}}
+
+func writeProxyResponse(w http.ResponseWriter, res events.APIGatewayProxyResponse) {
+	for k, v := range res.Headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(res.StatusCode)
+	_, _ = io.WriteString(w, res.Body)
 }
 
 func randomID() string {

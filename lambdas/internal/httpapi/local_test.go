@@ -45,8 +45,9 @@ func TestLocalHTTPServerRunsTheSameHandler(t *testing.T) {
 	if res, _ := do("GET", "/items?limit=1&status=open", alice, ""); res.StatusCode != 200 {
 		t.Fatalf("list: %d", res.StatusCode)
 	}
-	if res, _ := do("GET", "/items", "", ""); res.StatusCode != 401 {
-		t.Fatalf("no token: %d", res.StatusCode)
+	if res, body := do("GET", "/items", "", ""); res.StatusCode != 401 || toJSON(body) != UnauthorizedBody ||
+		res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Fatalf("no token: %d %v %v, want the authorizer's 401 with CORS headers", res.StatusCode, res.Header, body)
 	}
 	if res, _ := do("GET", "/items/"+item["id"].(string), bob, ""); res.StatusCode != 404 {
 		t.Fatalf("bob: %d", res.StatusCode)
@@ -54,4 +55,9 @@ func TestLocalHTTPServerRunsTheSameHandler(t *testing.T) {
 	if res, _ := do("GET", "/health", "", ""); res.StatusCode != 200 {
 		t.Fatalf("health: %d", res.StatusCode)
 	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

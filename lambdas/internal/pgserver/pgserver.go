@@ -62,6 +62,12 @@ func Start(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.asUser != "" {
+		// The server's user must pass through the folder above (often a private 0700 temp dir).
+		if info, err := os.Stat(filepath.Dir(dir)); err == nil && info.Mode().Perm()&0o001 == 0 {
+			if err := os.Chmod(filepath.Dir(dir), info.Mode().Perm()|0o001); err != nil {
+				return nil, err
+			}
+		}
 		if out, err := exec.Command("chown", "-R", s.asUser, dir).CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("chown %s: %v: %s", dir, err, out)
 		}
