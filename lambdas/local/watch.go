@@ -64,11 +64,24 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 		args = append(args, "-cors-origin", c)
 	}
 
-	seen := fingerprint(root)
-	if err := build(ctx, root, bin); err != nil {
+	w := watcher{root: root, pkg: "./lambdas/local", bin: bin, args: args, env: env, log: log}
+	return w.run(ctx)
+}
+
+// watcher builds a server program and keeps its latest build running.
+type watcher struct {
+	root, pkg, bin string   // module root, the server's package (relative to root), its binary
+	args, env      []string // the server's command line and environment
+	log            *slog.Logger
+}
+
+// run builds and starts the server, then rebuilds and restarts it on every change, until ctx ends.
+func (w watcher) run(ctx context.Context) error {
+	seen := fingerprint(w.root)
+	if err := w.build(ctx); err != nil {
 		return err
 	}
-	server, err := startChild(bin, args, env)
+	server, err := startChild(w.bin, w.args, w.env)
 	if err != nil {
 		return err
 	}
@@ -84,25 +97,39 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 			server.stop()
 			return nil
 		case err := <-exited:
-			log.Error("the server stopped; it restarts when the code changes", "error", fmt.Sprint(err))
+			w.log.Error("the server stopped; it restarts when the code changes", "error", fmt.Sprint(err))
 			server = nil
 		case <-tick.C:
-			if fingerprint(root) == seen {
+			if fingerprint(w.root) == seen {
 				continue
 			}
 			time.Sleep(settleTime)
-			seen = fingerprint(root)
-			log.Info("code changed: rebuilding")
-			if err := build(ctx, root, bin); err != nil {
-				log.Error("build failed; the previous server keeps running", "error", err.Error())
+			seen = fingerprint(w.root)
+			w.log.Info("code changed: rebuilding")
+			if err := w.build(ctx); err != nil {
+				w.log.Error("build failed; the previous server keeps running", "error", err.Error())
 				continue
 			}
 			server.stop()
-			if server, err = startChild(bin, args, env); err != nil {
-				log.Error("restart failed", "error", err.Error())
+			if server, err = startChild(w.bin, w.args, w.env); err != nil {
+				w.log.Error("restart failed", "error", err.Error())
 			}
 		}
 	}
+}
+
+// build compiles the server (through a temporary file: the running binary is not touched).
+func (w watcher) build(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(w.bin), 0o755); err != nil {
+		return err
+	}
+	tmp := w.bin + ".new"
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, w.pkg)
+	cmd.Dir = w.root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return os.Rename(tmp, w.bin)
 }
 
 // fixedPort replaces port 0 with a free port, so every restart of the server listens where the
@@ -159,20 +186,6 @@ func fingerprint(root string) uint64 {
 		return nil
 	})
 	return h.Sum64()
-}
-
-// build compiles the server to bin (through a temporary file: the running one is not touched).
-func build(ctx context.Context, root, bin string) error {
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		return err
-	}
-	tmp := bin + ".new"
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, "./lambdas/local")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return os.Rename(tmp, bin)
 }
 
 type child struct {
