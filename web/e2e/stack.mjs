@@ -29,7 +29,16 @@ const WEB_DIST = path.join(REPO_ROOT, 'web', 'dist');
 /** Satisfies the local user pool's policy: 12+ characters with lower, upper, digit and symbol. */
 export const PASSWORD = 'Correct-Horse-9-battery';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/**
+ * The browser: $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else a `chromium` on the PATH (the
+ * pipeline's CodeBuild image links its Google Chrome there).
+ */
+const CHROMIUM =
+  process.env.CHROMIUM_PATH ||
+  ['/usr/bin', ...(process.env.PATH ?? '').split(path.delimiter)]
+    .map((dir) => path.join(dir, 'chromium'))
+    .find((file) => file.startsWith('/') && existsSync(file)) ||
+  '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps calling Google services, which the closed
 // network only refuses.
 const CHROMIUM_ARGS = [
@@ -341,7 +350,7 @@ export async function eventually(description, probe, check, { timeout = UI_TIMEO
 /** @returns {Promise<Browser>} Debian's Chromium, headless, with a fresh profile. */
 export function launchBrowser() {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    throw new Error(`no Chromium at ${CHROMIUM} nor on the PATH: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
