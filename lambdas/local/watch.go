@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -132,19 +131,18 @@ func (w watcher) build(ctx context.Context) error {
 	return os.Rename(tmp, w.bin)
 }
 
-// fixedPort replaces port 0 with a free port, so every restart of the server listens where the
-// first one did.
+// fixedPort checks that addr is free now (a clear error before any build) and replaces port 0
+// with a free port, so every restart of the server listens where the first one did.
 func fixedPort(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port != "0" {
-		return addr, err
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", err
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("cannot listen on %s (is another server running there? pick another address with -addr or DEV_ADDR): %w", addr, err)
 	}
 	defer l.Close()
-	return net.JoinHostPort(host, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)), nil
+	return l.Addr().String(), nil
 }
 
 // moduleRoot is the folder of the go.mod above the working directory.

@@ -60,8 +60,13 @@ func TestFixedPortKeepsOneAddressAcrossRestarts(t *testing.T) {
 	} else {
 		l.Close()
 	}
-	if addr, err := fixedPort("127.0.0.1:8080"); addr != "127.0.0.1:8080" || err != nil {
-		t.Fatalf("fixedPort(8080) = %q, %v", addr, err)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, err := fixedPort(busy.Addr().String()); err == nil || !strings.Contains(err.Error(), "another server") {
+		t.Fatalf("fixedPort(a busy port) = %v, want an error saying so", err)
 	}
 	if _, err := fixedPort("no-port"); err == nil {
 		t.Fatal("fixedPort accepted an address without a port")
