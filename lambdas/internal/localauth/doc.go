@@ -34,7 +34,7 @@
 //
 // Not emulated: SRP (USER_SRP_AUTH) and the other auth flows and challenges,
 // MFA, the hosted UI / managed login and its OAuth endpoints, forgotten-password
-// and attribute-change flows, admin operations (except CreateUser for seeding),
+// and attribute-change flows, admin operations,
 // groups, Lambda triggers, client secrets, lockout after failed attempts and
 // other rate limits, and real email. Refresh tokens are opaque random strings
 // rather than Cognito's encrypted JWTs. It is for local use only: it listens

@@ -463,24 +463,6 @@ func TestStatePersists(t *testing.T) {
 	}
 }
 
-func TestCreateUser(t *testing.T) {
-	e := newEnv(t, Options{})
-	sub, err := e.iss.CreateUser("seed@example.com", goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := e.signIn("seed@example.com", goodPassword).ok(t).tokens(t)
-	if c, _ := unverifiedClaims(t, tok.IdToken); c["sub"] != sub {
-		t.Errorf("sub = %v, want %v", c["sub"], sub)
-	}
-	if _, err := e.iss.CreateUser("seed@example.com", goodPassword); err == nil {
-		t.Error("CreateUser made a duplicate")
-	}
-	if _, err := e.iss.CreateUser("weak@example.com", "weak"); err == nil {
-		t.Error("CreateUser took a weak password")
-	}
-}
-
 func TestNewIssuerOptions(t *testing.T) {
 	for _, o := range []Options{
 		{},

@@ -192,31 +192,6 @@ func (i *Issuer) signUp(body []byte) (any, *apiError) {
 	}{false, u.Sub, delivery(u.Email)}, nil
 }
 
-// CreateUser adds a confirmed user, as an administrator would (for seeding
-// the dev server or tests); the password must meet the pool's policy.
-func (i *Issuer) CreateUser(email, password string) (sub string, err error) {
-	if !isEmail(email) {
-		return "", fmt.Errorf("localauth: %q is not an email address", email)
-	}
-	if aerr := checkPasswordPolicy(password); aerr != nil {
-		return "", fmt.Errorf("localauth: %s", aerr.msg)
-	}
-	hash, err := hashPassword(password)
-	if err != nil {
-		return "", err
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	key := strings.ToLower(email)
-	if _, ok := i.st.Users[key]; ok {
-		return "", fmt.Errorf("localauth: a user %s already exists", email)
-	}
-	u := &user{Sub: newID(), Email: email, PasswordHash: hash, Confirmed: true, CreatedAt: i.opts.Now().UTC()}
-	i.st.Users[key] = u
-	i.save()
-	return u.Sub, nil
-}
-
 func isEmail(s string) bool {
 	if len(s) > 128 || strings.ContainsAny(s, " \t\r\n") {
 		return false
@@ -447,10 +422,6 @@ func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
 
 	now := i.opts.Now()
 	s := session{originJTI: newID(), authTime: now.Unix()}
-	idToken, accessToken, err := i.mintTokens(u, s, now)
-	if err != nil {
-		return nil, &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: err.Error()}
-	}
 	refresh := newRefreshToken()
 	i.mu.Lock()
 	i.st.RefreshTokens[tokenHash(refresh)] = &refreshToken{
@@ -459,6 +430,16 @@ func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
 	}
 	i.save()
 	i.mu.Unlock()
+	return i.authenticated(u, s, now, refresh)
+}
+
+// authenticated answers a successful InitiateAuth with new ID and access tokens for u (and
+// refresh, "" when refreshing: Cognito does not rotate refresh tokens by default).
+func (i *Issuer) authenticated(u *user, s session, now time.Time, refresh string) (any, *apiError) {
+	idToken, accessToken, err := i.mintTokens(u, s, now)
+	if err != nil {
+		return nil, &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: err.Error()}
+	}
 	return initiateAuthOutput{
 		AuthenticationResult: authResult{
 			AccessToken: accessToken, IdToken: idToken, RefreshToken: refresh,
@@ -494,17 +475,7 @@ func (i *Issuer) refreshAuth(params map[string]string, clientID string) (any, *a
 	case now.After(rt.ExpiresAt):
 		return nil, notAuthorized("Refresh Token has expired")
 	}
-	idToken, accessToken, err := i.mintTokens(u, session{originJTI: rt.OriginJTI, authTime: rt.AuthTime}, now)
-	if err != nil {
-		return nil, &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: err.Error()}
-	}
-	return initiateAuthOutput{
-		AuthenticationResult: authResult{
-			AccessToken: accessToken, IdToken: idToken,
-			ExpiresIn: int64(i.opts.TokenTTL / time.Second), TokenType: "Bearer",
-		},
-		ChallengeParameters: map[string]string{},
-	}, nil
+	return i.authenticated(u, session{originJTI: rt.OriginJTI, authTime: rt.AuthTime}, now, "")
 }
 
 // userBySub finds a user by sub; the caller holds i.mu.

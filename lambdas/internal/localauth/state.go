@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/renameio/v2"
 )
 
 // stateVersion is the layout of the state file.
@@ -91,39 +93,17 @@ func loadState(path string) (*state, error) {
 	return s, nil
 }
 
-// save writes the state atomically (temporary file, then rename), readable
-// by the owner only: it holds password hashes and the signing key.
+// save writes the state atomically, readable by the owner only: it holds
+// password hashes and the signing key.
 func (s *state) save(path string) error {
 	b, err := json.MarshalIndent(s, "", "  ")
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(path), 0o700)
+	}
+	if err == nil {
+		err = renameio.WriteFile(path, b, 0o600)
+	}
 	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("localauth: saving the state: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("localauth: saving the state: %w", err)
 	}
 	return nil

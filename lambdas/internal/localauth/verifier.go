@@ -146,9 +146,6 @@ func (v *Verifier) Authenticate(r *http.Request) (map[string]any, error) {
 func (v *Verifier) Verify(ctx context.Context, token string) (map[string]any, error) {
 	claims := jwt.MapClaims{}
 	_, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		if t.Method != jwt.SigningMethodRS256 { // WithValidMethods already ensures it
-			return nil, fmt.Errorf("%w: alg %v", ErrSignature, t.Header["alg"])
-		}
 		kid, _ := t.Header["kid"].(string)
 		if kid == "" {
 			return nil, fmt.Errorf("%w: the token has no kid", ErrUnknownKey)
@@ -278,8 +275,6 @@ func claimString(val any) string {
 		return strconv.FormatBool(x)
 	case json.Number:
 		return x.String()
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
 	case nil:
 		return ""
 	case []any:

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/renameio/v2"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
 )
@@ -63,7 +64,7 @@ func NewObjects(dir, baseURL string, notify func(body string) error) (*Objects, 
 	if errors.Is(err, os.ErrNotExist) || len(secret) < 32 {
 		secret = make([]byte, 32)
 		_, _ = rand.Read(secret)
-		err = writeFileAtomic(keyFile, secret)
+		err = renameio.WriteFile(keyFile, secret, 0o600)
 	}
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func (o *Objects) PresignPut(_ context.Context, r awsx.PutRequest) (awsx.Presign
 	q := url.Values{}
 	q.Set("X-Expires", strconv.FormatInt(expires.Unix(), 10))
 	q.Set("X-Signature", o.sign(r.Bucket, r.Key, r.ContentType, r.Size, expires.Unix()))
-	u := o.baseURL + url.PathEscape(r.Bucket) + "/" + escapeKey(r.Key) + "?" + q.Encode()
+	u := o.baseURL + url.PathEscape(r.Bucket) + "/" + escapeKey(r.Key, url.PathEscape) + "?" + q.Encode()
 	h := http.Header{}
 	h.Set("Content-Length", strconv.FormatInt(r.Size, 10))
 	if r.ContentType != "" {
@@ -199,7 +200,7 @@ func (o *Objects) store(bucket, key, contentType string, size int64, body io.Rea
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return "", err
 	}
-	return etag, writeFileAtomic(p+".meta.json", meta)
+	return etag, renameio.WriteFile(p+".meta.json", meta, 0o600)
 }
 
 // notification is S3's event notification of a created object (as delivered through SNS with
@@ -217,7 +218,7 @@ func (o *Objects) notification(bucket, key string, size int64, etag string) stri
 			SchemaVersion: "1.0",
 			Bucket:        events.S3Bucket{Name: bucket, Arn: "arn:aws:s3:::" + bucket},
 			Object: events.S3Object{
-				Key:       notificationKey(key),
+				Key:       escapeKey(key, url.QueryEscape),
 				Size:      size,
 				ETag:      etag,
 				Sequencer: fmt.Sprintf("%016X%08X", now.UnixNano(), seq),
@@ -243,21 +244,13 @@ func checkLocation(bucket, key string) error {
 	return nil
 }
 
-// escapeKey escapes each segment of an object key as S3 does in URLs and notifications.
-func escapeKey(key string) string {
+// escapeKey escapes each segment of an object key: with url.PathEscape for URLs, with
+// url.QueryEscape (a space is "+") as S3 notifications do, which events.S3Object decodes into
+// URLDecodedKey.
+func escapeKey(key string, escape func(string) string) string {
 	segs := strings.Split(key, "/")
 	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
-}
-
-// notificationKey encodes a key as S3 notifications do (form encoding: a space is "+"), which
-// events.S3Object decodes into URLDecodedKey.
-func notificationKey(key string) string {
-	segs := strings.Split(key, "/")
-	for i, s := range segs {
-		segs[i] = url.QueryEscape(s)
+		segs[i] = escape(s)
 	}
 	return strings.Join(segs, "/")
 }

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/renameio/v2"
 	"github.com/google/uuid"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
@@ -308,24 +308,7 @@ func (q *Queue) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(q.opts.StateFile, b)
-}
-
-// writeFileAtomic replaces path with data (0600), never leaving a half-written file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return renameio.WriteFile(q.opts.StateFile, b, 0o600)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

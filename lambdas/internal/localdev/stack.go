@@ -124,29 +124,26 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s := &Stack{log: cfg.Logger}
-	defer func() {
-		if err != nil {
-			s.Shutdown(context.Background())
-		}
-	}()
-
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("localdev: listen on %s: %w", cfg.Addr, err)
 	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+			s.Shutdown(context.Background())
+		}
+	}()
 	base := "http://" + publicHost(ln.Addr().(*net.TCPAddr)) + "/"
 
 	dsn, err := s.database(ctx, cfg)
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	if _, err := migrations.Apply(ctx, dsn); err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("localdev: migrations: %w", err)
 	}
 	if s.pool, err = pgxpool.New(ctx, dsn); err != nil {
-		ln.Close()
 		return nil, err
 	}
 
@@ -155,24 +152,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		StateFile: filepath.Join(cfg.DataDir, "cognito.json"), Now: cfg.Now, Logger: cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	verifier, err := localauth.NewVerifier(issuer.VerifierOptions())
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 
 	// The bucket notifies the queue, whose handler is the worker, which inspects the bucket.
 	objects, err := NewObjects(filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", func(body string) error { return s.queue.Send(body, nil) })
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	consumer := worker.New(s.pool, objects, worker.Options{UploadsBucket: UploadsBucket, Logger: cfg.Logger.With("function", "worker")})
 	if s.queue, err = NewQueue(consumer.HandleSQS, QueueOptions{StateFile: filepath.Join(cfg.DataDir, "queue.json"), Logger: cfg.Logger.With("function", "queue")}); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	relay := outbox.New(s.pool, s.queue, outbox.Options{Logger: cfg.Logger.With("function", "outbox")})
@@ -183,7 +176,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Events:  relay,
 	}, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: cfg.Logger.With("function", "api")})
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 
