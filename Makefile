@@ -55,7 +55,7 @@ web: web/dist/index.html ## build the single-page app into web/dist
 synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline)
 	rm -rf cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet '**'
-	$(GO) run ./internal/synthsummary cdk.out
+	$(GO) run ./cmd/synthsummary cdk.out
 
 test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator), browser e2e
 	cd web && npm run typecheck && npm test
@@ -64,13 +64,13 @@ test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-na
 	$(MAKE) --no-print-directory e2e
 
 $(LOCAL): $(GO_SRC)
-	$(GO) build -o $(LOCAL) ./lambdas/local
+	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
 
 e2e: web $(LOCAL) ## browser end-to-end tests: headless Chromium against the local stack; screenshots in test/screenshots
 	cd web && STRATUS_LOCAL_BIN=$(CURDIR)/$(LOCAL) npm run e2e
 
 dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events, uploads); restarts on Go changes
-	$(GO) build -o $(LOCAL) ./lambdas/local
+	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
 	$(LOCAL) -watch -addr $(DEV_ADDR)
 
 snapshot: deps web ## refresh the golden templates in test/testdata

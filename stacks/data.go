@@ -20,7 +20,7 @@ const AppDBUser = "app"
 
 // migrationsDir holds the SQL migrations: their hash is the migrations'
 // version, so a deploy re-runs them exactly when they change.
-const migrationsDir = "lambdas/internal/migrations"
+const migrationsDir = "lambdas/internal/app/schema"
 
 // DataStack holds what outlives releases: the network, the database with
 // its migrations, and the alarm topic every stack of the stage reports to.

@@ -10,15 +10,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
-	"github.com/stratus-cdk/stratus/lambdas/routes"
+	"github.com/stratus-cdk/stratus/contract"
 )
 
-// apiRoutes turns the application's route table (lambdas/routes, the one
+// apiRoutes turns the application's route table (contract, the one
 // the handler and the local server use too) into the API's routes, all
 // served by handler.
 func apiRoutes(handler awslambda.IFunction) []apiwithauth.Route {
-	out := make([]apiwithauth.Route, 0, len(routes.All))
-	for _, r := range routes.All {
+	out := make([]apiwithauth.Route, 0, len(contract.All))
+	for _, r := range contract.All {
 		route := apiwithauth.Route{
 			Method:  jsii.String(r.Method),
 			Path:    jsii.String(r.Path),

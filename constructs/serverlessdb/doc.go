@@ -7,7 +7,7 @@
 //	db.GrantConnect(api, "app") // IAM auth; DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true
 //	migrate := gofunction.New(stack, "Migrate", ...) // in the VPC as well
 //	db.AddMigrations(&serverlessdb.MigrationsProps{Function: migrate,
-//		Version: jsii.String(serverlessdb.HashDir("./lambdas/internal/migrations/sql"))})
+//		Version: jsii.String(serverlessdb.HashDir("./lambdas/internal/app/schema/sql"))})
 //
 // # What it builds (defaults in brackets)
 //

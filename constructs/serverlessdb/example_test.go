@@ -35,7 +35,7 @@ func Example() {
 	migrate := gofunction.New(stack, "Migrate", &gofunction.Props{Entry: jsii.String("./lambdas/migrate"), FunctionOptions: migrateOptions})
 	db.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: migrate,
-		Version:  jsii.String(serverlessdb.HashDir("./lambdas/internal/migrations/sql")),
+		Version:  jsii.String(serverlessdb.HashDir("./lambdas/internal/app/schema/sql")),
 	})
 
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)

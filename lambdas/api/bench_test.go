@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/lambdatest"
-	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 // BenchmarkBootstrapInit measures a cold start of the real bootstrap under

@@ -2,7 +2,7 @@
 // with a Cognito user-pool authorizer (Lambda proxy integration, payload 1.0:
 // events.APIGatewayProxyRequest). The routes, their request-body JSON schemas
 // and whether they need a signed-in user are declared once in
-// github.com/stratus-cdk/stratus/lambdas/routes.
+// github.com/stratus-cdk/stratus/contract.
 //
 // # Environment
 //
@@ -71,6 +71,6 @@
 // preflights locally (API Gateway answers them in AWS).
 //
 // Every change writes its event (item.created, item.updated, item.deleted,
-// attachment.requested; see lambdas/internal/event) to the outbox table in
+// attachment.requested; see lambdas/internal/app/event) to the outbox table in
 // the same transaction.
 package main

@@ -16,14 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/appconfig"
-	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
-	"github.com/stratus-cdk/stratus/lambdas/internal/dbpool"
-	"github.com/stratus-cdk/stratus/lambdas/internal/httpapi"
-	"github.com/stratus-cdk/stratus/lambdas/internal/items"
-	"github.com/stratus-cdk/stratus/lambdas/internal/outbox"
-	"github.com/stratus-cdk/stratus/lambdas/internal/store"
-	"github.com/stratus-cdk/stratus/lambdas/internal/uploads"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 )
 
 func main() {

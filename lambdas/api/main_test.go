@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/lambdatest"
-	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -18,13 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/migrate"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbsetup"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	slog.SetDefault(log)
-	h := &migrate.Handler{
+	h := &dbsetup.Handler{
 		DSN:       os.Getenv("DATABASE_URL"),
 		SecretARN: os.Getenv("DB_SECRET_ARN"),
 		SSLMode:   os.Getenv("DB_SSLMODE"),

@@ -8,9 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/lambdatest"
-	"github.com/stratus-cdk/stratus/lambdas/internal/migrate"
-	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbsetup"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -33,8 +33,8 @@ func TestCreateEventUnderTheEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := fn.Invoke(t, ev)
-	var res migrate.Response
-	if err := json.Unmarshal(out, &res); err != nil || res.PhysicalResourceID != migrate.PhysicalID || res.Data["SchemaVersion"] != "1" {
+	var res dbsetup.Response
+	if err := json.Unmarshal(out, &res); err != nil || res.PhysicalResourceID != dbsetup.PhysicalID || res.Data["SchemaVersion"] != "1" {
 		t.Fatalf("response %s", out)
 	}
 	ctx := context.Background()

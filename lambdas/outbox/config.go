@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 )
 
 // Config is the outbox Lambda's configuration from its environment.

@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
-	"github.com/stratus-cdk/stratus/lambdas/internal/dbpool"
-	"github.com/stratus-cdk/stratus/lambdas/internal/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 )
 
 func main() {

@@ -13,8 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/lambdatest"
-	"github.com/stratus-cdk/stratus/lambdas/internal/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

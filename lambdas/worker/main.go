@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/awsx"
-	"github.com/stratus-cdk/stratus/lambdas/internal/dbpool"
-	"github.com/stratus-cdk/stratus/lambdas/internal/worker"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Machinery shared by the browser end-to-end tests: build and run the local stack
-// (bin/stratus-local, from ./lambdas/local), drive Debian's Chromium through playwright-core, create
+// (bin/stratus-local, from ./lambdas/cmd/stratus-local), drive Debian's Chromium through playwright-core, create
 // users, wait on visible state, and keep evidence (screenshots, browser and server logs) of failures.
 //
 // Each test file calls e2eSuite() once: it starts one local server and one browser for the file
@@ -95,7 +95,7 @@ function run(cmd, args, cwd) {
   });
 }
 
-/** The server binary: $STRATUS_LOCAL_BIN, or bin/stratus-local built from ./lambdas/local. */
+/** The server binary: $STRATUS_LOCAL_BIN, or bin/stratus-local built from ./lambdas/cmd/stratus-local. */
 async function localBinary() {
   const given = process.env.STRATUS_LOCAL_BIN;
   if (given) {
@@ -104,7 +104,7 @@ async function localBinary() {
     return bin;
   }
   const bin = path.join(REPO_ROOT, 'bin', 'stratus-local');
-  await run('go', ['build', '-o', bin, './lambdas/local'], REPO_ROOT);
+  await run('go', ['build', '-o', bin, './lambdas/cmd/stratus-local'], REPO_ROOT);
   return bin;
 }
 

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The supervisor rebuilds for Go code, migrations and module files, and not for tests or others.
+func TestFingerprintSeesWhatTheServerIsBuiltFrom(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Distinct modification times even on coarse-grained file systems.
+		later := time.Now().Add(time.Duration(len(body)+1) * time.Second)
+		if err := os.Chtimes(p, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module x")
+	write("lambdas/api/main.go", "package main")
+	base := fingerprint(root)
+	for _, name := range []string{"lambdas/api/main_test.go", "lambdas/README.md", "web/src/App.tsx"} {
+		write(name, "ignored change")
+		if fingerprint(root) != base {
+			t.Errorf("a change to %s triggers a rebuild", name)
+		}
+	}
+	for _, name := range []string{"lambdas/api/main.go", "lambdas/internal/app/schema/sql/00002_x.sql", "go.sum", "go.mod"} {
+		write(name, "changed: "+name)
+		if got := fingerprint(root); got == base {
+			t.Errorf("a change to %s is not seen", name)
+		} else {
+			base = got
+		}
+	}
+}
+
+func TestFixedPortKeepsOneAddressAcrossRestarts(t *testing.T) {
+	addr, err := fixedPort("127.0.0.1:0")
+	if err != nil || strings.HasSuffix(addr, ":0") {
+		t.Fatalf("fixedPort(:0) = %q, %v", addr, err)
+	}
+	if l, err := net.Listen("tcp", addr); err != nil {
+		t.Fatalf("the chosen port is not free: %v", err)
+	} else {
+		l.Close()
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, err := fixedPort(busy.Addr().String()); err == nil || !strings.Contains(err.Error(), "another server") {
+		t.Fatalf("fixedPort(a busy port) = %v, want an error saying so", err)
+	}
+	if _, err := fixedPort("no-port"); err == nil {
+		t.Fatal("fixedPort accepted an address without a port")
+	}
+}
+
+// fakeServer is a server program for the watcher: it writes "<version> <pid>" to its ready file,
+// and "stopped <version>" to its stop file when interrupted.
+const fakeServer = `package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+const version = %q
+
+func main() {
+	ready, stopped := os.Args[1], os.Args[2]
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	os.WriteFile(ready, []byte(fmt.Sprintf("%%s %%d", version, os.Getpid())), 0o644)
+	<-sig
+	os.WriteFile(stopped, []byte("stopped "+version), 0o644)
+}
+`
+
+// The watcher restarts the server with the new code after a change, keeps the old one running
+// when the new code does not build, and stops the server cleanly when told to.
+func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "lambdas", "fake", "main.go")
+	ready, stopped := filepath.Join(root, "ready"), filepath.Join(root, "stopped")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Dir(src), 0o755))
+	must(os.WriteFile(filepath.Join(root, "go.mod"), []byte("module fake\n\ngo 1.22\n"), 0o644))
+	writeVersion := func(code string) {
+		t.Helper()
+		must(os.WriteFile(src, []byte(code), 0o644))
+		// A later modification time than the last build saw, even on coarse-grained file systems.
+		later := time.Now().Add(time.Hour)
+		must(os.Chtimes(src, later, later))
+	}
+	waitFor := func(file, prefix string) string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			b, _ := os.ReadFile(file)
+			if strings.HasPrefix(string(b), prefix) {
+				return string(b)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s = %q, want %q…", file, b, prefix)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	writeVersion(fmt.Sprintf(fakeServer, "v1"))
+
+	w := watcher{root: root, pkg: "./lambdas/fake", bin: filepath.Join(root, "bin", "fake"),
+		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	first := waitFor(ready, "v1 ")
+	writeVersion(fmt.Sprintf(fakeServer, "v2"))
+	waitFor(stopped, "stopped v1") // the old server was interrupted, not killed
+	second := waitFor(ready, "v2 ")
+	if first == second {
+		t.Fatal("the server was not restarted")
+	}
+
+	writeVersion("package main\n\nfunc main() { not go }\n")
+	time.Sleep(pollEvery + settleTime + 2*time.Second) // time to notice and fail the build
+	if got, _ := os.ReadFile(ready); string(got) != second {
+		t.Fatalf("after a failed build the ready file is %q, want the running %q", got, second)
+	}
+	writeVersion(fmt.Sprintf(fakeServer, "v3"))
+	waitFor(stopped, "stopped v2")
+	waitFor(ready, "v3 ")
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	done <- nil // for the deferred cleanup
+	waitFor(stopped, "stopped v3")
+}

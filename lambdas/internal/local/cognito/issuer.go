@@ -1,0 +1,308 @@
+package cognito
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultPoolID     = "local_stratus"
+	DefaultClientID   = "stratus-local-client"
+	DefaultTokenTTL   = time.Hour           // the deployed client's ID and access tokens
+	DefaultRefreshTTL = 30 * 24 * time.Hour // the deployed client's refresh tokens
+)
+
+// Options configure an Issuer.
+type Options struct {
+	// BaseURL is the public URL where the Issuer is mounted, e.g.
+	// "http://127.0.0.1:8080/cognito/": the web app's Cognito endpoint, and
+	// the prefix of the tokens' issuer ("<BaseURL>/<PoolID>"). Required.
+	BaseURL string
+	// PoolID names the pool in the issuer and the JWKS path.
+	// Default: DefaultPoolID.
+	PoolID string
+	// ClientID is the only app client (no secret).
+	// Default: DefaultClientID.
+	ClientID string
+	// StateFile keeps users, the signing key, refresh tokens and the mailbox
+	// across restarts (JSON, mode 0600, written atomically).
+	// Default: "" - everything is kept in memory only.
+	StateFile string
+	// TokenTTL is the lifetime of ID and access tokens.
+	// Default: DefaultTokenTTL (1 hour).
+	TokenTTL time.Duration
+	// RefreshTTL is the lifetime of refresh tokens.
+	// Default: DefaultRefreshTTL (30 days).
+	RefreshTTL time.Duration
+	// SigningKey signs the tokens; when set it replaces the key in StateFile.
+	// Default: - the key in StateFile, else a new 2048-bit key.
+	SigningKey *rsa.PrivateKey
+	// Now is the clock.
+	// Default: time.Now.
+	Now func() time.Time
+	// Logger receives one line per "sent" confirmation code and per failure
+	// to save the state. Tokens and passwords are never logged.
+	// Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Issuer is a local Cognito user pool: an http.Handler serving, relative to
+// Options.BaseURL,
+//
+//	POST /                                   the Cognito user pool JSON API
+//	GET  /<PoolID>/.well-known/jwks.json     the signing key as a JWKS
+//	GET  /<PoolID>/.well-known/openid-configuration
+//
+// with CORS headers on every answer. Mount it at BaseURL's path, with or
+// without http.StripPrefix. It is safe for concurrent use.
+type Issuer struct {
+	opts     Options
+	issuer   string // <BaseURL without trailing slash>/<PoolID>
+	basePath string // BaseURL's path without trailing slash, "" for the root
+	key      *rsa.PrivateKey
+	kid      string
+	jwks     []byte
+	// dummyHash is checked against when the user does not exist, so that a
+	// failed sign-in takes as long either way.
+	dummyHash string
+
+	mu sync.Mutex
+	st *state
+}
+
+var poolIDPattern = regexp.MustCompile(`^[\w-]{1,55}$`)
+
+// NewIssuer makes an Issuer, loading Options.StateFile when it exists.
+func NewIssuer(o Options) (*Issuer, error) {
+	var problems []string
+	u, err := url.Parse(o.BaseURL)
+	if o.BaseURL == "" {
+		problems = append(problems, "BaseURL is required")
+	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		problems = append(problems, fmt.Sprintf("BaseURL %q is not an absolute http(s) URL without query", o.BaseURL))
+	}
+	if o.PoolID == "" {
+		o.PoolID = DefaultPoolID
+	} else if !poolIDPattern.MatchString(o.PoolID) {
+		problems = append(problems, fmt.Sprintf("PoolID %q must be 1-55 letters, digits, '_' or '-'", o.PoolID))
+	}
+	if o.ClientID == "" {
+		o.ClientID = DefaultClientID
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = DefaultTokenTTL
+	} else if o.TokenTTL < time.Second {
+		problems = append(problems, fmt.Sprintf("TokenTTL %v is under a second", o.TokenTTL))
+	}
+	if o.RefreshTTL == 0 {
+		o.RefreshTTL = DefaultRefreshTTL
+	} else if o.RefreshTTL < time.Second {
+		problems = append(problems, fmt.Sprintf("RefreshTTL %v is under a second", o.RefreshTTL))
+	}
+	if o.SigningKey != nil && o.SigningKey.N.BitLen() < 2048 {
+		problems = append(problems, fmt.Sprintf("SigningKey has %d bits, want at least 2048", o.SigningKey.N.BitLen()))
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("cognito: invalid Options: " + strings.Join(problems, "; "))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+
+	i := &Issuer{
+		opts:     o,
+		issuer:   strings.TrimSuffix(o.BaseURL, "/") + "/" + o.PoolID,
+		basePath: strings.TrimSuffix(u.Path, "/"),
+	}
+	if err := i.loadOrInit(); err != nil {
+		return nil, err
+	}
+	i.kid = keyID(&i.key.PublicKey)
+	if i.jwks, err = json.Marshal(jwkSet{Keys: []jwk{publicJWK(&i.key.PublicKey, i.kid)}}); err != nil {
+		return nil, err
+	}
+	if i.dummyHash, err = hashPassword(rand.Text()); err != nil {
+		return nil, err
+	}
+	return i, nil
+}
+
+func (i *Issuer) loadOrInit() error {
+	st := (*state)(nil)
+	if i.opts.StateFile != "" {
+		var err error
+		if st, err = loadState(i.opts.StateFile); err != nil {
+			return err
+		}
+	}
+	changed := st == nil
+	if st == nil {
+		st = newState()
+	}
+	switch {
+	case i.opts.SigningKey != nil:
+		i.key = i.opts.SigningKey
+		pemKey, err := encodeKey(i.key)
+		if err != nil {
+			return err
+		}
+		changed = changed || st.SigningKey != pemKey
+		st.SigningKey = pemKey
+	case st.SigningKey != "":
+		k, err := decodeKey(st.SigningKey)
+		if err != nil {
+			return err
+		}
+		i.key = k
+	default:
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return err
+		}
+		pemKey, err := encodeKey(k)
+		if err != nil {
+			return err
+		}
+		i.key, st.SigningKey, changed = k, pemKey, true
+	}
+	i.st = st
+	if changed && i.opts.StateFile != "" {
+		return st.save(i.opts.StateFile)
+	}
+	return nil
+}
+
+// IssuerURL is the tokens' iss claim: "<BaseURL without trailing slash>/<PoolID>".
+func (i *Issuer) IssuerURL() string { return i.issuer }
+
+// JWKSURL is where the Issuer publishes its public key: IssuerURL + "/.well-known/jwks.json".
+func (i *Issuer) JWKSURL() string { return i.issuer + "/.well-known/jwks.json" }
+
+// ClientID is the app client id, the ID tokens' aud.
+func (i *Issuer) ClientID() string { return i.opts.ClientID }
+
+// PoolID is the user pool id.
+func (i *Issuer) PoolID() string { return i.opts.PoolID }
+
+// VerifierOptions are the options of a Verifier that accepts this Issuer's
+// ID tokens, fetching the JWKS over HTTP from JWKSURL as API Gateway does,
+// on the Issuer's clock:
+//
+//	v, err := cognito.NewVerifier(issuer.VerifierOptions())
+func (i *Issuer) VerifierOptions() VerifierOptions {
+	return VerifierOptions{JWKSURL: i.JWKSURL(), Issuer: i.issuer, ClientIDs: []string{i.opts.ClientID}, Now: i.opts.Now}
+}
+
+// ServeHTTP implements http.Handler.
+func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setCORS(w, r)
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	wellKnown := "/" + i.opts.PoolID + "/.well-known/"
+	switch rel := i.relPath(r.URL.Path); rel {
+	case "", "/":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST, OPTIONS")
+			writeAPIError(w, &apiError{status: http.StatusMethodNotAllowed, typ: "UnknownOperationException",
+				msg: "The Cognito API takes POST requests with an X-Amz-Target header."})
+			return
+		}
+		i.serveAPI(w, r)
+	case wellKnown + "jwks.json":
+		i.serveStatic(w, r, i.jwks)
+	case wellKnown + "openid-configuration":
+		b, _ := json.Marshal(map[string]any{
+			"issuer":                                i.issuer,
+			"jwks_uri":                              i.JWKSURL(),
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+			"subject_types_supported":               []string{"public"},
+			"response_types_supported":              []string{"code", "token"},
+		})
+		i.serveStatic(w, r, b)
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not found"})
+	}
+}
+
+// relPath is the request path relative to BaseURL's path; it accepts paths
+// that http.StripPrefix already shortened.
+func (i *Issuer) relPath(p string) string {
+	if i.basePath == "" {
+		return p
+	}
+	if p == i.basePath || strings.HasPrefix(p, i.basePath+"/") {
+		return p[len(i.basePath):]
+	}
+	return p
+}
+
+func (i *Issuer) serveStatic(w http.ResponseWriter, r *http.Request, body []byte) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "Method not allowed"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(body)
+	}
+}
+
+// corsAllowHeaders are the request headers browsers may send: those of the
+// web app's client and of the AWS SDK for JavaScript.
+const corsAllowHeaders = "content-type, x-amz-target, x-amz-user-agent, authorization, " +
+	"amz-sdk-invocation-id, amz-sdk-request, x-amz-date, x-amz-security-token, cache-control"
+
+func setCORS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = "*"
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Methods", "POST, GET, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+	h.Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"cannot encode the answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// save writes the state file, if any; the caller holds i.mu. A failure is
+// logged, not returned: the in-memory state stays right for this run.
+func (i *Issuer) save() {
+	i.st.prune(i.opts.Now())
+	if i.opts.StateFile == "" {
+		return
+	}
+	if err := i.st.save(i.opts.StateFile); err != nil {
+		i.opts.Logger.Error("cognito: cannot save the state", "file", i.opts.StateFile, "err", err)
+	}
+}

@@ -1,0 +1,191 @@
+package cognito
+
+import (
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
+)
+
+// stateVersion is the layout of the state file.
+const stateVersion = 1
+
+// maxMessages bounds the mailbox; older messages are dropped.
+const maxMessages = 500
+
+// state is everything the Issuer keeps, and the content of the state file.
+type state struct {
+	Version int `json:"version"`
+	// SigningKey is the RSA private key, PKCS #8 PEM.
+	SigningKey string `json:"signingKey"`
+	// Users by lower-cased email.
+	Users map[string]*user `json:"users"`
+	// RefreshTokens by hex SHA-256 of the token.
+	RefreshTokens map[string]*refreshToken `json:"refreshTokens"`
+	// Messages, oldest first.
+	Messages []Message `json:"messages"`
+}
+
+type user struct {
+	Sub          string    `json:"sub"`
+	Email        string    `json:"email"`
+	PasswordHash string    `json:"passwordHash"`
+	Confirmed    bool      `json:"confirmed"`
+	Code         string    `json:"code,omitempty"`
+	CodeSentAt   time.Time `json:"codeSentAt,omitzero"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+type refreshToken struct {
+	Sub       string    `json:"sub"`
+	ClientID  string    `json:"clientId"`
+	OriginJTI string    `json:"originJti"`
+	AuthTime  int64     `json:"authTime"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Revoked   bool      `json:"revoked,omitempty"`
+}
+
+func newState() *state {
+	return &state{
+		Version:       stateVersion,
+		Users:         map[string]*user{},
+		RefreshTokens: map[string]*refreshToken{},
+	}
+}
+
+// loadState reads the state file; a missing file gives (nil, nil).
+func loadState(path string) (*state, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cognito: reading the state file: %w", err)
+	}
+	s := newState()
+	if err := json.Unmarshal(b, s); err != nil {
+		return nil, fmt.Errorf("cognito: the state file %s is not valid JSON (delete it to start afresh): %w", path, err)
+	}
+	if s.Version != stateVersion {
+		return nil, fmt.Errorf("cognito: the state file %s has version %d, want %d (delete it to start afresh)", path, s.Version, stateVersion)
+	}
+	if s.Users == nil {
+		s.Users = map[string]*user{}
+	}
+	if s.RefreshTokens == nil {
+		s.RefreshTokens = map[string]*refreshToken{}
+	}
+	return s, nil
+}
+
+// save writes the state atomically, readable by the owner only: it holds
+// password hashes and the signing key.
+func (s *state) save(path string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(path), 0o700)
+	}
+	if err == nil {
+		err = renameio.WriteFile(path, b, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("cognito: saving the state: %w", err)
+	}
+	return nil
+}
+
+// prune drops refresh tokens that expired and old messages.
+func (s *state) prune(now time.Time) {
+	for h, rt := range s.RefreshTokens {
+		if now.After(rt.ExpiresAt) {
+			delete(s.RefreshTokens, h)
+		}
+	}
+	if n := len(s.Messages); n > maxMessages {
+		s.Messages = append([]Message(nil), s.Messages[n-maxMessages:]...)
+	}
+}
+
+func encodeKey(k *rsa.PrivateKey) (string, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+func decodeKey(s string) (*rsa.PrivateKey, error) {
+	blk, _ := pem.Decode([]byte(s))
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, errors.New("cognito: the state file's signing key is not a PKCS #8 PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: the state file's signing key: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("cognito: the state file's signing key is a %T, not RSA", k)
+	}
+	return rk, nil
+}
+
+// Password hashing: PBKDF2-HMAC-SHA256 (OWASP's 600,000 iterations), stored as
+// "pbkdf2-sha256$<iterations>$<salt>$<hash>" so the count can change later.
+var pbkdf2Iterations = 600_000
+
+const hashScheme = "pbkdf2-sha256"
+
+func hashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	dk, err := pbkdf2.Key(sha256.New, password, salt, pbkdf2Iterations, 32)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawStdEncoding
+	return hashScheme + "$" + strconv.Itoa(pbkdf2Iterations) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(dk), nil
+}
+
+// checkPassword reports whether password matches the stored hash.
+func checkPassword(stored, password string) bool {
+	parts := strings.Split(stored, "$")
+	if len(parts) != 4 || parts[0] != hashScheme {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[2])
+	want, err2 := enc.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// tokenHash is how refresh tokens are stored: only their SHA-256.
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}

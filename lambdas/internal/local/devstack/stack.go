@@ -1,0 +1,307 @@
+// Package devstack runs the whole reference application on one machine, without an AWS account
+// (`make dev`, and the browser end-to-end tests): the same handlers, routes, validation and
+// migrations as in AWS, with local stand-ins for the managed services.
+//
+//	AWS                                   here
+//	CloudFront + S3 site, /v1/* → API     one HTTP server: web/dist with a local /config.json, /v1/ the API
+//	API Gateway + Cognito authorizer      httpapi.Handler.HTTP behind a JWKS-verifying authenticator (cognito.Verifier)
+//	Cognito user pool                     cognito.Issuer at /cognito/ (RS256 tokens, JWKS, the JSON API); codes go to /_local/mail
+//	Aurora PostgreSQL                     a cluster in <data>/postgres (package pgserver), or DATABASE_URL; migrations applied at start
+//	SNS topic → worker's SQS queue + DLQ  Queue: batches, partial failures, backoff, MaxReceiveCount, a dead-letter list at /_local/dead-letters
+//	outbox Lambda (every minute)          the same relay, every minute
+//	uploads bucket + notification         Objects: presigned PUTs to /_local/s3/, ObjectCreated notifications to the queue
+//
+// Everything the stack keeps lives under Config.DataDir, so a restart (after a code change) keeps
+// users, sessions, data, queued events and uploads.
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/schema"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/cognito"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
+)
+
+// Names the local stack gives its stand-ins.
+const (
+	UploadsBucket = "stratus-local-uploads"
+	PoolID        = "local_stratus"
+	ClientID      = "stratus-local-client"
+	Region        = "local"
+	databaseName  = "stratus"
+)
+
+// Outbox timing, as the deployed schedule (every minute, rows older than 30s).
+const (
+	outboxEvery  = time.Minute
+	outboxMinAge = 30 * time.Second
+)
+
+// Config configures [Start].
+type Config struct {
+	// Addr is the listen address. Default: 127.0.0.1:8080; port 0 picks a free one.
+	Addr string
+	// DataDir holds everything the stack keeps. Required.
+	DataDir string
+	// WebDir is the built web app (web/dist). Default: none (the site says how to build it).
+	WebDir string
+	// DatabaseURL, when set, is the PostgreSQL server to use instead of a cluster in DataDir.
+	DatabaseURL string
+	// CORSOrigins may call the API from other origins (e.g. the Vite dev server). Default: none.
+	CORSOrigins []string
+	// Version is reported by GET /v1/health. Default: "local".
+	Version string
+	// Now is the local issuer's clock (tests mint expired tokens with it). Default: time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// URLs are where the running stack answers.
+type URLs struct {
+	Site        string `json:"url"`
+	API         string `json:"api"`
+	Cognito     string `json:"cognito"`
+	JWKS        string `json:"jwks"`
+	Mailbox     string `json:"mailbox"`
+	DeadLetters string `json:"deadLetters"`
+	Database    string `json:"database"`
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	URLs URLs
+
+	log     *slog.Logger
+	srv     *http.Server
+	served  chan error
+	pg      *pgserver.Server
+	pool    *pgxpool.Pool
+	queue   *Queue
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+}
+
+// Start brings the stack up and serves it; it returns once requests are answered.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("devstack: Config.DataDir is required")
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.Version == "" {
+		cfg.Version = "local"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	// Traversable by others: under root, PostgreSQL runs as `postgres` and must reach its folder
+	// inside (the files here are 0600).
+	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
+		return nil, err
+	}
+	s := &Stack{log: cfg.Logger}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: listen on %s: %w", cfg.Addr, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+			s.Shutdown(context.Background())
+		}
+	}()
+	base := "http://" + publicHost(ln.Addr().(*net.TCPAddr)) + "/"
+
+	dsn, err := s.database(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schema.Apply(ctx, dsn); err != nil {
+		return nil, fmt.Errorf("devstack: migrations: %w", err)
+	}
+	if s.pool, err = pgxpool.New(ctx, dsn); err != nil {
+		return nil, err
+	}
+
+	issuer, err := cognito.NewIssuer(cognito.Options{
+		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID,
+		StateFile: filepath.Join(cfg.DataDir, "cognito.json"), Now: cfg.Now, Logger: cfg.Logger.With("service", "cognito"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := cognito.NewVerifier(issuer.VerifierOptions())
+	if err != nil {
+		return nil, err
+	}
+
+	// The bucket notifies the queue, whose handler is the worker, which inspects the bucket.
+	objects, err := NewObjects(filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", func(body string) error { return s.queue.Send(body, nil) })
+	if err != nil {
+		return nil, err
+	}
+	consumer := worker.New(s.pool, objects, worker.Options{UploadsBucket: UploadsBucket, Logger: cfg.Logger.With("function", "worker")})
+	if s.queue, err = NewQueue(consumer.HandleSQS, QueueOptions{StateFile: filepath.Join(cfg.DataDir, "queue.json"), Logger: cfg.Logger.With("function", "queue")}); err != nil {
+		return nil, err
+	}
+	relay := outbox.New(s.pool, s.queue, outbox.Options{Logger: cfg.Logger.With("function", "outbox")})
+	api, err := httpapi.New(&items.Service{
+		Store:   store.New(s.pool),
+		Uploads: &uploads.S3{Presigner: objects, Bucket: UploadsBucket},
+		Limits:  &appconfig.Source{},
+		Events:  relay,
+	}, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: cfg.Logger.With("function", "api")})
+	if err != nil {
+		return nil, err
+	}
+
+	s.URLs = URLs{
+		Site: base, API: base + "v1/", Cognito: base + "cognito/", JWKS: issuer.JWKSURL(),
+		Mailbox: base + "_local/mail", DeadLetters: base + "_local/dead-letters", Database: redact(dsn),
+	}
+	siteConfig, _ := json.Marshal(map[string]string{
+		"apiUrl": "/v1/", "region": Region, "userPoolId": PoolID, "userPoolClientId": ClientID, "cognitoEndpoint": s.URLs.Cognito,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", http.StripPrefix("/v1", api.HTTP(verifier.Authenticate)))
+	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
+	mux.Handle("/_local/mail", issuer.Mailbox())
+	mux.Handle("/_local/dead-letters", s.queue)
+	mux.Handle("/_local/s3/", http.StripPrefix("/_local/s3", objects))
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(siteConfig)
+	})
+	mux.Handle("/", site(cfg.WebDir))
+
+	loops, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	s.workers.Add(2)
+	go func() { defer s.workers.Done(); s.queue.Run(loops) }()
+	go func() { defer s.workers.Done(); runOutbox(loops, relay, cfg.Logger) }()
+
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// database returns the DSN of the application's database: DatabaseURL's, or a database in a
+// cluster under DataDir.
+func (s *Stack) database(ctx context.Context, cfg Config) (string, error) {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL, nil
+	}
+	pg, dsn, err := StartDatabase(ctx, filepath.Join(cfg.DataDir, "postgres"))
+	s.pg = pg
+	return dsn, err
+}
+
+// StartDatabase starts (creating it on first use) a PostgreSQL cluster in dir with the
+// application's database, and returns the database's DSN. Stop the server when done.
+func StartDatabase(ctx context.Context, dir string) (*pgserver.Server, string, error) {
+	pg, err := pgserver.Start(dir, pgserver.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("devstack: PostgreSQL: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, pg.DSN)
+	if err != nil {
+		return pg, "", err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", databaseName).Scan(&exists); err != nil {
+		return pg, "", err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+databaseName); err != nil {
+			return pg, "", err
+		}
+	}
+	return pg, strings.Replace(pg.DSN, "/postgres?", "/"+databaseName+"?", 1), nil
+}
+
+// runOutbox publishes what the API could not, like the scheduled outbox Lambda; at start it also
+// publishes whatever an earlier run left.
+func runOutbox(ctx context.Context, relay *outbox.Relay, log *slog.Logger) {
+	minAge := time.Duration(0)
+	for {
+		if res, err := relay.Run(ctx, minAge); err != nil && ctx.Err() == nil {
+			log.Error("outbox run failed", "error", err.Error())
+		} else if res.Published+res.Failed > 0 {
+			log.Info("outbox run", "published", res.Published, "failed", res.Failed)
+		}
+		minAge = outboxMinAge
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(outboxEvery):
+		}
+	}
+}
+
+// Done reports why the server stopped serving (http.ErrServerClosed after Shutdown).
+func (s *Stack) Done() <-chan error { return s.served }
+
+// Shutdown stops taking requests, lets those in flight and the worker's current batch finish, and
+// stops the database it started. Queued events stay in DataDir for the next run.
+func (s *Stack) Shutdown(ctx context.Context) {
+	if s.srv != nil {
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.log.Warn("http shutdown", "error", err.Error())
+		}
+	}
+	if s.cancel != nil {
+		s.cancel()
+		s.workers.Wait()
+	}
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	if s.pg != nil {
+		if err := s.pg.Stop(false); err != nil {
+			s.log.Warn("postgres stop", "error", err.Error())
+		}
+	}
+}
+
+// publicHost is the host:port to put in URLs: a wildcard listen address is reached as localhost.
+func publicHost(a *net.TCPAddr) string {
+	if a.IP == nil || a.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
+}
+
+// redact hides a DSN's password.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return dsn
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The README's Layout section and the Go packages of the module agree: every
+// folder holding Go code is listed, and every listed folder exists. A
+// continuation line ("  a/ b/") lists sub-folders of the line above it.
+func TestReadmeLayoutListsEveryPackage(t *testing.T) {
+	listed := readmeLayout(t)
+	var missing []string
+	for _, dir := range goPackageDirs(t) {
+		if !listed[dir] {
+			missing = append(missing, dir)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("README.md's Layout section does not list these Go packages:\n  %s", strings.Join(missing, "\n  "))
+	}
+	for dir := range listed {
+		if _, err := os.Stat(dir); err != nil {
+			t.Errorf("README.md's Layout section lists %s/, which does not exist", dir)
+		}
+	}
+}
+
+var layoutEntry = regexp.MustCompile(`^(\s*)([\w./-]+/)(.*)$`)
+
+// readmeLayout returns the folders (without trailing slash) that the
+// README's Layout block names.
+func readmeLayout(t *testing.T) map[string]bool {
+	t.Helper()
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	start := strings.Index(text, "## Layout")
+	if start < 0 {
+		t.Fatal("README.md has no Layout section")
+	}
+	block := text[start:]
+	open := strings.Index(block, "```\n")
+	end := strings.Index(block[open+4:], "```")
+	if open < 0 || end < 0 {
+		t.Fatal("README.md's Layout section has no code block")
+	}
+	out := map[string]bool{}
+	parent := ""
+	for _, line := range strings.Split(block[open+4:open+4+end], "\n") {
+		m := layoutEntry.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if m[1] == "" {
+			parent = strings.TrimSuffix(m[2], "/")
+			out[parent] = true
+			continue
+		}
+		// A continuation line: sub-folders up to the two-space gap before the description.
+		names, _, _ := strings.Cut(strings.TrimSpace(line), "  ")
+		for _, name := range strings.Fields(names) {
+			out[parent+"/"+strings.TrimSuffix(name, "/")] = true
+		}
+	}
+	return out
+}
+
+// goPackageDirs lists the folders of this module that hold Go files, except
+// test data, dependencies and separate modules.
+func goPackageDirs(t *testing.T) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "node_modules", "testdata", ".git", "cdk.out", ".tmp", "bin", "web":
+				return filepath.SkipDir
+			}
+			if path != "." {
+				if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+					return filepath.SkipDir // a module of its own
+				}
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".go") && filepath.Dir(path) != "." {
+			seen[filepath.ToSlash(filepath.Dir(path))] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, 0, len(seen))
+	for dir := range seen {
+		out = append(out, dir)
+	}
+	sort.Strings(out)
+	return out
+}
