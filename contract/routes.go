@@ -1,12 +1,21 @@
-// Package contract declares the facts the infrastructure and the handlers share, starting with the HTTP API of the reference application once, in
-// Go: the stack builds the API Gateway resources, request models and
-// validators from All, the api Lambda routes and validates with the same
-// table, and the local server serves it. One source, no drift.
+// Package contract holds the facts the infrastructure and the handlers must
+// agree on, each declared once: the HTTP API's routes (the stack builds the
+// API Gateway resources, request models and validators from Routes, the api
+// Lambda routes and validates with the same table, the local server serves
+// it), the environment variables each function reads, field limits, default
+// limits and key prefixes.
+//
+// It imports neither the CDK nor the AWS SDK, so the stacks, the constructs'
+// callers, the handlers and the local server can all depend on it. Tests on
+// both sides (lambdas/<fn> and test/) check that what a handler reads is
+// exactly what its stack sets.
 //
 // Schemas are JSON Schema draft-04 text restricted to what API Gateway models
 // support (type, properties, required, additionalProperties, minLength,
 // maxLength, enum, pattern, minimum, maximum).
 package contract
+
+import "strconv"
 
 // Route is one method and resource path of the API.
 type Route struct {
@@ -23,21 +32,14 @@ type Route struct {
 	Public bool
 }
 
-// Limits shared by the schemas and the domain.
-const (
-	MaxTitle    = 200
-	MaxNotes    = 10000
-	MaxFileName = 255
-)
-
-const itemProps = `
-    "title": {"type": "string", "minLength": 1, "maxLength": 200},
-    "notes": {"type": "string", "maxLength": 10000},
+var itemProps = `
+    "title": {"type": "string", "minLength": 1, "maxLength": ` + itoa(MaxTitle) + `},
+    "notes": {"type": "string", "maxLength": ` + itoa(MaxNotes) + `},
     "status": {"type": "string", "enum": ["open", "done"]},
     "dueDate": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}`
 
-// All is every route of the API.
-var All = []Route{
+// Routes is every route of the API.
+var Routes = []Route{
 	{Name: "health", Method: "GET", Path: "/health", Public: true},
 	{Name: "listItems", Method: "GET", Path: "/items"},
 	{Name: "createItem", Method: "POST", Path: "/items", Schema: `{
@@ -66,11 +68,13 @@ var All = []Route{
   "additionalProperties": false,
   "required": ["fileName", "contentType", "size"],
   "properties": {
-    "fileName": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^/\\\\]+$"},
-    "contentType": {"type": "string", "minLength": 3, "maxLength": 255, "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"},
-    "size": {"type": "integer", "minimum": 1, "maximum": 5368709120}
+    "fileName": {"type": "string", "minLength": 1, "maxLength": ` + itoa(MaxFileName) + `, "pattern": "^[^/\\\\]+$"},
+    "contentType": {"type": "string", "minLength": 3, "maxLength": ` + itoa(MaxContentType) + `, "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"},
+    "size": {"type": "integer", "minimum": 1, "maximum": ` + itoa(MaxUploadBytes) + `}
   }
 }`},
 	{Name: "listAttachments", Method: "GET", Path: "/items/{id}/attachments"},
 	{Name: "listActivity", Method: "GET", Path: "/activity"},
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

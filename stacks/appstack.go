@@ -1,6 +1,10 @@
 package stacks
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -16,12 +20,9 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
 	"github.com/stratus-cdk/stratus/constructs/eventbus"
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
-
-// attachmentsPrefix is where the API presigns uploads; only objects under it
-// are announced on the bus.
-const attachmentsPrefix = "attachments/"
 
 // AppStack is the application: its four functions, the API, the event bus,
 // the uploads bucket, configuration and the stage's dashboard.
@@ -45,25 +46,25 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.Uploads = newUploadsBucket(stack, cfg)
 	s.Config = awsssm.NewStringParameter(stack, jsii.String("AppConfig"), &awsssm.StringParameterProps{
 		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),
-		StringValue: jsii.String(`{"maxAttachmentBytes": 10485760, "allowedContentTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]}`),
+		StringValue: jsii.String(defaultAppSettings()),
 	})
 	s.Bus = eventbus.New(stack, "Events", nil)
 
-	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", "./lambdas/api", "Items API (API Gateway proxy integration)")
+	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", contract.API.Entry(), "Items API (API Gateway proxy integration)")
 	s.Config.GrantRead(s.ApiFn)
-	s.ApiFn.AddEnvironment(jsii.String("APP_CONFIG_PARAM"), s.Config.ParameterName(), nil)
-	s.ApiFn.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Uploads.BucketName(), nil)
-	s.Uploads.GrantPut(s.ApiFn, jsii.String(attachmentsPrefix+"*"))
+	s.ApiFn.AddEnvironment(jsii.String(contract.EnvAppConfigParam), s.Config.ParameterName(), nil)
+	s.ApiFn.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
+	s.Uploads.GrantPut(s.ApiFn, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.Bus.GrantPublish(s.ApiFn)
 	nag.Suppress(s.ApiFn, nag.Rule("Serverless-LambdaDLQ", "Invoked synchronously by API Gateway, which returns errors to the caller."))
 
-	s.Worker = s.newFunction(cfg, data, "Worker", "./lambdas/worker", "Turns events into the activity feed and checks uploads (SQS consumer)")
-	s.Worker.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Uploads.BucketName(), nil)
-	s.Uploads.GrantRead(s.Worker, jsii.String(attachmentsPrefix+"*"))
+	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker.Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
+	s.Worker.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
+	s.Uploads.GrantRead(s.Worker, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: s.Worker})
-	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(attachmentsPrefix))
+	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(contract.AttachmentsPrefix))
 
-	s.Outbox = s.newFunction(cfg, data, "Outbox", "./lambdas/outbox", "Publishes events whose publish after commit failed (every minute)")
+	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed (every minute)")
 	s.Bus.GrantPublish(s.Outbox)
 	s.scheduleOutbox(cfg)
 
@@ -107,7 +108,7 @@ func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, descripti
 			VpcSubnets:       data.DB.FunctionSubnets(),
 			LogRetention:     cfg.LogRetention,
 			LogRemovalPolicy: cfg.RemovalPolicy,
-			Environment:      &map[string]*string{"STAGE": jsii.String(cfg.Name)},
+			Environment:      &map[string]*string{contract.EnvStage: jsii.String(cfg.Name)},
 		},
 	})
 	data.DB.GrantConnect(fn, AppDBUser)
@@ -217,4 +218,15 @@ func suppressCDKSingletons(stack awscdk.Stack) {
 			"CDK's own singleton functions (bucket notifications, auto-delete objects) use the AWS managed basic execution role.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
 	)
+}
+
+// defaultAppSettings is the settings parameter's initial value: the
+// contract's default attachment limits, which the api reads at cold start.
+func defaultAppSettings() string {
+	types := contract.DefaultAllowedContentTypes()
+	for i, t := range types {
+		types[i] = strconv.Quote(t)
+	}
+	return fmt.Sprintf(`{"maxAttachmentBytes": %d, "allowedContentTypes": [%s]}`,
+		contract.DefaultMaxAttachmentBytes, strings.Join(types, ", "))
 }

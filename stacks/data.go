@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
@@ -27,6 +28,8 @@ const migrationsDir = "lambdas/internal/app/schema"
 type DataStack struct {
 	awscdk.Stack
 	DB *serverlessdb.ServerlessDb
+	// Migrate applies the migrations on every deploy that changes them.
+	Migrate awslambda.Function
 	// Alarms receives every alarm of the stage.
 	Alarms awssns.ITopic
 }
@@ -67,22 +70,22 @@ func newDatabase(stack awscdk.Stack, cfg Config) *serverlessdb.ServerlessDb {
 
 // addMigrations runs lambdas/migrate on every deploy that changes the SQL.
 func (s *DataStack) addMigrations(cfg Config) {
-	fn := gofunction.New(s.Stack, "Migrate", &gofunction.Props{
-		Entry: jsii.String("./lambdas/migrate"),
+	s.Migrate = gofunction.New(s.Stack, "Migrate", &gofunction.Props{
+		Entry: jsii.String(contract.Migrate.Entry()),
 		FunctionOptions: awslambda.FunctionOptions{
 			Description:      jsii.String("Applies the SQL migrations (CloudFormation custom resource)"),
 			Timeout:          awscdk.Duration_Minutes(jsii.Number(5)),
 			Vpc:              s.DB.Vpc,
 			VpcSubnets:       s.DB.FunctionSubnets(),
-			Environment:      &map[string]*string{"APP_DB_USER": jsii.String(AppDBUser)},
+			Environment:      &map[string]*string{contract.EnvAppDBUser: jsii.String(AppDBUser)},
 			LogRetention:     cfg.LogRetention,
 			LogRemovalPolicy: cfg.RemovalPolicy,
 		},
 	})
-	nag.Suppress(fn, nag.Rule("Serverless-LambdaDLQ",
+	nag.Suppress(s.Migrate, nag.Rule("Serverless-LambdaDLQ",
 		"Invoked synchronously by the CDK Provider framework, which reports failures to CloudFormation."))
 	s.DB.AddMigrations(&serverlessdb.MigrationsProps{
-		Function: fn,
+		Function: s.Migrate,
 		Version:  jsii.String(serverlessdb.HashDir(migrationsDir)),
 	})
 }

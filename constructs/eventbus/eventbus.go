@@ -14,11 +14,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/contract"
 )
 
 // TopicArnEnv is the environment variable GrantPublish sets on a publisher:
 // the ARN of the bus's topic.
-const TopicArnEnv = "EVENT_TOPIC_ARN"
+const TopicArnEnv = contract.EnvEventTopicArn
 
 // TypeAttribute is the SNS message attribute (String) that carries an
 // event's type. Subscribers with EventTypes filter on it; with raw message

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/cdktest"
 )
 
@@ -355,7 +356,7 @@ func TestMigrationsCustomResource(t *testing.T) {
 	// The function reads the admin secret.
 	attachment := tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
-		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(attachment)}},
+		"Environment": map[string]any{"Variables": map[string]any{contract.EnvDBSecretArn: ref(attachment)}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{
 		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "MigrateRole"))},
@@ -490,8 +491,8 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
-			"DB_HOST": getAtt(proxy, "Endpoint"), "DB_PORT": "5432", "DB_NAME": "orders", "DB_USER": "app", "DB_IAM_AUTH": "true",
-			"DB_PROXY": "true",
+			contract.EnvDBHost: getAtt(proxy, "Endpoint"), contract.EnvDBPort: "5432", contract.EnvDBName: "orders", contract.EnvDBUser: "app", contract.EnvDBIAMAuth: "true",
+			contract.EnvDBProxy: "true",
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{
@@ -533,7 +534,7 @@ func TestMigrationsFromProps(t *testing.T) {
 	tpl := existing()
 	tpl.has("Custom::DatabaseMigrations", map[string]any{"Version": "v2"})
 	tpl.has("AWS::Lambda::Function", map[string]any{
-		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db"))}},
+		"Environment": map[string]any{"Variables": map[string]any{contract.EnvDBSecretArn: ref(tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db"))}},
 	})
 }
 
@@ -542,8 +543,8 @@ func TestGrantConnectDirect(t *testing.T) {
 	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
-			"DB_HOST": getAtt(cluster, "Endpoint.Address"), "DB_PORT": "5433", "DB_NAME": "app", "DB_USER": "reporting", "DB_IAM_AUTH": "true",
-			"DB_PROXY": assertions.Match_Absent(),
+			contract.EnvDBHost: getAtt(cluster, "Endpoint.Address"), contract.EnvDBPort: "5433", contract.EnvDBName: "app", contract.EnvDBUser: "reporting", contract.EnvDBIAMAuth: "true",
+			contract.EnvDBProxy: assertions.Match_Absent(),
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{

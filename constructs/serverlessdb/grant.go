@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
@@ -52,16 +53,16 @@ func (db *ServerlessDb) GrantConnect(fn awslambda.Function, dbUser string) {
 		db.Cluster.GrantConnect(fn, jsii.String(dbUser))
 		fn.Connections().AllowTo(db.Cluster, awsec2.Port_Tcp(db.ClusterPort()), desc)
 	}
-	fn.AddEnvironment(jsii.String("DB_HOST"), db.Endpoint(), nil)
-	fn.AddEnvironment(jsii.String("DB_PORT"), jsii.String(fmt.Sprint(*db.Port())), nil)
-	fn.AddEnvironment(jsii.String("DB_NAME"), db.DatabaseName, nil)
-	fn.AddEnvironment(jsii.String("DB_USER"), jsii.String(dbUser), nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBHost), db.Endpoint(), nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBPort), jsii.String(fmt.Sprint(*db.Port())), nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBName), db.DatabaseName, nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBUser), jsii.String(dbUser), nil)
 	if db.Proxy != nil {
 		// RDS Proxy pins a session to a client that prepares named
 		// statements; the handlers' pool avoids them when told.
-		fn.AddEnvironment(jsii.String("DB_PROXY"), jsii.String("true"), nil)
+		fn.AddEnvironment(jsii.String(contract.EnvDBProxy), jsii.String("true"), nil)
 	}
-	fn.AddEnvironment(jsii.String("DB_IAM_AUTH"), jsii.String("true"), nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBIAMAuth), jsii.String("true"), nil)
 }
 
 // grantProxyUser lets the proxy log in to the cluster as user with IAM
@@ -101,7 +102,7 @@ func (db *ServerlessDb) AddMigrations(m *MigrationsProps) awscdk.CustomResource 
 	}
 	fn := m.Function
 	db.Secret.GrantRead(fn, nil)
-	fn.AddEnvironment(jsii.String("DB_SECRET_ARN"), db.Secret.SecretArn(), nil)
+	fn.AddEnvironment(jsii.String(contract.EnvDBSecretArn), db.Secret.SecretArn(), nil)
 	db.Cluster.Connections().AllowDefaultPortFrom(fn, jsii.String("Migrations "+*fn.Node().Path()+" as the admin user"))
 	nag.Suppress(fn, nag.Rule("Serverless-LambdaDLQ",
 		"Invoked synchronously by the custom-resource provider: a failure fails the deployment, there is no event to park."))

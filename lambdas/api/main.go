@@ -11,13 +11,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
@@ -26,50 +27,58 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 )
 
+// config is the function's environment (contract.API).
+type config struct {
+	Stage, AppConfigParam, UploadsBucket, EventTopicArn, Version string
+	CORSOrigins                                                  []string
+	DB                                                           dbpool.Config
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	db, err := dbpool.FromEnv(getenv)
+	return config{
+		Stage:          getenv(contract.EnvStage),
+		AppConfigParam: getenv(contract.EnvAppConfigParam),
+		UploadsBucket:  getenv(contract.EnvUploadsBucket),
+		EventTopicArn:  getenv(contract.EnvEventTopicArn),
+		Version:        getenv(contract.EnvVersion),
+		CORSOrigins:    splitList(getenv(contract.EnvCORSOrigins)),
+		DB:             db,
+	}, err
+}
+
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	slog.SetDefault(log)
-	h, err := wire(context.Background(), log)
-	if err != nil {
-		// Before lambda.Start: the init fails and Lambda reports it.
-		log.Error("init failed", "error", err.Error())
-		os.Exit(1)
-	}
+	cfg, err := loadConfig(os.Getenv)
+	log := boot.Logger(cfg.Stage)
+	boot.Must(log, "configuration", err)
+	h, err := wire(context.Background(), cfg, log)
+	boot.Must(log, "wiring", err)
 	lambda.Start(h.Handle)
 }
 
-func wire(ctx context.Context, log *slog.Logger) (*httpapi.Handler, error) {
-	// Reads env and shared config files only; credentials resolve on first use.
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+func wire(ctx context.Context, cfg config, log *slog.Logger) (*httpapi.Handler, error) {
+	awsCfg, err := boot.AWS(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dbCfg, err := dbpool.FromEnv(nil)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := dbpool.New(ctx, dbCfg, awsCfg.Credentials, awsCfg.Region) // dials on first query
+	pool, err := boot.DB(ctx, cfg.DB, awsCfg)
 	if err != nil {
 		return nil, err
 	}
 	var params awsx.ParameterReader
-	if name := os.Getenv("APP_CONFIG_PARAM"); name != "" {
+	if cfg.AppConfigParam != "" {
 		params = awsx.NewSSMParameters(ssm.NewFromConfig(awsCfg))
 	}
 	svc := &items.Service{
 		Store:   store.New(pool),
-		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(awsCfg)), Bucket: os.Getenv("UPLOADS_BUCKET")},
-		Limits:  &appconfig.Source{Reader: params, Name: os.Getenv("APP_CONFIG_PARAM")},
+		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(awsCfg)), Bucket: cfg.UploadsBucket},
+		Limits:  &appconfig.Source{Reader: params, Name: cfg.AppConfigParam},
 	}
-	if topic := os.Getenv("EVENT_TOPIC_ARN"); topic != "" {
+	if cfg.EventTopicArn != "" {
 		// Publish each change's events right after its commit; what fails waits for the outbox Lambda.
-		svc.Events = outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), topic), outbox.Options{Logger: log})
+		svc.Events = outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.EventTopicArn), outbox.Options{Logger: log})
 	}
-	return httpapi.New(svc, httpapi.Options{
-		Version:     os.Getenv("VERSION"),
-		CORSOrigins: splitList(os.Getenv("CORS_ORIGINS")),
-		Logger:      log,
-	})
+	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: log})
 }
 
 func splitList(s string) []string {

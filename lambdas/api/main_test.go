@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
@@ -22,13 +23,13 @@ const pkg = "github.com/stratus-cdk/stratus/lambdas/api"
 // for the DB_* variables and dummy credentials for the (offline) presigner.
 func env(dsn string) map[string]string {
 	return map[string]string{
-		"DATABASE_URL":          dsn,
-		"UPLOADS_BUCKET":        "stratus-uploads-test",
-		"VERSION":               "test-1",
-		"CORS_ORIGINS":          "https://app.example.com, http://localhost:5173",
-		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_REGION":            "eu-west-1",
+		contract.EnvDatabaseURL:   dsn,
+		contract.EnvUploadsBucket: "stratus-uploads-test",
+		contract.EnvVersion:       "test-1",
+		contract.EnvCORSOrigins:   "https://app.example.com, http://localhost:5173",
+		"AWS_ACCESS_KEY_ID":       "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":   "secret",
+		"AWS_REGION":              "eu-west-1",
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbsetup"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestCreateEventUnderTheEmulator(t *testing.T) {
 	dsn := pgtest.NewEmptyDB(t)
 	fn := lambdatest.Start(t, lambdatest.Build(t, "github.com/stratus-cdk/stratus/lambdas/migrate"),
-		map[string]string{"DATABASE_URL": dsn, "APP_DB_USER": "app_rie_test"})
+		map[string]string{contract.EnvDatabaseURL: dsn, contract.EnvAppDBUser: "app_rie_test"})
 	t.Cleanup(func() {
 		ctx := context.Background()
 		if c, err := pgx.Connect(ctx, pgtest.AdminDSN(t)); err == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
@@ -83,15 +84,15 @@ func TestBootstrapPublishesWaitingRowsOnSchedule(t *testing.T) {
 	sns.down.Store(true)
 	bin := lambdatest.Build(t, "github.com/stratus-cdk/stratus/lambdas/outbox")
 	fn := lambdatest.Start(t, bin, map[string]string{
-		"DATABASE_URL":          dsn,
-		"DB_PROXY":              "true", // statements as behind an RDS Proxy (no named prepared statements)
-		"EVENT_TOPIC_ARN":       "arn:aws:sns:eu-west-1:123456789012:events",
-		"OUTBOX_MIN_AGE":        "30s",
-		"AWS_REGION":            "eu-west-1",
-		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_ENDPOINT_URL_SNS":  sns.URL,
-		"AWS_MAX_ATTEMPTS":      "1",
+		contract.EnvDatabaseURL:   dsn,
+		contract.EnvDBProxy:       "true", // statements as behind an RDS Proxy (no named prepared statements)
+		contract.EnvEventTopicArn: "arn:aws:sns:eu-west-1:123456789012:events",
+		contract.EnvOutboxMinAge:  "30s",
+		"AWS_REGION":              "eu-west-1",
+		"AWS_ACCESS_KEY_ID":       "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":   "secret",
+		"AWS_ENDPOINT_URL_SNS":    sns.URL,
+		"AWS_MAX_ATTEMPTS":        "1",
 	})
 	fresh := insertRow(t, conn, 0) // after the (slow) build: it must stay younger than OUTBOX_MIN_AGE
 	scheduled, err := os.ReadFile("testdata/scheduled-event.json")

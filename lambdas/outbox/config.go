@@ -7,36 +7,43 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 )
 
-// Config is the outbox Lambda's configuration from its environment.
+// Config is the outbox Lambda's configuration from its environment (contract.Outbox).
 type Config struct {
+	Stage     string
 	TopicARN  string
 	MinAge    time.Duration
 	BatchSize int
+	DB        dbpool.Config
 }
 
 // loadConfig reads the configuration through getenv, reporting every problem at once.
 func loadConfig(getenv func(string) string) (Config, error) {
-	c := Config{TopicARN: getenv("EVENT_TOPIC_ARN"), MinAge: outbox.DefaultMinAge, BatchSize: outbox.DefaultBatchSize}
+	c := Config{Stage: getenv(contract.EnvStage), TopicARN: getenv(contract.EnvEventTopicArn),
+		MinAge: outbox.DefaultMinAge, BatchSize: outbox.DefaultBatchSize}
 	var errs []error
 	if !strings.HasPrefix(c.TopicARN, "arn:") || !strings.Contains(c.TopicARN, ":sns:") {
-		errs = append(errs, fmt.Errorf("EVENT_TOPIC_ARN %q is not an SNS topic ARN", c.TopicARN))
+		errs = append(errs, fmt.Errorf("%s %q is not an SNS topic ARN", contract.EnvEventTopicArn, c.TopicARN))
 	}
-	if v := getenv("OUTBOX_MIN_AGE"); v != "" {
+	if v := getenv(contract.EnvOutboxMinAge); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("OUTBOX_MIN_AGE %q is not a duration ≥ 0 (e.g. 30s)", v))
+			errs = append(errs, fmt.Errorf("%s %q is not a duration ≥ 0 (e.g. 30s)", contract.EnvOutboxMinAge, v))
 		}
 		c.MinAge = d
 	}
-	if v := getenv("OUTBOX_BATCH_SIZE"); v != "" {
+	if v := getenv(contract.EnvOutboxBatchSize); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			errs = append(errs, fmt.Errorf("OUTBOX_BATCH_SIZE %q is not a number from 1 to 1000", v))
+			errs = append(errs, fmt.Errorf("%s %q is not a number from 1 to 1000", contract.EnvOutboxBatchSize, v))
 		}
 		c.BatchSize = n
 	}
-	return c, errors.Join(errs...)
+	db, err := dbpool.FromEnv(getenv)
+	c.DB = db
+	return c, errors.Join(append(errs, err)...)
 }

@@ -2,7 +2,7 @@
 // outbox rows the API could not publish right after its commit. It answers {"published": N,
 // "failed": M}. See package internal/outbox.
 //
-// Environment: EVENT_TOPIC_ARN (required), OUTBOX_MIN_AGE (a Go duration, default 30s: rows
+// Environment (contract.Outbox): EVENT_TOPIC_ARN (required), STAGE, OUTBOX_MIN_AGE (a Go duration, default 30s: rows
 // younger than that are left to the API's own flush), OUTBOX_BATCH_SIZE (rows per transaction,
 // default 50), and the database settings of internal/dbpool (DB_HOST, DB_PORT, DB_NAME, DB_USER,
 // DB_IAM_AUTH=true, DB_PROXY=true behind an RDS Proxy, in AWS; DATABASE_URL locally).
@@ -16,38 +16,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
-	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	slog.SetDefault(logger)
 	ctx := context.Background()
 	cfg, err := loadConfig(os.Getenv)
-	if err != nil {
-		logger.Error("outbox: configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		logger.Error("outbox: AWS configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	dbCfg, err := dbpool.FromEnv(os.Getenv)
-	if err != nil {
-		logger.Error("outbox: database configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	pool, err := dbpool.New(ctx, dbCfg, awsCfg.Credentials, awsCfg.Region) // dials lazily
-	if err != nil {
-		logger.Error("outbox: database configuration", "error", err.Error())
-		os.Exit(1)
-	}
+	logger := boot.Logger(cfg.Stage)
+	boot.Must(logger, "configuration", err)
+	awsCfg, err := boot.AWS(ctx)
+	boot.Must(logger, "AWS configuration", err)
+	pool, err := boot.DB(ctx, cfg.DB, awsCfg)
+	boot.Must(logger, "database pool", err)
 	relay := outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: logger})
 	lambda.Start(handler(relay, cfg, logger))

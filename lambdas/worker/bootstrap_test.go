@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
@@ -72,14 +73,14 @@ func TestBootstrapAnswersAPartialBatchResponse(t *testing.T) {
 
 	bin := lambdatest.Build(t, "github.com/stratus-cdk/stratus/lambdas/worker")
 	fn := lambdatest.Start(t, bin, map[string]string{
-		"DATABASE_URL":          dsn,
-		"DB_PROXY":              "true", // statements as behind an RDS Proxy (no named prepared statements)
-		"UPLOADS_BUCKET":        "uploads-bucket",
-		"AWS_REGION":            "eu-west-1",
-		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_ENDPOINT_URL_S3":   s3.URL,
-		"AWS_MAX_ATTEMPTS":      "1",
+		contract.EnvDatabaseURL:   dsn,
+		contract.EnvDBProxy:       "true", // statements as behind an RDS Proxy (no named prepared statements)
+		contract.EnvUploadsBucket: "uploads-bucket",
+		"AWS_REGION":              "eu-west-1",
+		"AWS_ACCESS_KEY_ID":       "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":   "secret",
+		"AWS_ENDPOINT_URL_S3":     s3.URL,
+		"AWS_MAX_ATTEMPTS":        "1",
 	})
 	for i := range 2 { // the second delivery of the same batch changes nothing
 		out := fn.Invoke(t, json.RawMessage(batch))

@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/devstack"
 )
 
@@ -73,7 +74,7 @@ func main() {
 // serve runs the stack until ctx ends.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
 	stack, err := devstack.Start(ctx, devstack.Config{
-		Addr: o.addr, DataDir: o.dataDir, WebDir: o.webDir, DatabaseURL: os.Getenv("DATABASE_URL"),
+		Addr: o.addr, DataDir: o.dataDir, WebDir: o.webDir, DatabaseURL: os.Getenv(contract.EnvDatabaseURL),
 		CORSOrigins: o.corsOrigins, Logger: log,
 	})
 	if err != nil {

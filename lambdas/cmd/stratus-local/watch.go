@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/devstack"
 )
 
@@ -33,7 +34,7 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	env := os.Environ()
-	if os.Getenv("DATABASE_URL") == "" {
+	if os.Getenv(contract.EnvDatabaseURL) == "" {
 		pg, dsn, err := devstack.StartDatabase(ctx, filepath.Join(o.dataDir, "postgres"))
 		if pg != nil {
 			defer func() {

@@ -33,6 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/rds/auth"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratus-cdk/stratus/contract"
 )
 
 // Config is where and how to connect.
@@ -54,22 +56,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	c := Config{DSN: getenv("DATABASE_URL"), Host: getenv("DB_HOST"), Name: getenv("DB_NAME"), User: getenv("DB_USER"),
-		IAMAuth: getenv("DB_IAM_AUTH") == "true", Proxy: getenv("DB_PROXY") == "true", Port: 5432}
+	c := Config{DSN: getenv(contract.EnvDatabaseURL), Host: getenv(contract.EnvDBHost), Name: getenv(contract.EnvDBName), User: getenv(contract.EnvDBUser),
+		IAMAuth: getenv(contract.EnvDBIAMAuth) == "true", Proxy: getenv(contract.EnvDBProxy) == "true", Port: 5432}
 	if c.DSN != "" {
 		return c, nil
 	}
 	var errs []error
-	if p := getenv("DB_PORT"); p != "" {
+	if p := getenv(contract.EnvDBPort); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			errs = append(errs, fmt.Errorf("DB_PORT %q is not a port", p))
+			errs = append(errs, fmt.Errorf("%s %q is not a port", contract.EnvDBPort, p))
 		}
 		c.Port = n
 	}
-	for name, v := range map[string]string{"DB_HOST": c.Host, "DB_NAME": c.Name, "DB_USER": c.User} {
+	for name, v := range map[string]string{contract.EnvDBHost: c.Host, contract.EnvDBName: c.Name, contract.EnvDBUser: c.User} {
 		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is not set (nor DATABASE_URL)", name))
+			errs = append(errs, fmt.Errorf("%s is not set (nor %s)", name, contract.EnvDatabaseURL))
 		}
 	}
 	return c, errors.Join(errs...)

@@ -8,24 +8,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/stratus-cdk/stratus/contract"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestFromEnvNamesEveryMissingVariable(t *testing.T) {
-	_, err := FromEnv(env(map[string]string{"DB_PORT": "x"}))
-	for _, want := range []string{"DB_HOST", "DB_NAME", "DB_USER", `DB_PORT "x"`} {
+	_, err := FromEnv(env(map[string]string{contract.EnvDBPort: "x"}))
+	for _, want := range []string{contract.EnvDBHost, contract.EnvDBName, contract.EnvDBUser, `DB_PORT "x"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
 		}
 	}
-	if c, err := FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x/y"})); err != nil || c.DSN == "" {
+	if c, err := FromEnv(env(map[string]string{contract.EnvDatabaseURL: "postgres://x/y"})); err != nil || c.DSN == "" {
 		t.Errorf("DATABASE_URL: %+v %v", c, err)
 	}
 }
 
 func TestIAMAuthMintsATokenPerConnectionOverTLS(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"DB_HOST": "db.example.internal", "DB_PORT": "6543", "DB_NAME": "app", "DB_USER": "app", "DB_IAM_AUTH": "true", "DB_PROXY": "true"}))
+	c, err := FromEnv(env(map[string]string{contract.EnvDBHost: "db.example.internal", contract.EnvDBPort: "6543", contract.EnvDBName: "app", contract.EnvDBUser: "app", contract.EnvDBIAMAuth: "true", contract.EnvDBProxy: "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}

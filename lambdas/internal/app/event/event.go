@@ -36,9 +36,3 @@ type Event struct {
 type EventFlusher interface {
 	Flush(ctx context.Context, events []Event)
 }
-
-// NopFlusher leaves every event to the outbox Lambda.
-type NopFlusher struct{}
-
-// Flush does nothing.
-func (NopFlusher) Flush(context.Context, []Event) {}

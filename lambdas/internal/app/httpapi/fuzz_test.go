@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
 )
@@ -110,7 +111,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		if method == "POST" && out.StatusCode == 201 && res["title"] != nil {
 			title := res["title"].(string)
-			if title == "" || utf8.RuneCountInString(title) > items.MaxTitleLen {
+			if title == "" || utf8.RuneCountInString(title) > contract.MaxTitle {
 				t.Fatalf("accepted title %q", title)
 			}
 		}

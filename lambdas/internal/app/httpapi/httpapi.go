@@ -1,5 +1,5 @@
 // Package httpapi is the API Gateway (REST, Lambda proxy) transport of the
-// items service: it routes with contract.All, checks the caller's identity,
+// items service: it routes with contract.Routes, checks the caller's identity,
 // validates request bodies against the routes' JSON schemas (as API Gateway's
 // request validator does) and decodes them strictly, calls the service and
 // maps its results and errors to JSON responses. Client mistakes are always a
@@ -72,7 +72,7 @@ var handlers = map[string]func(h *Handler, ctx context.Context, r *request) resp
 	"listActivity":     (*Handler).listActivity,
 }
 
-// New compiles the route table; an error means contract.All and this package
+// New compiles the route table; an error means contract.Routes and this package
 // disagree (a programming error, caught by the tests).
 func New(svc *items.Service, opts Options) (*Handler, error) {
 	if opts.Version == "" {
@@ -85,7 +85,7 @@ func New(svc *items.Service, opts Options) (*Handler, error) {
 		opts.HealthTimeout = 3 * time.Second
 	}
 	h := &Handler{svc: svc, opts: opts}
-	for _, r := range contract.All {
+	for _, r := range contract.Routes {
 		fn, ok := handlers[r.Name]
 		if !ok {
 			return nil, fmt.Errorf("httpapi: no handler for route %q", r.Name)
@@ -335,12 +335,6 @@ func itemResponse(status int, it items.Item) response {
 }
 
 func etag(v int) string { return `"` + strconv.Itoa(v) + `"` }
-
-// body validates the request body against the route's schema and decodes it
-// strictly into dst.
-func (r *request) body(dst any) *response {
-	return decodeBody(r.route.schema, r.ev.Body, r.ev.IsBase64Encoded, dst)
-}
 
 func decodeBody(schema *jsonschema.Schema, raw string, b64 bool, dst any) *response {
 	bad := func(status int, code, msg string) *response { res := errorResponse(status, code, msg); return &res }

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/stratus-cdk/stratus/contract"
 )
 
 // Status of an item.
@@ -30,13 +32,11 @@ const (
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool { return s == StatusOpen || s == StatusDone }
 
-// Field limits (the route schemas say the same; the domain checks again).
+// Page sizes of the list operations. The field limits are the contract's
+// (the route schemas check them first; the domain checks again).
 const (
-	MaxTitleLen    = 200
-	MaxNotesLen    = 10000
-	MaxFileNameLen = 255
-	DefaultLimit   = 20
-	MaxLimit       = 100
+	DefaultLimit = 20
+	MaxLimit     = 100
 )
 
 // Item is one of a user's items. Its JSON form is the API's.
@@ -132,7 +132,7 @@ type Page[T any] struct {
 // AttachmentKey is the S3 key of an attachment's object:
 // attachments/{owner}/{itemId}/{attachmentId}/{fileName}.
 func AttachmentKey(owner string, itemID, attachmentID uuid.UUID, fileName string) string {
-	return "attachments/" + owner + "/" + itemID.String() + "/" + attachmentID.String() + "/" + fileName
+	return contract.AttachmentsPrefix + owner + "/" + itemID.String() + "/" + attachmentID.String() + "/" + fileName
 }
 
 // Errors the service returns; the transport maps them to status codes.
@@ -160,8 +160,8 @@ func validateTitle(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
 		return invalid("title", "must not be empty")
-	case utf8.RuneCountInString(s) > MaxTitleLen:
-		return invalid("title", "must be at most %d characters", MaxTitleLen)
+	case utf8.RuneCountInString(s) > contract.MaxTitle:
+		return invalid("title", "must be at most %d characters", contract.MaxTitle)
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		return invalid("title", "must not contain control characters")
 	}
@@ -170,8 +170,8 @@ func validateTitle(s string) error {
 
 func validateNotes(s string) error {
 	switch {
-	case utf8.RuneCountInString(s) > MaxNotesLen:
-		return invalid("notes", "must be at most %d characters", MaxNotesLen)
+	case utf8.RuneCountInString(s) > contract.MaxNotes:
+		return invalid("notes", "must be at most %d characters", contract.MaxNotes)
 	case strings.ContainsRune(s, 0):
 		return invalid("notes", "must not contain NUL characters")
 	}
@@ -233,8 +233,8 @@ func (a *NewAttachment) Validate(l Limits) error {
 	switch {
 	case a.FileName == "" || a.FileName == "." || a.FileName == "..":
 		errs = append(errs, invalid("fileName", "must be a file name"))
-	case utf8.RuneCountInString(a.FileName) > MaxFileNameLen:
-		errs = append(errs, invalid("fileName", "must be at most %d characters", MaxFileNameLen))
+	case utf8.RuneCountInString(a.FileName) > contract.MaxFileName:
+		errs = append(errs, invalid("fileName", "must be at most %d characters", contract.MaxFileName))
 	case strings.ContainsAny(a.FileName, `/\`) || strings.IndexFunc(a.FileName, unicode.IsControl) >= 0:
 		errs = append(errs, invalid("fileName", "must not contain slashes or control characters"))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
 )
 
@@ -58,16 +59,16 @@ func TestNewItemValidation(t *testing.T) {
 	if err := n.Validate(); err != nil || n.Status != StatusOpen {
 		t.Fatalf("%v %v", n, err)
 	}
-	err := (&NewItem{Title: " ", Notes: strings.Repeat("n", MaxNotesLen+1), Status: "later"}).Validate()
+	err := (&NewItem{Title: " ", Notes: strings.Repeat("n", contract.MaxNotes+1), Status: "later"}).Validate()
 	for _, f := range []string{"title", "notes", "status"} {
 		if err == nil || !strings.Contains(err.Error(), f+":") {
 			t.Errorf("%v does not name %s", err, f)
 		}
 	}
-	if err := (&NewItem{Title: strings.Repeat("é", MaxTitleLen)}).Validate(); err != nil {
+	if err := (&NewItem{Title: strings.Repeat("é", contract.MaxTitle)}).Validate(); err != nil {
 		t.Errorf("200 two-byte characters: %v", err)
 	}
-	if err := (&NewItem{Title: strings.Repeat("é", MaxTitleLen+1)}).Validate(); err == nil {
+	if err := (&NewItem{Title: strings.Repeat("é", contract.MaxTitle+1)}).Validate(); err == nil {
 		t.Error("201 characters accepted")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
 )
 
@@ -67,8 +68,8 @@ type Limits struct {
 // DefaultLimits apply when no configuration says otherwise.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxAttachmentBytes:  10 << 20,
-		AllowedContentTypes: []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"},
+		MaxAttachmentBytes:  contract.DefaultMaxAttachmentBytes,
+		AllowedContentTypes: contract.DefaultAllowedContentTypes(),
 	}
 }
 

@@ -42,13 +42,6 @@ var (
 	built   = map[string]string{}
 )
 
-// Cleanup forgets this process' builds (the next Build rebuilds).
-func Cleanup() {
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	clear(built)
-}
-
 // Build compiles the main package pkg (an import path, or a path relative to
 // the test's working directory) into a `bootstrap` for the host architecture:
 //

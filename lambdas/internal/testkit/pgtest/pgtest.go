@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/schema"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
 )
@@ -63,7 +64,7 @@ func Main(m *testing.M) {
 // setup starts the server (or uses DATABASE_URL) and prepares a migrated
 // template database.
 func setup() error {
-	if dsn := os.Getenv("DATABASE_URL"); dsn != "" {
+	if dsn := os.Getenv(contract.EnvDatabaseURL); dsn != "" {
 		adminDSN = dsn
 	} else {
 		dir, err := os.MkdirTemp("", "stratus-pgtest-")

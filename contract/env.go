@@ -1,0 +1,95 @@
+package contract
+
+import "slices"
+
+// Environment variables: the names the stacks (and the serverlessdb and
+// eventbus constructs) set and the handlers read. No other package spells
+// them out.
+const (
+	// EnvStage is the stage's name (Dev, Staging, Prod), on every log line.
+	EnvStage = "STAGE"
+
+	// The database connection, as serverlessdb sets it for a function that
+	// connects with IAM authentication.
+	EnvDBHost    = "DB_HOST"     // the cluster's or the proxy's endpoint
+	EnvDBPort    = "DB_PORT"     // its port
+	EnvDBName    = "DB_NAME"     // the database
+	EnvDBUser    = "DB_USER"     // the login role
+	EnvDBIAMAuth = "DB_IAM_AUTH" // "true": mint an IAM auth token per new connection (TLS)
+	EnvDBProxy   = "DB_PROXY"    // "true": an RDS Proxy is in front (no named prepared statements)
+	// EnvDatabaseURL is a PostgreSQL DSN instead of the DB_* variables: local
+	// runs and tests only, never set in AWS.
+	EnvDatabaseURL = "DATABASE_URL"
+
+	// The migrations function's settings.
+	EnvDBSecretArn = "DB_SECRET_ARN" // the admin secret {host, port, username, password, dbname}
+	EnvAppDBUser   = "APP_DB_USER"   // the login role the migrations create for the app
+	EnvDBSSLMode   = "DB_SSLMODE"    // libpq sslmode of the admin connection (default require)
+
+	EnvAppConfigParam = "APP_CONFIG_PARAM" // the SSM parameter with the attachment limits (JSON)
+	EnvUploadsBucket  = "UPLOADS_BUCKET"   // the bucket of the presigned attachment uploads
+	EnvEventTopicArn  = "EVENT_TOPIC_ARN"  // the event bus's SNS topic
+	EnvVersion        = "VERSION"          // reported by GET /health (default "dev")
+	EnvCORSOrigins    = "CORS_ORIGINS"     // comma-separated origins allowed by CORS (none behind CloudFront)
+
+	EnvOutboxMinAge    = "OUTBOX_MIN_AGE"    // outbox rows younger than this are left to the API's own flush
+	EnvOutboxBatchSize = "OUTBOX_BATCH_SIZE" // outbox rows per transaction
+)
+
+// Function is one deployed function's side of the contract: the folder it is
+// built from and the environment variables its handler reads, by who sets
+// them.
+type Function struct {
+	// Name is its folder under lambdas/.
+	Name string
+	// Set are the variables its stack always sets.
+	Set []string
+	// SetSometimes are set in some stages only (DB_PROXY behind a proxy).
+	SetSometimes []string
+	// Unset are read by the handler but never set by a stack: local runs,
+	// tests, and tuning knobs whose defaults the deployment keeps.
+	Unset []string
+}
+
+// Entry is the function's Go main package, relative to the repository root.
+func (f Function) Entry() string { return "./lambdas/" + f.Name }
+
+// Reads is every variable the handler reads, sorted.
+func (f Function) Reads() []string {
+	out := slices.Concat(f.Set, f.SetSometimes, f.Unset)
+	slices.Sort(out)
+	return out
+}
+
+// dbConnection is what a function connecting as the app's login role reads.
+var dbConnection = []string{EnvDBHost, EnvDBPort, EnvDBName, EnvDBUser, EnvDBIAMAuth}
+
+// The deployed functions.
+var (
+	API = Function{
+		Name:         "api",
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}),
+		SetSometimes: []string{EnvDBProxy},
+		Unset:        []string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins},
+	}
+	Worker = Function{
+		Name:         "worker",
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}),
+		SetSometimes: []string{EnvDBProxy},
+		Unset:        []string{EnvDatabaseURL},
+	}
+	Outbox = Function{
+		Name:         "outbox",
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}),
+		SetSometimes: []string{EnvDBProxy},
+		Unset:        []string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize},
+	}
+	Migrate = Function{
+		Name:  "migrate",
+		Set:   []string{EnvDBSecretArn, EnvAppDBUser},
+		Unset: []string{EnvDatabaseURL, EnvDBSSLMode},
+	}
+)
+
+// Functions lists every deployed function.
+var Functions = []Function{API, Worker, Outbox, Migrate}

@@ -1,0 +1,49 @@
+// Package boot is what every function's main does before lambda.Start: a
+// JSON logger that tags each line with the stage, the AWS configuration, and
+// the database pool. A failure here is an init failure: it is logged and the
+// process exits, so Lambda reports the init error (after lambda.Start nothing
+// may exit).
+package boot
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+)
+
+// Logger writes JSON lines to stdout, each with the stage ("" outside AWS),
+// and becomes slog's default.
+func Logger(stage string) *slog.Logger {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if stage != "" {
+		log = log.With("stage", stage)
+	}
+	slog.SetDefault(log)
+	return log
+}
+
+// Must ends the init with err, naming what failed, if err is not nil.
+func Must(log *slog.Logger, what string, err error) {
+	if err != nil {
+		log.Error("init failed: "+what, "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// AWS loads the SDK configuration from the environment and shared files
+// only; credentials resolve on first use.
+func AWS(ctx context.Context) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx)
+}
+
+// DB builds the function's pool from c; it dials on the first query. With
+// IAM authentication it mints tokens with awsCfg's credentials and region.
+func DB(ctx context.Context, c dbpool.Config, awsCfg aws.Config) (*pgxpool.Pool, error) {
+	return dbpool.New(ctx, c, awsCfg.Credentials, awsCfg.Region)
+}
