@@ -56,7 +56,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.ApiFn.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
 	s.Uploads.GrantPut(s.ApiFn, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.Bus.GrantPublish(s.ApiFn)
-	nag.Suppress(s.ApiFn, nag.Rule("Serverless-LambdaDLQ", "Invoked synchronously by API Gateway, which returns errors to the caller."))
+	nag.Suppress(s.ApiFn, nag.NoDLQSynchronous())
 
 	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker.Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
 	s.Worker.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
@@ -135,8 +135,7 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 	}))
 	// A missed run is harmless (the next one picks the rows up); failures
 	// show in the function's error metric and the schedule's DLQ.
-	nag.Suppress(s.Outbox, nag.Rule("Serverless-LambdaDLQ",
-		"Invoked by an EventBridge schedule whose target has its own dead-letter queue; a missed run is retried by the next one."))
+	nag.Suppress(s.Outbox, nag.NoDLQTargetHasDLQ())
 }
 
 // newUploadsBucket holds attachments, uploaded by browsers through
@@ -151,7 +150,7 @@ func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
 		AutoDeleteObjects: jsii.Bool(destroy),
 		LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
 	})
-	nag.Suppress(logs, nag.Rule("AwsSolutions-S1", "This bucket is the access-log destination; logging it to itself would loop."))
+	nag.Suppress(logs, nag.AccessLogDestination())
 	return awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,

@@ -12,7 +12,6 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
 // AppDBUser is the PostgreSQL login role the functions connect as (IAM
@@ -82,8 +81,6 @@ func (s *DataStack) addMigrations(cfg Config) {
 			LogRemovalPolicy: cfg.RemovalPolicy,
 		},
 	})
-	nag.Suppress(s.Migrate, nag.Rule("Serverless-LambdaDLQ",
-		"Invoked synchronously by the CDK Provider framework, which reports failures to CloudFormation."))
 	s.DB.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: s.Migrate,
 		Version:  jsii.String(serverlessdb.HashDir(migrationsDir)),

@@ -71,7 +71,7 @@ func newFixture(app awscdk.App, name string, props func(fn awslambda.IFunction) 
 	stack := awscdk.NewStack(app, jsii.String(name), nil)
 	nag.Check(stack, nag.AwsSolutions, nag.Serverless)
 	fn := gofunction.New(stack, "Handler", &gofunction.Props{Entry: jsii.String("../gofunction/testdata/hello")})
-	nag.Suppress(fn, nag.Rule("Serverless-LambdaDLQ", "API Gateway invokes the function synchronously: errors return to the caller, there is nothing to dead-letter."))
+	nag.Suppress(fn, nag.NoDLQSynchronous())
 	p := props(fn)
 	f := fixture{stack: stack, api: apiwithauth.New(stack, "Api", p), public: map[string]bool{}, routes: p.Routes}
 	for _, r := range p.Routes {

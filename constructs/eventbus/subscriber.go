@@ -344,11 +344,7 @@ func (s *Subscriber) createEventSourceMapping(p *SubscriberProps, spec subscribe
 	nag.Suppress(esm, nag.Rule("Serverless-LambdaEventSourceMappingDestination",
 		"Lambda supports no on-failure destination for SQS event sources: a message that keeps failing moves to the "+
 			"queue's dead-letter queue (redrive policy), which alarms."))
-	// The handler is invoked synchronously by the mapping; an asynchronous
-	// DLQ on it would never receive anything from this subscription.
-	nag.Suppress(p.Handler, nag.Rule("Serverless-LambdaDLQ",
-		"Invoked synchronously by the SQS event source mapping of an event bus subscriber: failed messages are retried "+
-			"from the queue and then kept in its dead-letter queue, not in a Lambda DLQ."))
+	nag.Suppress(p.Handler, nag.NoDLQQueueConsumer())
 	s.EventSourceMapping = esm
 }
 

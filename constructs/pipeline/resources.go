@@ -35,8 +35,7 @@ func (p *Pipeline) createArtifactStore() {
 			Expiration: awscdk.Duration_Days(jsii.Number(365)),
 		}},
 	})
-	nag.Suppress(logs, nag.Rule("AwsSolutions-S1",
-		"This bucket is the target of the artifact bucket's server access logs; logging it too would only log the log delivery."))
+	nag.Suppress(logs, nag.AccessLogDestination())
 	bucket := awss3.NewBucket(p.Construct, jsii.String("Artifacts"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          key,

@@ -104,8 +104,7 @@ func (db *ServerlessDb) AddMigrations(m *MigrationsProps) awscdk.CustomResource 
 	db.Secret.GrantRead(fn, nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBSecretArn), db.Secret.SecretArn(), nil)
 	db.Cluster.Connections().AllowDefaultPortFrom(fn, jsii.String("Migrations "+*fn.Node().Path()+" as the admin user"))
-	nag.Suppress(fn, nag.Rule("Serverless-LambdaDLQ",
-		"Invoked synchronously by the custom-resource provider: a failure fails the deployment, there is no event to park."))
+	nag.Suppress(fn, nag.NoDLQCustomResource())
 
 	provider := db.newMigrationsProvider(fn)
 	cr := awscdk.NewCustomResource(db.Construct, jsii.String("Migrations"), &awscdk.CustomResourceProps{
@@ -150,7 +149,7 @@ func (db *ServerlessDb) newMigrationsProvider(fn awslambda.Function) customresou
 		"The Provider framework invokes the migrations function by ARN and by any of its versions (ARN:*), as CDK grants it.",
 		"Resource::<"+logicalID(fn)+".Arn>:*"))
 	nag.Suppress(provider,
-		nag.Rule("Serverless-LambdaDLQ", "CloudFormation invokes the provider synchronously and gets its failure as the resource's status."),
+		nag.NoDLQCustomResource(),
 		nag.Rule("Serverless-LambdaTracing", "CDK's provider framework function offers no tracing option; the migrations function it invokes is traced."),
 		nag.Rule("Serverless-LambdaDefaultMemorySize", "CDK's provider framework function offers no memory setting; it only relays one synchronous call to the migrations function."),
 	)

@@ -77,7 +77,7 @@ func TestMain(m *testing.M) {
 		},
 	})
 	api := inVpc(customStack, "Api", customDb)
-	nag.Suppress(api, nag.Rule("Serverless-LambdaDLQ", "test function, invoked synchronously"))
+	nag.Suppress(api, nag.NoDLQSynchronous())
 	customDb.GrantConnect(api, "app")
 	customDb.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: inVpc(customStack, "Migrate", customDb),

@@ -41,8 +41,7 @@ func (s *StaticSite) createLogBucket() awss3.Bucket {
 		RemovalPolicy:     s.removalPolicy(),
 		AutoDeleteObjects: s.props.AutoDeleteObjects,
 	})
-	nag.Suppress(b, nag.Rule("AwsSolutions-S1",
-		"This bucket is the access-log destination of the site bucket and the distribution; logging its own access would log every log delivery."))
+	nag.Suppress(b, nag.AccessLogDestination())
 	s.LogBucket = b
 	return b
 }

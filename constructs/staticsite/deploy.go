@@ -99,8 +99,6 @@ func suppressDeploymentFindings(d awss3deployment.BucketDeployment, bucket awss3
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
 		nag.Rule("Serverless-LambdaLatestVersion",
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
-		nag.Rule("Serverless-LambdaDLQ",
-			"The bucket-deployment function is a CloudFormation custom resource handler, invoked once per deploy; "+
-				"a failure fails (and rolls back) the deployment, so there is no event to keep in a dead-letter queue."),
+		nag.NoDLQCustomResource(),
 	)
 }
