@@ -148,7 +148,11 @@ func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
 		EnforceSSL:        jsii.Bool(true),
 		RemovalPolicy:     cfg.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(destroy),
-		LifecycleRules:    &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration:                          awscdk.Duration_Days(jsii.Number(90)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
 	})
 	nag.Suppress(logs, nag.AccessLogDestination())
 	return awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{

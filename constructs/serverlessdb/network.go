@@ -22,7 +22,6 @@ func (db *ServerlessDb) createKey() {
 		Description:       jsii.String("Encrypts the Aurora cluster, its secret, Performance Insights and logs of " + *db.Node().Path()),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     retainUnlessDestroy(r.removalPolicy),
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
 	})
 	stack := awscdk.Stack_Of(db.Construct)
 	db.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
