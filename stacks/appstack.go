@@ -22,6 +22,7 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // AppStack is the application: its four functions, the API, the event bus,
@@ -142,25 +143,13 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 // presigned PUT URLs.
 func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
 	destroy := cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
-	logs := awss3.NewBucket(stack, jsii.String("UploadsAccessLogs"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
+	logs := secure.AccessLogsBucket(stack, "UploadsAccessLogs", secure.AccessLogsProps{
+		Expiration:        awscdk.Duration_Days(jsii.Number(90)),
 		RemovalPolicy:     cfg.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(destroy),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(90)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
 	})
-	nag.Suppress(logs, nag.AccessLogDestination())
-	return awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:             awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:             jsii.Bool(true),
+	return secure.Bucket(stack, "Uploads", awss3.BucketProps{
 		Versioned:              jsii.Bool(true),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		ServerAccessLogsBucket: logs,
 		RemovalPolicy:          cfg.RemovalPolicy,
 		AutoDeleteObjects:      jsii.Bool(destroy),

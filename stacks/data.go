@@ -3,7 +3,6 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -12,6 +11,7 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // AppDBUser is the PostgreSQL login role the functions connect as (IAM
@@ -90,11 +90,7 @@ func (s *DataStack) addMigrations(cfg Config) {
 // newAlarmTopic is the stage's alarm topic, encrypted and SSL-only. In
 // production it is the on-call topic: subscribe the pager to it.
 func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.ITopic {
-	key := awskms.NewKey(stack, jsii.String("AlarmKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the " + cfg.Name + " alarm topic"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     cfg.RemovalPolicy,
-	})
+	key := secure.Key(stack, "AlarmKey", "Encrypts the "+cfg.Name+" alarm topic", cfg.RemovalPolicy)
 	// CloudWatch publishes alarm notifications to the encrypted topic.
 	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{

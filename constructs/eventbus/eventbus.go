@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // TopicArnEnv is the environment variable GrantPublish sets on a publisher:
@@ -144,10 +145,7 @@ func validateProps(id string, p *Props) bool {
 }
 
 func (b *EventBus) createKey(id, description string) awskms.IKey {
-	return awskms.NewKey(b.Construct, jsii.String(id), &awskms.KeyProps{
-		Description:       jsii.String(description),
-		EnableKeyRotation: jsii.Bool(true),
-	})
+	return secure.Key(b.Construct, id, description, "")
 }
 
 func (b *EventBus) createTopic(p *Props) awssns.ITopic {

@@ -5,13 +5,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodestarnotifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // createArtifactStore makes the artifact bucket: encrypted with a customer
@@ -19,31 +18,15 @@ import (
 // is a customer key, cross-account stages can be granted access to it.
 func (p *Pipeline) createArtifactStore() {
 	removal := p.removalPolicy()
-	key := awskms.NewKey(p.Construct, jsii.String("ArtifactKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the artifacts, builds and build logs of a CDK pipeline"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
+	key := secure.Key(p.Construct, "ArtifactKey", "Encrypts the artifacts, builds and build logs of a CDK pipeline", removal)
+	logs := secure.AccessLogsBucket(p.Construct, "AccessLogs", secure.AccessLogsProps{
+		Expiration:    awscdk.Duration_Days(jsii.Number(365)),
+		RemovalPolicy: removal,
 	})
-	logs := awss3.NewBucket(p.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
-		// Server access logs can only be delivered to SSE-S3 buckets.
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     removal,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          awscdk.Duration_Days(jsii.Number(365)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
-	})
-	nag.Suppress(logs, nag.AccessLogDestination())
-	bucket := awss3.NewBucket(p.Construct, jsii.String("Artifacts"), &awss3.BucketProps{
+	bucket := secure.Bucket(p.Construct, "Artifacts", awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          key,
 		BucketKeyEnabled:       jsii.Bool(true),
-		EnforceSSL:             jsii.Bool(true),
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		ServerAccessLogsBucket: logs,
 		ServerAccessLogsPrefix: jsii.String("artifacts/"),
 		RemovalPolicy:          removal,
@@ -55,20 +38,8 @@ func (p *Pipeline) createArtifactStore() {
 // createBuildLogs makes the log group every CodeBuild project of the
 // pipeline writes to, encrypted with the artifact key.
 func (p *Pipeline) createBuildLogs() {
-	stack := awscdk.Stack_Of(p.Construct)
 	key := p.ArtifactKey
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchLogsOfThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), nil)
+	secure.AllowLogs(key)
 	retention := p.props.LogRetention
 	if retention == "" {
 		retention = awslogs.RetentionDays_THREE_MONTHS
@@ -105,11 +76,7 @@ func (p *Pipeline) createCodePipeline() {
 func (p *Pipeline) createNotifications() {
 	topic := p.props.ExistingNotificationTopic
 	if topic == nil {
-		key := awskms.NewKey(p.Construct, jsii.String("NotificationsKey"), &awskms.KeyProps{
-			Description:       jsii.String("Encrypts the notifications of a CDK pipeline"),
-			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     p.removalPolicy(),
-		})
+		key := secure.Key(p.Construct, "NotificationsKey", "Encrypts the notifications of a CDK pipeline", p.removalPolicy())
 		created := awssns.NewTopic(p.Construct, jsii.String("Notifications"), &awssns.TopicProps{
 			MasterKey:  key,
 			EnforceSSL: jsii.Bool(true),

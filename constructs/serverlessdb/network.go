@@ -5,12 +5,11 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // createKey makes the customer managed key that encrypts the cluster's
@@ -18,24 +17,10 @@ import (
 // CloudWatch Logs may use it only for this account's log groups.
 func (db *ServerlessDb) createKey() {
 	r := db.props
-	db.EncryptionKey = awskms.NewKey(db.Construct, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the Aurora cluster, its secret, Performance Insights and logs of " + *db.Node().Path()),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     retainUnlessDestroy(r.removalPolicy),
-	})
-	stack := awscdk.Stack_Of(db.Construct)
-	db.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchLogsOfThisAccount"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), nil)
+	db.EncryptionKey = secure.Key(db.Construct, "Key",
+		"Encrypts the Aurora cluster, its secret, Performance Insights and logs of "+*db.Node().Path(),
+		retainUnlessDestroy(r.removalPolicy))
+	secure.AllowLogs(db.EncryptionKey)
 }
 
 // createNetwork uses Props.ExistingVpc or builds a VPC: public subnets,

@@ -5,7 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // Encryption: SSE-S3 (S3-managed keys) for both buckets, a deliberate choice
@@ -29,19 +29,12 @@ func (s *StaticSite) accessLogsExpiration() awscdk.Duration {
 // writes with an ACL grant, so the bucket's object ownership is
 // BUCKET_OWNER_PREFERRED (ACLs enabled, objects owned by the bucket owner).
 func (s *StaticSite) createLogBucket() awss3.Bucket {
-	b := awss3.NewBucket(s.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration:                          s.accessLogsExpiration(),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
+	b := secure.AccessLogsBucket(s.Construct, "LogBucket", secure.AccessLogsProps{
+		Expiration:        s.accessLogsExpiration(),
 		RemovalPolicy:     s.removalPolicy(),
 		AutoDeleteObjects: s.props.AutoDeleteObjects,
+		CloudFrontLogs:    true,
 	})
-	nag.Suppress(b, nag.AccessLogDestination())
 	s.LogBucket = b
 	return b
 }
@@ -49,11 +42,7 @@ func (s *StaticSite) createLogBucket() awss3.Bucket {
 // createBucket is the private site bucket: no public access, SSL only,
 // versioned (old versions expire after 30 days), logged to logBucket.
 func (s *StaticSite) createBucket(logBucket awss3.IBucket) awss3.Bucket {
-	b := awss3.NewBucket(s.Construct, jsii.String("Bucket"), &awss3.BucketProps{
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:             awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:             jsii.Bool(true),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+	b := secure.Bucket(s.Construct, "Bucket", awss3.BucketProps{
 		Versioned:              jsii.Bool(true),
 		ServerAccessLogsBucket: logBucket,
 		ServerAccessLogsPrefix: jsii.String("s3-access/"),
