@@ -127,8 +127,15 @@ func (c *checker) alterTable(s *pg.AlterTableStmt) {
 		what := c.subcommand(s, n)
 		switch cmd.Subtype {
 		case pg.AlterTableType_AT_AddColumn:
-			col := cmd.GetDef().GetColumnDef()
-			c.s.addColumn(key, col.GetColname())
+			c.s.addColumn(key, cmd.GetDef().GetColumnDef().GetColname())
+		case pg.AlterTableType_AT_AttachPartition:
+			// SHARE UPDATE EXCLUSIVE on the parent, but the ATTACH PARTITION
+			// section: ACCESS EXCLUSIVE on the table being attached.
+			c.lockTable(relKey(cmd.GetDef().GetPartitionCmd().GetName()), what, "")
+		case pg.AlterTableType_AT_DetachPartition:
+			if cmd.GetDef().GetPartitionCmd().GetConcurrent() {
+				c.needsNoTx()
+			}
 		}
 		if fresh {
 			continue
@@ -154,12 +161,6 @@ func (c *checker) alterTable(s *pg.AlterTableStmt) {
 		case pg.AlterTableType_AT_SetNotNull:
 			specific = true
 			c.add(RuleSetNotNull, what, "reads every row of "+show(key)+" under an ACCESS EXCLUSIVE lock and fails on any NULL: add a CHECK (… IS NOT NULL) NOT VALID constraint and VALIDATE it instead")
-		case pg.AlterTableType_AT_DetachPartition:
-			if cmd.GetDef().GetPartitionCmd().GetConcurrent() {
-				c.needsNoTx()
-			} else {
-				heavy = append(heavy, n)
-			}
 		default:
 			if alterTableLock(cmd) == accessExclusive {
 				heavy = append(heavy, n)

@@ -57,7 +57,8 @@
 // explicitly noted" and notes these exceptions, which pass:
 //
 //	SHARE UPDATE EXCLUSIVE  ALTER COLUMN … SET STATISTICS, ALTER COLUMN … SET/RESET (attribute_option),
-//	                        VALIDATE CONSTRAINT, CLUSTER ON, SET WITHOUT CLUSTER, ATTACH PARTITION,
+//	                        VALIDATE CONSTRAINT, CLUSTER ON, SET WITHOUT CLUSTER, ATTACH PARTITION (on
+//	                        the parent; the table being attached takes ACCESS EXCLUSIVE, and counts),
 //	                        DETACH PARTITION CONCURRENTLY / FINALIZE, and SET/RESET (storage_parameter)
 //	                        when every parameter is fillfactor, parallel_workers, a toast.* or autovacuum
 //	                        one (autovacuum_*, toast_tuple_target, vacuum_index_cleanup, vacuum_truncate,
@@ -82,8 +83,11 @@
 //
 // The documentation gives no level for CREATE/ALTER/DROP POLICY, DROP TRIGGER
 // and CREATE/DROP RULE; pg_locks on PostgreSQL 15 shows ACCESS EXCLUSIVE on
-// the table for each, so they count (the same probe confirmed every level
-// above). A statement that a specific rule already reports (drop-column,
+// the table for each, so they count. The same probe agreed with every
+// documented level above that can run inside a transaction block (all the
+// ALTER TABLE forms, CREATE INDEX, CREATE TRIGGER, COMMENT ON, CREATE
+// STATISTICS, DROP TABLE, DROP INDEX, CLUSTER, TRUNCATE, LOCK TABLE; REINDEX
+// holds SHARE on the table and ACCESS EXCLUSIVE on its indexes). A statement that a specific rule already reports (drop-column,
 // alter-column-type, set-not-null, add-column-not-null, rename, drop-table,
 // truncate) is not reported again as access-exclusive: each of those takes
 // the lock too, and says so. The lock lasts until the migration's transaction

@@ -93,6 +93,8 @@ func TestEachRuleFailsWithItsLineAndPassesAnnotated(t *testing.T) {
 			[]string{f2 + "2: access-exclusive: CLUSTER items USING items_owner_idx: " + aeItems + "; while locked it rewrites every row"}},
 		{"reindex", "REINDEX TABLE items;",
 			[]string{f2 + "2: access-exclusive: REINDEX TABLE items: " + aeItems + "; while locked it rebuilds its indexes"}},
+		{"attach an existing table as a partition", "CREATE TABLE events (at date) PARTITION BY RANGE (at);\nALTER TABLE events ATTACH PARTITION other FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+			[]string{f2 + "3: access-exclusive: ALTER TABLE events ATTACH PARTITION other FOR VALUES FROM ('2020-01-01') TO ('2021-01-01'): takes an ACCESS EXCLUSIVE lock on other: " + waits}},
 		{"do block", "-- +goose StatementBegin\nDO $$\nBEGIN\n  EXECUTE 'DROP TABLE items';\nEND $$;\n-- +goose StatementEnd",
 			[]string{f2 + "3: do-block: DO $$ BEGIN EXECUTE 'DROP TABLE items'; END $$: the checker cannot see the statements it runs: review them for the risks above"}},
 		{"a later file renamed the table", "ALTER TABLE items RENAME TO things;\nALTER TABLE things DROP COLUMN notes;", []string{
@@ -165,6 +167,9 @@ func TestStatementsThatCannotRunInATransaction(t *testing.T) {
 		f2 + "2: needs-no-transaction: CREATE INDEX CONCURRENTLY items_n_idx ON items (n): " + noTxHint,
 		f2 + "3: access-exclusive: VACUUM FULL items: " + aeItems + "; while locked it rewrites every row",
 		f2 + "3: needs-no-transaction: VACUUM FULL items: " + noTxHint,
+	})
+	sameLines(t, lines(t, change("ALTER TABLE items DETACH PARTITION items_2020 CONCURRENTLY;")), []string{
+		f2 + "2: needs-no-transaction: ALTER TABLE items DETACH PARTITION items_2020 CONCURRENTLY: " + noTxHint,
 	})
 	// NO TRANSACTION: the lock lasts for the statement only, and says so.
 	sameLines(t, lines(t, change("-- +goose NO TRANSACTION\nVACUUM FULL items;")), []string{

@@ -3,6 +3,7 @@ package migrationcheck
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -23,8 +24,8 @@ type migration struct {
 // section is the Up or the Down part of a migration. Its text keeps the
 // file's line numbers: lines outside the section are blank.
 type section struct {
-	down  bool
 	text  string
+	lines lineIndex
 	stmts []*statement
 }
 
@@ -60,10 +61,10 @@ func parseMigration(name, content string) *migration {
 	if downLine > 0 {
 		end = downLine - 1
 	}
-	m.up = m.parseSection(strings.Join(m.lines[:end], "\n"), false, upLine)
+	m.up = m.parseSection(strings.Join(m.lines[:end], "\n"), upLine)
 	if downLine > 0 {
 		text := strings.Repeat("\n", downLine-1) + strings.Join(m.lines[downLine-1:], "\n")
-		m.down = m.parseSection(text, true, 0)
+		m.down = m.parseSection(text, 0)
 	}
 	return m
 }
@@ -154,8 +155,8 @@ func (m *migration) gooseLayout() (upLine, downLine int, ok bool) {
 // statement's first token and end, checks that goose splits it where
 // PostgreSQL does, and attaches the annotations above it. Annotations above
 // headerEnd (the -- +goose Up line) belong to the whole file.
-func (m *migration) parseSection(text string, down bool, headerEnd int) *section {
-	s := &section{down: down, text: text}
+func (m *migration) parseSection(text string, headerEnd int) *section {
+	s := &section{text: text}
 	tree, err := pg.Parse(text)
 	if err != nil {
 		m.fail(parseErrorLine(text, err), err.Error(), "PostgreSQL rejects the migration")
@@ -167,9 +168,13 @@ func (m *migration) parseSection(text string, down bool, headerEnd int) *section
 		return nil
 	}
 	toks := scan.Tokens
+	s.lines = newLineIndex(text)
+	next := 0 // statements come in order: each scan starts where the last ended
 	for _, raw := range tree.Stmts {
 		st := &statement{node: raw.Stmt, start: -1, end: len(text)}
-		for _, t := range toks {
+		first := next
+		for ; next < len(toks); next++ {
+			t := toks[next]
 			if int(t.Start) < int(raw.StmtLocation) || isComment(t) {
 				continue
 			}
@@ -178,18 +183,19 @@ func (m *migration) parseSection(text string, down bool, headerEnd int) *section
 			}
 			if t.Token == pg.Token_ASCII_59 && int(t.Start) >= int(raw.StmtLocation+raw.StmtLen) {
 				st.end = int(t.Start)
+				next++
 				break
 			}
 		}
 		if st.start < 0 {
 			continue
 		}
-		st.line = lineAt(text, st.start)
-		st.text = display(text, toks, st.start, st.end)
+		st.line = s.lines.at(st.start)
+		st.text = display(text, toks[first:next], st.start, st.end)
 		if st.end == len(text) {
 			m.fail(st.line, "statement without a terminating ';'", "goose refuses the file")
 		}
-		m.checkGooseSplit(st, lineAt(text, st.end))
+		m.checkGooseSplit(st, s.lines.at(st.end))
 		s.stmts = append(s.stmts, st)
 	}
 	m.attachNotes(s, toks, headerEnd)
@@ -243,7 +249,7 @@ func (m *migration) attachNotes(s *section, toks []*pg.ScanToken, headerEnd int)
 		if !strings.HasPrefix(body, "stratus:") {
 			continue
 		}
-		line := lineAt(s.text, int(t.Start))
+		line := s.lines.at(int(t.Start))
 		lineStart := strings.LastIndexByte(s.text[:t.Start], '\n') + 1
 		if strings.TrimSpace(s.text[lineStart:t.Start]) != "" {
 			m.noteError(line, body, "it follows SQL on its line: put it on its own line directly above the statement")
@@ -351,6 +357,22 @@ func shorten(s string) string {
 	}
 	return s
 }
+
+// lineIndex holds the offsets of a text's newlines, to find a line fast.
+type lineIndex []int
+
+func newLineIndex(text string) lineIndex {
+	var li lineIndex
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\n' {
+			li = append(li, i)
+		}
+	}
+	return li
+}
+
+// at is the 1-based line of byte offset off: one more than the newlines before it.
+func (li lineIndex) at(off int) int { return sort.SearchInts(li, off) + 1 }
 
 // lineAt is the 1-based line of byte offset off.
 func lineAt(text string, off int) int {
