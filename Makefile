@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev snapshot lint bench deploy clean deps web
+.PHONY: help synth test e2e dev snapshot migrations-lock lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,13 @@ dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events
 
 snapshot: deps web ## refresh the golden templates in test/testdata
 	$(GO) test -count=1 ./test -update
+
+# Recording a migration as shipped is an acknowledgement: it needs a reason, which the lock keeps.
+# The reason reaches the command through the environment, so quotes in it cannot break the shell line.
+migrations-lock: export MIGRATIONS_LOCK_REASON := $(REASON)
+migrations-lock: ## record new or edited SQL migrations in test/migrations.lock.json, e.g. `make migrations-lock REASON="release 1.4: notes column"`
+	@if [ -z "$${MIGRATIONS_LOCK_REASON//[[:space:]]/}" ]; then echo 'make migrations-lock needs REASON="why these migrations ship" (it is written into the lock)' >&2; exit 2; fi
+	$(GO) run ./cmd/migrationlock -reason "$$MIGRATIONS_LOCK_REASON"
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
