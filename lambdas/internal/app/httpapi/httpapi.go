@@ -7,23 +7,16 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/google/uuid"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/stratus-cdk/stratus/contract"
@@ -116,45 +109,6 @@ func compileSchema(name, schema string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("httpapi: schema of %s: %w", name, err)
 	}
 	return s, nil
-}
-
-// request is what a route handler needs of the proxy event.
-type request struct {
-	route  *route
-	owner  string
-	params map[string]string
-	ev     *events.APIGatewayProxyRequest
-}
-
-func (r *request) header(name string) string {
-	for k, v := range r.ev.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	for k, v := range r.ev.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[len(v)-1]
-		}
-	}
-	return ""
-}
-
-func (r *request) query(name string) (string, bool) {
-	if v, ok := r.ev.QueryStringParameters[name]; ok {
-		return v, true
-	}
-	if v := r.ev.MultiValueQueryStringParameters[name]; len(v) > 0 {
-		return v[len(v)-1], true
-	}
-	return "", false
-}
-
-type response struct {
-	status  int
-	body    any
-	headers map[string]string
-	err     error // logged for 5xx
 }
 
 // Handle serves one request. It never returns an error: API Gateway would
@@ -255,31 +209,6 @@ func matchPath(tmpl, segs []string) (map[string]string, bool) {
 	return params, true
 }
 
-func (h *Handler) encode(ev *events.APIGatewayProxyRequest, res response) events.APIGatewayProxyResponse {
-	out := events.APIGatewayProxyResponse{StatusCode: res.status, Headers: map[string]string{}}
-	for k, v := range res.headers {
-		out.Headers[k] = v
-	}
-	if res.body != nil {
-		b, err := json.Marshal(res.body)
-		if err != nil {
-			out.StatusCode = http.StatusInternalServerError
-			b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
-		}
-		out.Body = string(b)
-		out.Headers["Content-Type"] = "application/json"
-	}
-	out.Headers["Cache-Control"] = "no-store"
-	out.Headers["X-Content-Type-Options"] = "nosniff"
-	origin := (&request{ev: ev}).header("Origin")
-	if origin != "" && slices.Contains(h.opts.CORSOrigins, origin) {
-		out.Headers["Access-Control-Allow-Origin"] = origin
-		out.Headers["Access-Control-Expose-Headers"] = "ETag, Location"
-		out.Headers["Vary"] = "Origin"
-	}
-	return out
-}
-
 func (h *Handler) log(ctx context.Context, ev *events.APIGatewayProxyRequest, routeName string, res response, d time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("method", ev.HTTPMethod),
@@ -299,145 +228,4 @@ func (h *Handler) log(ctx context.Context, ev *events.APIGatewayProxyRequest, ro
 		}
 	}
 	h.opts.Logger.LogAttrs(ctx, level, "request", attrs...)
-}
-
-func errorResponse(status int, code, message string) response {
-	return response{status: status, body: map[string]any{"error": map[string]string{"code": code, "message": message}}}
-}
-
-// fail maps a service error to a response.
-func fail(err error) response {
-	var ve *items.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		return errorResponse(http.StatusBadRequest, "validation_failed", strings.ReplaceAll(err.Error(), "\n", "; "))
-	case errors.Is(err, items.ErrNotFound):
-		return errorResponse(http.StatusNotFound, "not_found", "no such item")
-	case errors.Is(err, items.ErrVersionMismatch):
-		return errorResponse(http.StatusPreconditionFailed, "precondition_failed", err.Error())
-	case errors.Is(err, items.ErrIdempotencyMismatch):
-		return errorResponse(http.StatusUnprocessableEntity, "unprocessable", err.Error())
-	case errors.Is(err, items.ErrTooLarge):
-		return errorResponse(http.StatusRequestEntityTooLarge, "payload_too_large", err.Error())
-	case errors.Is(err, items.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		res := errorResponse(http.StatusServiceUnavailable, "unavailable", "the service is unavailable, retry later")
-		res.err = err
-		res.headers = map[string]string{"Retry-After": "1"}
-		return res
-	}
-	res := errorResponse(http.StatusInternalServerError, "internal", "internal error")
-	res.err = err
-	return res
-}
-
-func itemResponse(status int, it items.Item) response {
-	return response{status: status, body: it, headers: map[string]string{"ETag": etag(it.Version)}}
-}
-
-func etag(v int) string { return `"` + strconv.Itoa(v) + `"` }
-
-func decodeBody(schema *jsonschema.Schema, raw string, b64 bool, dst any) *response {
-	bad := func(status int, code, msg string) *response { res := errorResponse(status, code, msg); return &res }
-	if len(raw) > MaxBodyBytes*4/3+4 {
-		return bad(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
-	}
-	data := []byte(raw)
-	if b64 {
-		var err error
-		if data, err = base64.StdEncoding.DecodeString(raw); err != nil {
-			return bad(http.StatusBadRequest, "bad_request", "the body is not valid base64")
-		}
-	}
-	if len(data) > MaxBodyBytes {
-		return bad(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return bad(http.StatusBadRequest, "bad_request", "a JSON body is required")
-	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return bad(http.StatusBadRequest, "bad_request", "the body is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return bad(http.StatusBadRequest, "bad_request", "the body has data after the JSON value")
-	}
-	if err := schema.Validate(doc); err != nil {
-		return bad(http.StatusBadRequest, "validation_failed", schemaMessage(err))
-	}
-	strict := json.NewDecoder(bytes.NewReader(data))
-	strict.DisallowUnknownFields()
-	if err := strict.Decode(dst); err != nil {
-		return bad(http.StatusBadRequest, "validation_failed", "the body does not match the schema: "+err.Error())
-	}
-	return nil
-}
-
-// schemaMessage lists the leaf failures ("/title: length must be <= 200, but got 201").
-func schemaMessage(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return "the body does not match the schema"
-	}
-	var msgs []string
-	var walk func(*jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "body"
-			}
-			msgs = append(msgs, loc+": "+e.Message)
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	slices.Sort(msgs)
-	return strings.Join(slices.Compact(msgs), "; ")
-}
-
-func (r *request) id() (uuid.UUID, *response) {
-	return parseID(r.params["id"])
-}
-
-func parseID(s string) (uuid.UUID, *response) {
-	id, err := uuid.Parse(s)
-	if err != nil || len(s) != 36 {
-		res := errorResponse(http.StatusBadRequest, "bad_request", "the id is not a UUID")
-		return uuid.UUID{}, &res
-	}
-	return id, nil
-}
-
-// pageQuery reads limit and cursor.
-func (r *request) pageQuery() (items.PageQuery, *response) {
-	var q items.PageQuery
-	if v, ok := r.query("limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > items.MaxLimit {
-			res := errorResponse(http.StatusBadRequest, "validation_failed", fmt.Sprintf("limit: must be an integer between 1 and %d", items.MaxLimit))
-			return q, &res
-		}
-		q.Limit = n
-	}
-	q.Cursor, _ = r.query("cursor")
-	return q, nil
-}
-
-// ifMatch reads If-Match: "N" (or W/"N"); "*" and absent mean any version.
-func (r *request) ifMatch() (*int, *response) {
-	v := strings.TrimSpace(r.header("If-Match"))
-	if v == "" || v == "*" {
-		return nil, nil
-	}
-	s := strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		res := errorResponse(http.StatusBadRequest, "bad_request", `If-Match must be an ETag this API returned, like "3"`)
-		return nil, &res
-	}
-	return &n, nil
 }
