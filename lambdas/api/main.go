@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -49,36 +48,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	log := boot.Logger(cfg.Stage)
-	boot.Must(log, "configuration", err)
-	h, err := wire(context.Background(), cfg, log)
-	boot.Must(log, "wiring", err)
+	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	h, err := wire(cfg, fn)
+	boot.Must(fn.Log, "routes", err)
 	lambda.Start(h.Handle)
 }
 
-func wire(ctx context.Context, cfg config, log *slog.Logger) (*httpapi.Handler, error) {
-	awsCfg, err := boot.AWS(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := boot.DB(ctx, cfg.DB, awsCfg)
-	if err != nil {
-		return nil, err
-	}
+func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {
 	var params awsx.ParameterReader
 	if cfg.AppConfigParam != "" {
-		params = awsx.NewSSMParameters(ssm.NewFromConfig(awsCfg))
+		params = awsx.NewSSMParameters(ssm.NewFromConfig(fn.AWS))
 	}
 	svc := &items.Service{
-		Store:   store.New(pool),
-		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(awsCfg)), Bucket: cfg.UploadsBucket},
+		Store:   store.New(fn.DB),
+		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(fn.AWS)), Bucket: cfg.UploadsBucket},
 		Limits:  &appconfig.Source{Reader: params, Name: cfg.AppConfigParam},
 	}
 	if cfg.EventTopicArn != "" {
 		// Publish each change's events right after its commit; what fails waits for the outbox Lambda.
-		svc.Events = outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.EventTopicArn), outbox.Options{Logger: log})
+		svc.Events = outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
 	}
-	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: log})
+	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: fn.Log})
 }
 
 func splitList(s string) []string {

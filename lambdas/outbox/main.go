@@ -24,17 +24,11 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
 	cfg, err := loadConfig(os.Getenv)
-	logger := boot.Logger(cfg.Stage)
-	boot.Must(logger, "configuration", err)
-	awsCfg, err := boot.AWS(ctx)
-	boot.Must(logger, "AWS configuration", err)
-	pool, err := boot.DB(ctx, cfg.DB, awsCfg)
-	boot.Must(logger, "database pool", err)
-	relay := outbox.New(pool, awsx.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN),
-		outbox.Options{BatchSize: cfg.BatchSize, Logger: logger})
-	lambda.Start(handler(relay, cfg, logger))
+	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	relay := outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
+		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
+	lambda.Start(handler(relay, cfg, fn.Log))
 }
 
 // handler runs the relay once per scheduled event.

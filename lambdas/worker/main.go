@@ -33,15 +33,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 }
 
 func main() {
-	ctx := context.Background()
 	cfg, err := loadConfig(os.Getenv)
-	log := boot.Logger(cfg.Stage)
-	boot.Must(log, "configuration", err)
-	awsCfg, err := boot.AWS(ctx)
-	boot.Must(log, "AWS configuration", err)
-	pool, err := boot.DB(ctx, cfg.DB, awsCfg)
-	boot.Must(log, "database pool", err)
-	consumer := worker.New(pool, awsx.NewS3Objects(s3.NewFromConfig(awsCfg)),
-		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: log})
+	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	consumer := worker.New(fn.DB, awsx.NewS3Objects(s3.NewFromConfig(fn.AWS)),
+		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: fn.Log})
 	lambda.Start(consumer.HandleSQS)
 }

@@ -42,8 +42,25 @@ func AWS(ctx context.Context) (aws.Config, error) {
 	return config.LoadDefaultConfig(ctx)
 }
 
-// DB builds the function's pool from c; it dials on the first query. With
-// IAM authentication it mints tokens with awsCfg's credentials and region.
-func DB(ctx context.Context, c dbpool.Config, awsCfg aws.Config) (*pgxpool.Pool, error) {
-	return dbpool.New(ctx, c, awsCfg.Credentials, awsCfg.Region)
+// Function is what a function that uses the database starts with.
+type Function struct {
+	Log *slog.Logger
+	AWS aws.Config
+	// DB dials on the first query; with IAM authentication it mints tokens
+	// with AWS's credentials and region.
+	DB *pgxpool.Pool
+}
+
+// Start is the init of a function that uses the database: its logger (with
+// the stage), then — unless reading its configuration failed (configErr) —
+// the AWS configuration and the pool. Any failure ends the init.
+func Start(ctx context.Context, stage string, db dbpool.Config, configErr error) Function {
+	f := Function{Log: Logger(stage)}
+	Must(f.Log, "configuration", configErr)
+	var err error
+	f.AWS, err = AWS(ctx)
+	Must(f.Log, "AWS configuration", err)
+	f.DB, err = dbpool.New(ctx, db, f.AWS.Credentials, f.AWS.Region)
+	Must(f.Log, "database pool", err)
+	return f
 }
