@@ -1,7 +1,5 @@
 package statelock
 
-import "sort"
-
 // StatefulTypes are the resource types the lock guards, each with what is
 // lost when CloudFormation deletes one: the text of the consequence in
 // Problem lines. Add a type here and `make lock` starts recording it.
@@ -22,16 +20,6 @@ var StatefulTypes = map[string]string{
 func IsStateful(resourceType string) bool {
 	_, ok := StatefulTypes[resourceType]
 	return ok
-}
-
-// statefulTypeNames lists StatefulTypes sorted, for documentation and tests.
-func statefulTypeNames() []string {
-	out := make([]string, 0, len(StatefulTypes))
-	for t := range StatefulTypes {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // retains reports whether a policy keeps the data: Retain (and
