@@ -82,11 +82,13 @@ snapshot: deps web ## refresh the golden templates in test/testdata
 # quoting in them reaches the command intact.
 lock: deps web ## after an intended change, rewrite the locks with a reason: make lock REASON="why it is safe"
 	@if [ -z "$${REASON:-}" ]; then echo 'make lock needs a reason: make lock REASON="why this change is safe"' >&2; exit 2; fi
-	$(GO) run ./cmd/stratuslock -reason "$$REASON"
+	$(GO) build -o bin/stratuslock ./cmd/stratuslock
+	bin/stratuslock -reason "$$REASON"
 
 diff: deps web ## what changes since a git ref, per stage and stack; fails on a lock violation: make diff REF=main
 	@if [ -z "$${REF:-}" ]; then echo 'make diff needs a git ref: make diff REF=main' >&2; exit 2; fi
-	$(GO) run ./cmd/stratusdiff -ref "$$REF"
+	$(GO) build -o bin/stratusdiff ./cmd/stratusdiff
+	bin/stratusdiff -ref "$$REF"
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
