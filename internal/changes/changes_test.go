@@ -81,14 +81,19 @@ func TestEngineDoesNotPropagateAPossibleReplacement(t *testing.T) {
 	}
 }
 
-// The engine propagates through Ref and Fn::GetAtt lists, not Fn::Sub.
+// The engine propagates through Ref and Fn::GetAtt (its normalization turns
+// "X.Arn" into a list first), not through Fn::Sub.
 func TestEngineDoesNotPropagateThroughFnSub(t *testing.T) {
 	tpl := `{"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "%s"}},
 	  "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${Bucket}-events"}}},
+	  "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": {"Fn::GetAtt": "Bucket.Arn"}}},
 	  "Log": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Ref": "Bucket"}}}}`
 	s := diff(t, strings.Replace(tpl, "%s", "one", 1), strings.Replace(tpl, "%s", "two", 1))
-	if q := modified(t, s, "Queue"); q.Engine != "NO_CHANGE" || q.Replaces != cfnspec.Yes {
+	if q := modified(t, s, "Queue"); q.Engine != "NO_CHANGE" || q.Replaces != cfnspec.Yes || !q.Disagrees() {
 		t.Errorf("queue: %+v", q)
+	}
+	if m := modified(t, s, "Secret"); m.Engine != "WILL_REPLACE" || m.Replaces != cfnspec.Yes || m.Disagrees() {
+		t.Errorf("secret (Fn::GetAtt string form): %+v", m)
 	}
 	if l := modified(t, s, "Log"); l.Engine != "WILL_REPLACE" || l.Replaces != cfnspec.Yes {
 		t.Errorf("log group (Ref, which the engine follows): %+v", l)

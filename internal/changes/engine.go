@@ -16,8 +16,8 @@
 // property such as AWS::EC2::VPCEndpoint DnsOptions.PrivateDnsPreference
 // counts as an update), and it propagates a replacement to the resources
 // referring to the replaced one only from a certain replacement ("yes", not
-// "maybe") and only through Ref and the list form of Fn::GetAtt (not
-// Fn::Sub, nor "X.Arn"). Where the two disagree, the report says so.
+// "maybe") and only through Ref and Fn::GetAtt, not Fn::Sub. Where the two
+// disagree, the report says so (the tests pin each case).
 //
 // Both count a replacing property that reads an attribute of a replaced
 // resource (Fn::GetAtt) as changed, although some attributes survive a
