@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev snapshot migrations-lock lint bench deploy clean deps web
+.PHONY: help synth test e2e dev snapshot lock diff lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,12 +76,19 @@ dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events
 snapshot: deps web ## refresh the golden templates in test/testdata
 	$(GO) test -count=1 ./test -update
 
-# Recording a migration as shipped is an acknowledgement: it needs a reason, which the lock keeps.
-# The reason reaches the command through the environment, so quotes in it cannot break the shell line.
-migrations-lock: export MIGRATIONS_LOCK_REASON := $(REASON)
-migrations-lock: ## record new or edited SQL migrations in test/migrations.lock.json, e.g. `make migrations-lock REASON="release 1.4: notes column"`
-	@if [ -z "$${MIGRATIONS_LOCK_REASON//[[:space:]]/}" ]; then echo 'make migrations-lock needs REASON="why these migrations ship" (it is written into the lock)' >&2; exit 2; fi
-	$(GO) run ./cmd/migrationlock -reason "$$MIGRATIONS_LOCK_REASON"
+# The locks (test/*.lock.json) are acknowledgements: rewritten only on purpose,
+# with a reason that lands in them, never by `make snapshot`. REASON and REF are
+# read from the environment (make exports command-line variables) so that any
+# quoting in them reaches the command intact.
+lock: deps web ## after an intended change, rewrite the locks with a reason: make lock REASON="why it is safe"
+	@if [ -z "$${REASON:-}" ]; then echo 'make lock needs a reason: make lock REASON="why this change is safe"' >&2; exit 2; fi
+	$(GO) build -o bin/stratuslock ./cmd/stratuslock
+	bin/stratuslock -reason "$$REASON"
+
+diff: deps web ## what changes since a git ref, per stage and stack; fails on a lock violation: make diff REF=main
+	@if [ -z "$${REF:-}" ]; then echo 'make diff needs a git ref: make diff REF=main' >&2; exit 2; fi
+	$(GO) build -o bin/stratusdiff ./cmd/stratusdiff
+	bin/stratusdiff -ref "$$REF"
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -62,7 +62,12 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker.Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
 	s.Worker.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
 	s.Uploads.GrantRead(s.Worker, jsii.String(contract.AttachmentsPrefix+"*"))
-	s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: s.Worker})
+	worker := s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: s.Worker})
+	// The queues hold events nobody else keeps: published but not yet
+	// processed, or failed and waiting for a redrive. In Prod they outlive
+	// a stack deletion or a replacement like the other stateful resources.
+	worker.Queue.ApplyRemovalPolicy(cfg.RemovalPolicy)
+	worker.DeadLetterQueue.ApplyRemovalPolicy(cfg.RemovalPolicy)
 	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(contract.AttachmentsPrefix))
 
 	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed (every minute)")
@@ -124,6 +129,7 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
+	dlq.ApplyRemovalPolicy(cfg.RemovalPolicy)
 	nag.Suppress(dlq, nag.Rule("AwsSolutions-SQS3", "This queue is itself a dead-letter queue."))
 	rule := awsevents.NewRule(s.Stack, jsii.String("OutboxSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Runs the outbox publisher every minute"),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/internal/refsynth"
 )
 
 // No stack of the assembly carries an error annotation (cdk-nag's
@@ -30,7 +31,7 @@ func TestNoUnsuppressedErrors(t *testing.T) {
 // an unacknowledged CloudFormation Validate finding already fails the synth in
 // TestMain; the report must also list no violation.
 func TestNoCloudFormationValidateFindings(t *testing.T) {
-	if v, _ := cdkContext("cdk.json"); v["@aws-cdk/core:validateAgainstDefaultRules"] != true {
+	if v, _ := refsynth.Context("cdk.json"); v["@aws-cdk/core:validateAgainstDefaultRules"] != true {
 		t.Fatal(`cdk.json must set "@aws-cdk/core:validateAgainstDefaultRules": true`)
 	}
 	if os.Getenv("CDK_VALIDATION") == "false" {

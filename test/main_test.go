@@ -5,7 +5,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,11 +13,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/internal/refsynth"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
 // testAccount stands in for a real account id.
-const testAccount = "111111111111"
+const testAccount = refsynth.Account
 
 var (
 	built       *stacks.App
@@ -37,7 +37,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctx, err := cdkContext("cdk.json")
+	// The settings `make lock` and `make diff` synthesize with: cdk.json's
+	// context, a fixed account (so the pipeline stack is built too) and the
+	// Availability Zones CDK would otherwise look up for it, so synth stays
+	// offline and deterministic and the templates compare with the locks.
+	ctx, err := refsynth.Context("cdk.json")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -48,30 +52,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	// A fixed account, so the pipeline stack is built too, and the
-	// Availability Zones CDK would otherwise look up for it: synth stays
-	// offline and deterministic.
-	ctx["availability-zones:account="+testAccount+":region="+stacks.DefaultRegion] = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 	built = stacks.Build(app, stacks.Options{Account: testAccount})
 	assemblyDir = *app.Synth(nil).Directory()
 	return m.Run()
-}
-
-// cdkContext reads the "context" of cdk.json: the feature flags the CLI
-// would hand to the app.
-func cdkContext(path string) (map[string]interface{}, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var cfg struct {
-		Context map[string]interface{} `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return cfg.Context, nil
 }
 
 // stackID is "<Stage>/<Stack>" (just "<Stack>" outside a stage), the name

@@ -120,8 +120,8 @@
 // migration missing from the lock, a recorded one whose checksum changed
 // ("00001_items.sql was edited after it shipped: add a new migration
 // instead": databases that ran it keep the old version) and a recorded one
-// that is gone. Lock.Record, run by `make migrations-lock REASON=...`
-// (cmd/migrationlock), adds new migrations and re-records edited ones with the
+// that is gone. Lock.Record, run by `make lock REASON=...`
+// (cmd/stratuslock), adds new migrations and re-records edited ones with the
 // reason, which the lock keeps; the acknowledgement is the reviewed diff of
 // the lock.
 package migrationcheck

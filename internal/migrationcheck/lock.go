@@ -25,7 +25,7 @@ const (
 )
 
 const lockComment = "Shipped goose migrations and their SHA-256 (CRLF read as LF). A shipped migration is never edited: " +
-	"databases that ran it keep the old version. Written by `make migrations-lock REASON=...`; each entry says why its checksum was recorded."
+	"databases that ran it keep the old version. Written by `make lock REASON=...`; each entry says why its checksum was recorded."
 
 // Lock is the shipped-migration lock: every migration's checksum, with the
 // reason it was recorded.
@@ -103,13 +103,13 @@ func (l *Lock) Verify(fsys fs.FS) ([]Finding, error) {
 			out = append(out, Finding{File: e.File, Rule: RuleEdited,
 				What: fmt.Sprintf("%s was edited after it shipped (recorded sha256 %.12s…, now %.12s…)", e.File, e.SHA256, sum),
 				Consequence: "databases that ran it keep the old version and goose never runs it again: add a new migration instead " +
-					"(only if it never ran anywhere: re-record it with `make migrations-lock REASON=...`)"})
+					"(only if it never ran anywhere: re-record it with `make lock REASON=...`)"})
 		}
 	}
 	for file := range sums {
 		if _, ok := recorded[file]; !ok {
 			out = append(out, Finding{File: file, Rule: RuleUnrecorded, What: "not recorded in " + name,
-				Consequence: "record it in the change that ships it: `make migrations-lock REASON=...`, and review the diff"})
+				Consequence: "record it in the change that ships it: `make lock REASON=...`, and review the diff"})
 		}
 	}
 	sortFindings(out)

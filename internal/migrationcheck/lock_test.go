@@ -45,7 +45,7 @@ func TestAnEditedShippedMigration(t *testing.T) {
 	got := verify(t, lock, edited)
 	want := "00001_items.sql: edited-migration: 00001_items.sql was edited after it shipped (recorded sha256 "
 	if len(got) != 1 || !strings.HasPrefix(got[0], want) ||
-		!strings.HasSuffix(got[0], ": databases that ran it keep the old version and goose never runs it again: add a new migration instead (only if it never ran anywhere: re-record it with `make migrations-lock REASON=...`)") {
+		!strings.HasSuffix(got[0], ": databases that ran it keep the old version and goose never runs it again: add a new migration instead (only if it never ran anywhere: re-record it with `make lock REASON=...`)") {
 		t.Fatalf("Verify = %q, want one line starting %q", got, want)
 	}
 
@@ -77,7 +77,7 @@ func TestNewAndMissingMigrations(t *testing.T) {
 	now := folder("00001_items.sql", items1, "00003_new.sql", "-- +goose Up\nSELECT 2;\n", "notes.txt", "ignored")
 	sameLines(t, verify(t, lock, now), []string{
 		"00002_gone.sql: missing-migration: recorded as shipped in migrations.lock.json but no longer in the folder: databases that ran it keep its changes and goose's history names it: restore the file",
-		"00003_new.sql: unrecorded-migration: not recorded in migrations.lock.json: record it in the change that ships it: `make migrations-lock REASON=...`, and review the diff",
+		"00003_new.sql: unrecorded-migration: not recorded in migrations.lock.json: record it in the change that ships it: `make lock REASON=...`, and review the diff",
 	})
 	changed, err := lock.Record(now, "v2")
 	if err != nil || strings.Join(changed, ",") != "00002_gone.sql: removed,00003_new.sql: new" {
