@@ -173,10 +173,12 @@ func priceAlarm(e *estimator, n *wiring.Node) ([]Line, string) {
 }
 
 // priceLogGroup bills ingestion: what its writers log per invocation or
-// request, or the profile's LogGB for other writers.
+// request, plus the profile's LogGB once when other writers (flow logs, a
+// database, builds) write to it.
 func priceLogGroup(e *estimator, n *wiring.Node) ([]Line, string) {
 	var idle, profile float64
 	var from []string
+	other := false
 	for _, ed := range e.app.Into(n.Ref, wiring.Logs) {
 		w := e.app.Nodes[ed.From]
 		from = append(from, w.Name())
@@ -187,8 +189,11 @@ func priceLogGroup(e *estimator, n *wiring.Node) ([]Line, string) {
 		case "AWS::ApiGateway::RestApi":
 			profile += e.profile.APIRequests * e.profile.LogKB / 1e6
 		default:
-			profile += e.profile.LogGB
+			other = true
 		}
+	}
+	if other {
+		profile += e.profile.LogGB
 	}
 	note := "writers: " + strings.Join(from, ", ")
 	if len(from) == 0 {

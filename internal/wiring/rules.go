@@ -157,10 +157,26 @@ func (a *App) notifications(stack string, bucket Ref, cfg any, topicKey, queueKe
 func (a *App) distribution(stack string, ref Ref, n *Node) {
 	for _, o := range n.List("DistributionConfig", "Origins") {
 		m, _ := o.(map[string]any)
-		a.cross(stack, ref, m["DomainName"], Origin, "")
+		a.cross(stack, ref, m["DomainName"], Origin, strings.Join(originPaths(n, m["Id"]), " "))
 	}
 	a.cross(stack, n.Prop("DistributionConfig", "WebACLId"), ref, Firewall, "")
 	a.cross(stack, ref, n.Prop("DistributionConfig", "Logging", "Bucket"), Logs, "")
+}
+
+// originPaths lists the path patterns a distribution sends to origin id:
+// "default" for its default behaviour.
+func originPaths(n *Node, id any) []string {
+	var out []string
+	if n.Prop("DistributionConfig", "DefaultCacheBehavior", "TargetOriginId") == id {
+		out = append(out, "default")
+	}
+	for _, b := range n.List("DistributionConfig", "CacheBehaviors") {
+		m, _ := b.(map[string]any)
+		if m["TargetOriginId"] == id {
+			out = append(out, fmt.Sprint(m["PathPattern"]))
+		}
+	}
+	return out
 }
 
 func (a *App) rule(stack string, ref Ref, n *Node) {

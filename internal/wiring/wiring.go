@@ -172,6 +172,11 @@ func (a *App) Out(r Ref, kinds ...Kind) []Edge {
 	return a.filter(func(e Edge) bool { return e.From == r }, kinds)
 }
 
+// Between lists the edges of the given kinds from one resource to another.
+func (a *App) Between(from, to Ref, kinds ...Kind) []Edge {
+	return a.filter(func(e Edge) bool { return e.From == from && e.To == to }, kinds)
+}
+
 func (a *App) filter(match func(Edge) bool, kinds []Kind) []Edge {
 	var out []Edge
 	for _, e := range a.Edges {
