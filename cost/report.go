@@ -13,7 +13,7 @@ func usd(v float64) string { return fmt.Sprintf("%.2f", v) }
 
 func stageName(s string) string {
 	if s == "" {
-		return "-"
+		return "(no stage)"
 	}
 	return s
 }
@@ -106,23 +106,31 @@ func (r *Result) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\nProfile (per stage): `%s`. Prices: %s list prices as of %s (`cost/prices.json`).\n",
 		r.Profile, r.Prices.Currency, r.Prices.AsOf)
-	left := map[string]string{}
+	type left struct{ typ, reason string }
+	count := map[left]int{}
+	var order []left
 	for _, s := range r.Stacks {
 		for _, u := range s.Unpriced {
-			if !u.Free {
-				left[u.Type] = u.Reason
+			if u.Free {
+				continue
 			}
+			k := left{u.Type, strings.TrimPrefix(u.Reason, "not priced: ")}
+			if count[k] == 0 {
+				order = append(order, k)
+			}
+			count[k]++
 		}
 	}
-	if len(left) > 0 {
-		types := make([]string, 0, len(left))
-		for t := range left {
-			types = append(types, t)
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].typ != order[j].typ {
+			return order[i].typ < order[j].typ
 		}
-		sort.Strings(types)
-		b.WriteString("\nNot priced:\n\n")
-		for _, t := range types {
-			fmt.Fprintf(&b, "- `%s`: %s\n", t, strings.TrimPrefix(left[t], "not priced: "))
+		return order[i].reason < order[j].reason
+	})
+	if len(order) > 0 {
+		b.WriteString("\nNot priced (resources that may cost, left out with the reason):\n\n")
+		for _, k := range order {
+			fmt.Fprintf(&b, "- `%s` ×%d: %s\n", k.typ, count[k], k.reason)
 		}
 	}
 	return b.String()

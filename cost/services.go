@@ -93,7 +93,7 @@ func priceBucket(e *estimator, n *wiring.Node) ([]Line, string) {
 		if len(e.app.Into(n.Ref, wiring.Logs)) > 0 {
 			return nil, "access logs accumulate with traffic and lifecycle rules; their storage is not estimated"
 		}
-		return nil, "no writer or reader in the templates; its storage is not estimated"
+		return nil, "no writer among the app's functions and no CloudFront in front; its storage is not estimated"
 	}
 	return lines, ""
 }

@@ -146,7 +146,7 @@ func TestUnknownTypesAreListedNotZero(t *testing.T) {
 	if got := res.UnpricedTypes(); len(got) != 1 || got[0] != "AWS::Made::Up" {
 		t.Errorf("UnpricedTypes = %v", got)
 	}
-	if !strings.Contains(res.Markdown(), "`AWS::Made::Up`: no rule for this type") {
+	if !strings.Contains(res.Markdown(), "`AWS::Made::Up` ×1: no rule for this type") {
 		t.Errorf("the README table does not list the unpriced type:\n%s", res.Markdown())
 	}
 }
