@@ -80,11 +80,11 @@ func Estimate(dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return EstimateApp(app, opts)
+	return estimateApp(app, opts)
 }
 
-// EstimateApp prices an assembly already loaded.
-func EstimateApp(app *wiring.App, opts Options) (*Result, error) {
+// estimateApp prices an assembly already loaded.
+func estimateApp(app *wiring.App, opts Options) (*Result, error) {
 	if opts.Prices == nil {
 		opts.Prices = DefaultPrices()
 	}
