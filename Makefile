@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev snapshot lock diff lint bench deploy clean deps web
+.PHONY: help synth test e2e dev snapshot lock diff cost diagram lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,24 @@ synth: deps web $(APP) ## build the app and every handler, synthesize every stac
 	rm -rf cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet '**'
 	$(GO) run ./cmd/synthsummary cdk.out
+
+# `make cost` and `make diagram` price and draw the app as the pipeline deploys it: every stage and
+# the Pipeline stack, which needs an account. So they synthesize for a placeholder account, whose
+# Availability Zones cdk.json lists (synth stays offline), in eu-west-1, into their own folder; the
+# README's generated sections come from it, and `go test ./test` checks them against the same synthesis.
+REF_ACCOUNT := 111111111111
+REF_REGION  := eu-west-1
+REF_OUT     := .tmp/cdk.out
+
+$(REF_OUT)/manifest.json: node_modules/.package-lock.json web/dist/index.html $(APP) cdk.json
+	rm -rf $(REF_OUT)
+	$(CDK) synth $(subst --output cdk.out,--output $(REF_OUT),$(CDK_FLAGS)) --quiet -c account=$(REF_ACCOUNT) -c region=$(REF_REGION) '**'
+
+cost: $(REF_OUT)/manifest.json ## monthly cost per stage and stack, idle and at a usage profile, every line traced to a resource and a price; refreshes the README's table (COST_FLAGS='-mau 5000' to change the profile; REF=main for the difference since a git ref)
+	$(GO) run ./cmd/cost $(if $(REF),-ref "$$REF",$(if $(COST_FLAGS),$(COST_FLAGS),-readme README.md)) $(REF_OUT)
+
+diagram: $(REF_OUT)/manifest.json ## the architecture, drawn from the synthesized app: Mermaid into the README, docs/architecture.svg
+	$(GO) run ./cmd/diagram -detail Prod -svg docs/architecture.svg -readme README.md $(REF_OUT) > /dev/null
 
 test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator), browser e2e
 	cd web && npm run typecheck && npm test
@@ -100,5 +118,5 @@ bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstr
 deploy: synth ## deploy a stage, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'
 
-clean: ## remove build output and the local stack's data (.tmp/dev)
-	rm -rf cdk.out bin web/dist .tmp/dev
+clean: ## remove build output, the local stack's data (.tmp/dev) and the assembly make cost and make diagram read (.tmp/cdk.out)
+	rm -rf cdk.out bin web/dist .tmp/dev $(REF_OUT)

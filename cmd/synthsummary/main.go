@@ -1,15 +1,16 @@
 // Command synthsummary prints one line per synthesized stack of a cloud
-// assembly: stage, stack and resource count.
+// assembly: stage, stack, resource count and the monthly cost at idle
+// (deployed, no traffic; package cost, `make cost` for the details).
 //
 //	go run ./cmd/synthsummary cdk.out
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
 
+	"github.com/stratus-cdk/stratus/cost"
 	"github.com/stratus-cdk/stratus/internal/assembly"
 )
 
@@ -29,11 +30,20 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
+	// The cost column is a courtesy: an assembly the estimate cannot price
+	// (a region outside the price table) still gets its summary.
+	idle := map[string]float64{}
+	est, costErr := cost.Estimate(dir, cost.Options{})
+	if costErr == nil {
+		for _, s := range est.Stacks {
+			idle[s.Stack.Path()] = s.Idle
+		}
+	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "STAGE\tSTACK\tRESOURCES")
-	total := 0
+	fmt.Fprintln(w, "STAGE\tSTACK\tRESOURCES\tIDLE USD/MONTH")
+	total, totalIdle := 0, 0.0
 	for _, s := range stacks {
-		n, err := resources(s.Template)
+		t, err := assembly.ReadTemplate(s.Template)
 		if err != nil {
 			return err
 		}
@@ -41,23 +51,22 @@ func run(dir string) error {
 		if stage == "" {
 			stage = "-"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\n", stage, s.Name, n)
-		total += n
+		month := "-"
+		if v, ok := idle[s.Path()]; ok {
+			month = fmt.Sprintf("%.2f", v)
+			totalIdle += v
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", stage, s.Name, len(t.Resources), month)
+		total += len(t.Resources)
 	}
-	fmt.Fprintf(w, "\t%d stacks\t%d\n", len(stacks), total)
-	return w.Flush()
-}
-
-func resources(template string) (int, error) {
-	raw, err := os.ReadFile(template)
-	if err != nil {
-		return 0, err
+	fmt.Fprintf(w, "\t%d stacks\t%d\t%.2f\n", len(stacks), total, totalIdle)
+	if err := w.Flush(); err != nil {
+		return err
 	}
-	var t struct {
-		Resources map[string]json.RawMessage `json:"Resources"`
+	if costErr != nil {
+		fmt.Printf("idle cost not estimated: %v\n", costErr)
+	} else {
+		fmt.Printf("idle: deployed with no traffic, USD list prices as of %s; `make cost` for every line and a usage profile\n", est.Prices.AsOf)
 	}
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return 0, fmt.Errorf("%s: %v", template, err)
-	}
-	return len(t.Resources), nil
+	return nil
 }

@@ -1,6 +1,9 @@
 // Package assembly reads a synthesized cloud assembly (cdk.out): the stacks
 // of the top-level assembly and of every stage's nested assembly, with what
-// `cdk synth` reports about them.
+// `cdk synth` reports about them, their templates (template.go) and the
+// construct tree that declared their resources (tree.go). It is the one reader
+// of cdk.out in this module: synthsummary, the stack tests, the cost estimate
+// and the diagram all go through it.
 package assembly
 
 import (
@@ -20,6 +23,12 @@ type Stack struct {
 	Name string
 	// Template is the path of its template file.
 	Template string
+	// StackName is its CloudFormation stack name ("Dev-Data"), which
+	// deployment actions name.
+	StackName string
+	// Account and Region are its environment; "" when the stack is
+	// environment-agnostic (CDK's "unknown-account", "unknown-region").
+	Account, Region string
 	// Errors are its error annotations ("construct path: message"), cdk-nag's
 	// unsuppressed findings among them: what makes `cdk synth` fail.
 	Errors []string
@@ -29,9 +38,11 @@ type manifest struct {
 	Artifacts map[string]struct {
 		Type        string `json:"type"`
 		DisplayName string `json:"displayName"`
+		Environment string `json:"environment"`
 		Properties  struct {
 			TemplateFile  string `json:"templateFile"`
 			DirectoryName string `json:"directoryName"`
+			StackName     string `json:"stackName"`
 		} `json:"properties"`
 		Metadata map[string][]struct {
 			Type string          `json:"type"`
@@ -75,7 +86,12 @@ func walk(dir, stage string, out *[]Stack) error {
 			if name == "" {
 				name = id
 			}
-			s := Stack{Stage: stage, Name: name[strings.LastIndex(name, "/")+1:], Template: filepath.Join(dir, a.Properties.TemplateFile)}
+			s := Stack{Stage: stage, Name: name[strings.LastIndex(name, "/")+1:], Template: filepath.Join(dir, a.Properties.TemplateFile),
+				StackName: a.Properties.StackName}
+			if s.StackName == "" {
+				s.StackName = id
+			}
+			s.Account, s.Region = environment(a.Environment)
 			for path, entries := range a.Metadata {
 				for _, e := range entries {
 					if e.Type == "aws:cdk:error" {
@@ -88,6 +104,28 @@ func walk(dir, stage string, out *[]Stack) error {
 		}
 	}
 	return nil
+}
+
+// Path is the stack's construct path: "<Stage>/<Name>", or "<Name>" outside
+// a stage.
+func (s Stack) Path() string {
+	if s.Stage == "" {
+		return s.Name
+	}
+	return s.Stage + "/" + s.Name
+}
+
+// environment splits "aws://ACCOUNT/REGION", leaving out CDK's placeholders
+// for an environment-agnostic stack.
+func environment(env string) (account, region string) {
+	account, region, _ = strings.Cut(strings.TrimPrefix(env, "aws://"), "/")
+	if account == "unknown-account" {
+		account = ""
+	}
+	if region == "unknown-region" {
+		region = ""
+	}
+	return account, region
 }
 
 // message is an annotation's text (a JSON string), or its raw JSON.

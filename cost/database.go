@@ -1,0 +1,165 @@
+package cost
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/stratus-cdk/stratus/internal/wiring"
+)
+
+// Networking and the database: what bills by the hour.
+
+func priceNAT(e *estimator, n *wiring.Node) ([]Line, string) {
+	return []Line{
+		e.line(n, "NAT gateway hours", "ec2.nat-gateway.hour", HoursPerMonth, HoursPerMonth, ""),
+		e.line(n, "NAT data processed", "ec2.nat-gateway.gb", 0, e.profile.NATGB, ""),
+	}, ""
+}
+
+func priceEIP(e *estimator, n *wiring.Node) ([]Line, string) {
+	return []Line{e.line(n, "public IPv4 address hours", "vpc.public-ipv4.hour", HoursPerMonth, HoursPerMonth, "")}, ""
+}
+
+func priceEndpoint(e *estimator, n *wiring.Node) ([]Line, string) {
+	if t := n.Str("VpcEndpointType"); t != "Interface" && t != "GatewayLoadBalancer" {
+		return nil, "free: a gateway endpoint (S3, DynamoDB) carries no charge"
+	}
+	azs := float64(len(n.List("SubnetIds")))
+	note := fmt.Sprintf("%g Availability Zones (its subnets)", azs)
+	return []Line{
+		e.line(n, "interface endpoint hours", "vpc.interface-endpoint.hour", HoursPerMonth*azs, HoursPerMonth*azs, note),
+		e.line(n, "interface endpoint data", "vpc.interface-endpoint.gb", 0, e.profile.EndpointGB, ""),
+	}, ""
+}
+
+// cluster is what pricing an Aurora cluster's instances and proxy needs.
+type cluster struct {
+	min, max    float64
+	serverless  bool
+	ioOptimized bool
+	awake       string // why it never pauses at idle, when min is 0
+}
+
+func (e *estimator) cluster(r wiring.Ref) cluster {
+	n := e.app.Nodes[r]
+	c := cluster{ioOptimized: n.Str("StorageType") == "aurora-iopt1"}
+	c.min, c.serverless = n.Number("ServerlessV2ScalingConfiguration", "MinCapacity")
+	c.max, _ = n.Number("ServerlessV2ScalingConfiguration", "MaxCapacity")
+	if c.serverless && c.min == 0 {
+		c.awake = e.keptAwake(r, n)
+	}
+	return c
+}
+
+// keptAwake explains why a cluster that may auto-pause never does: a proxy
+// holds connections to it, or a function connecting to it runs on a
+// schedule more often than the cluster's pause delay (default 300 s).
+func (e *estimator) keptAwake(r wiring.Ref, n *wiring.Node) string {
+	delay, ok := n.Number("ServerlessV2ScalingConfiguration", "SecondsUntilAutoPause")
+	if !ok {
+		delay = 300
+	}
+	servers := []wiring.Ref{r}
+	for _, ed := range e.app.Into(r, wiring.Proxy) {
+		return "the RDS proxy " + e.app.Nodes[ed.From].Name() + " holds connections open"
+	}
+	for _, s := range servers {
+		for _, ed := range e.app.Into(s, wiring.Connection, wiring.Grant) {
+			if ed.Kind == wiring.Grant && !strings.Contains(ed.Detail, "rds-db:connect") {
+				continue
+			}
+			for _, sch := range e.app.Into(ed.From, wiring.Schedule) {
+				runs, ok := perMonth(sch.Detail)
+				if ok && runs > 0 && HoursPerMonth*3600/runs < delay {
+					return fmt.Sprintf("kept awake: %s connects on %s, more often than the %gs auto-pause delay",
+						e.app.Nodes[ed.From].Name(), sch.Detail, delay)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// acus returns the average ACUs of one instance of c, idle and at profile,
+// and a note. A paused instance bills nothing; a running one at least 0.5.
+func (e *estimator) acus(c cluster, reader bool) (idle, profile float64, note string) {
+	low := math.Max(c.min, 0.5)
+	idle = low
+	switch {
+	case c.min > 0:
+		note = fmt.Sprintf("idle at the minimum %g ACU", c.min)
+	case c.awake != "":
+		note = c.awake + "; idle at 0.5 ACU"
+	default:
+		idle, note = 0, "auto-pause (minimum 0 ACU): 0 ACU-hours idle"
+	}
+	profile = math.Min(math.Max(e.profile.DBACU, low), math.Max(c.max, low))
+	if reader {
+		profile = idle
+		note += "; a reader that does not scale with the writer stays at its idle capacity"
+	}
+	return idle, profile, note
+}
+
+func priceCluster(e *estimator, n *wiring.Node) ([]Line, string) {
+	if !strings.HasPrefix(n.Str("Engine"), "aurora") {
+		return nil, "engine " + n.Str("Engine") + " is not in the price table"
+	}
+	key := "rds.aurora.storage.gb-month"
+	if e.cluster(n.Ref).ioOptimized {
+		key = "rds.aurora-io-optimized.storage.gb-month"
+	}
+	return []Line{e.line(n, "Aurora storage", key, 0, e.profile.DBStorageGB,
+		"I/O requests, backups beyond the retention's free share and snapshots not priced")}, ""
+}
+
+// instanceCluster finds the cluster of a DB instance.
+func (e *estimator) instanceCluster(n *wiring.Node) (wiring.Ref, bool) {
+	for _, ed := range e.app.Out(n.Ref, wiring.Member) {
+		return ed.To, true
+	}
+	return wiring.Ref{}, false
+}
+
+func priceInstance(e *estimator, n *wiring.Node) ([]Line, string) {
+	cr, ok := e.instanceCluster(n)
+	if !ok || n.Str("DBInstanceClass") != "db.serverless" {
+		return nil, "instance class " + n.Str("DBInstanceClass") + " is not in the price table (only Aurora Serverless v2 is)"
+	}
+	c := e.cluster(cr)
+	tier, _ := n.Number("PromotionTier")
+	idle, profile, note := e.acus(c, tier > 1)
+	key := "rds.aurora-serverless-v2.acu-hour"
+	if c.ioOptimized {
+		key = "rds.aurora-serverless-v2-io-optimized.acu-hour"
+	}
+	return []Line{e.line(n, "Aurora Serverless v2 capacity", key, idle*HoursPerMonth, profile*HoursPerMonth, note)}, ""
+}
+
+// priceProxy bills the ACUs of the instances behind the proxy, at least the
+// table's minimum per hour.
+func priceProxy(e *estimator, n *wiring.Node) ([]Line, string) {
+	var idle, profile float64
+	var clusters int
+	for _, ed := range e.app.Out(n.Ref, wiring.Proxy) {
+		c := e.cluster(ed.To)
+		if !c.serverless {
+			return nil, "the proxy's target is not Aurora Serverless v2 (provisioned targets bill per vCPU, not in the price table)"
+		}
+		clusters++
+		for _, in := range e.app.Into(ed.To, wiring.Member) {
+			tier, _ := e.app.Nodes[in.From].Number("PromotionTier")
+			i, p, _ := e.acus(c, tier > 1)
+			idle, profile = idle+i, profile+p
+		}
+	}
+	if clusters == 0 {
+		return nil, "no target cluster found"
+	}
+	entry, _, _ := e.prices.lookup("rds.proxy.serverless.acu-hour", e.region)
+	note := fmt.Sprintf("%g ACU idle, %g at profile; billed at least %g ACU", idle, profile, entry.MinimumPerHour)
+	idle, profile = math.Max(idle, entry.MinimumPerHour), math.Max(profile, entry.MinimumPerHour)
+	return []Line{e.line(n, "RDS Proxy (Aurora Serverless v2 target)", "rds.proxy.serverless.acu-hour",
+		idle*HoursPerMonth, profile*HoursPerMonth, note)}, ""
+}

@@ -1,0 +1,167 @@
+package cost
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Every price key the rules name is in the table, for every region.
+func TestRulesUseKnownKeys(t *testing.T) {
+	p := DefaultPrices()
+	literal := regexp.MustCompile(`"((?:ec2|vpc|rds|kms|secretsmanager|waf|cloudwatch|cognito|apigateway|lambda|cloudfront|s3|sqs|sns|codepipeline|codebuild|ssm|route53)\.[a-z0-9_.-]*[a-z0-9_-])"`)
+	files, _ := filepath.Glob("*.go")
+	var keys []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+			keys = append(keys, m[1])
+		}
+	}
+	// The keys the rules build from template values.
+	keys = append(keys, "lambda.x86_64.gb-second", "lambda.arm64.gb-second", "cognito.mau.lite", "cognito.mau.essentials",
+		"cognito.mau.plus", "codebuild.build_general1_small.minute")
+	if len(keys) < 30 {
+		t.Fatalf("found only %d keys in the rules: is the pattern stale?", len(keys))
+	}
+	for _, k := range keys {
+		for _, r := range []string{"eu-west-1", "us-east-1"} {
+			if _, _, ok := p.lookup(k, r); !ok {
+				t.Errorf("rule key %q has no %s price", k, r)
+			}
+		}
+	}
+}
+
+func TestParsePricesNamesEveryProblem(t *testing.T) {
+	_, err := ParsePrices([]byte(`{"asOf": "", "currency": "EUR", "prices": {
+		"a": {"unit": "x", "source": "s", "usd": {"eu-west-1": 1, "us-east-1": -1}},
+		"b": {"usd": {"eu-west-1": 1}}}}`))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"asOf is empty", `currency "EUR"`, "a: no price for us-east-1", "b: unit and source", "b: no price for us-east-1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if p := DefaultPrices(); p.AsOf == "" || len(p.Regions()) < 2 {
+		t.Errorf("the committed table: asOf %q, regions %v", p.AsOf, p.Regions())
+	}
+}
+
+func TestSchedulesPerMonth(t *testing.T) {
+	for expr, want := range map[string]float64{
+		"rate(1 minute)":          43800,
+		"rate(5 minutes)":         8760,
+		"rate(1 hour)":            730,
+		"rate(1 day)":             730.0 / 24,
+		"cron(0 3 * * ? *)":       730.0 / 24,
+		"cron(0/15 * * * ? *)":    4 * 730,
+		"cron(0 9 ? * MON-FRI *)": -1, // day names are not understood
+	} {
+		got, ok := perMonth(expr)
+		if want < 0 {
+			if ok {
+				t.Errorf("%s: %g, want not understood", expr, got)
+			}
+			continue
+		}
+		if !ok || got < want-1e-9 || got > want+1e-9 {
+			t.Errorf("%s: %g, %v; want %g", expr, got, ok, want)
+		}
+	}
+}
+
+func TestProfileValidateNamesEveryBadValue(t *testing.T) {
+	p := DefaultProfile
+	p.MAU, p.NATGB, p.CDNMissRatio = -1, -2, 1.5
+	err := p.Validate()
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"mau=-1", "nat-gb=-2", "cdn-miss=1.5"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
+
+// writeAssembly writes a one-stack cloud assembly with the given resources.
+func writeAssembly(t *testing.T, resources string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"manifest.json": `{"artifacts": {"S": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/us-east-1",
+			"properties": {"templateFile": "S.template.json"}}}}`,
+		"tree.json":       `{"tree": {"id": "App", "path": "", "children": {}}}`,
+		"S.template.json": `{"Resources": {` + resources + `}}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const nat = `"Nat": {"Type": "AWS::EC2::NatGateway"}, "Ip": {"Type": "AWS::EC2::EIP"}`
+
+func TestDiffAssembliesShowsWhatChanges(t *testing.T) {
+	before := writeAssembly(t, nat+`, "Key": {"Type": "AWS::KMS::Key"}`)
+	after := writeAssembly(t, nat+`, "Nat2": {"Type": "AWS::EC2::NatGateway"}, "Thing": {"Type": "AWS::Made::Up"}`)
+	var out bytes.Buffer
+	if err := DiffAssemblies(&out, before, after, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"S      37.50        69.35       +31.85", // a second NAT (32.85), no key (-1)
+		"+ S Nat2 NAT gateway hours [ec2.nat-gateway.hour]: idle 32.85",
+		"- S Key customer managed key [kms.key.month]: idle -1.00",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("diff does not say %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := DiffAssemblies(&out, before, before, Options{}); err != nil || out.String() != "no cost change\n" {
+		t.Errorf("same assembly: %q, %v", out.String(), err)
+	}
+}
+
+func TestUnknownTypesAreListedNotZero(t *testing.T) {
+	res, err := Estimate(writeAssembly(t, `"Thing": {"Type": "AWS::Made::Up"}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.UnpricedTypes(); len(got) != 1 || got[0] != "AWS::Made::Up" {
+		t.Errorf("UnpricedTypes = %v", got)
+	}
+	if !strings.Contains(res.Markdown(), "`AWS::Made::Up` ×1: no rule for this type") {
+		t.Errorf("the README table does not list the unpriced type:\n%s", res.Markdown())
+	}
+}
+
+func TestRegionsMustBeInTheTable(t *testing.T) {
+	dir := writeAssembly(t, nat)
+	raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	os.WriteFile(filepath.Join(dir, "manifest.json"), bytes.ReplaceAll(raw, []byte("us-east-1"), []byte("unknown-region")), 0o644)
+	if _, err := Estimate(dir, Options{}); err == nil || !strings.Contains(err.Error(), "S is environment-agnostic") {
+		t.Errorf("err = %v, want one naming the agnostic stack", err)
+	}
+	if _, err := Estimate(dir, Options{Region: "ap-south-2"}); err == nil || !strings.Contains(err.Error(), "ap-south-2 is not in the price table") {
+		t.Errorf("err = %v, want one naming the uncovered region", err)
+	}
+	if _, err := Estimate(dir, Options{Region: "eu-west-1"}); err != nil {
+		t.Errorf("with -region eu-west-1: %v", err)
+	}
+}
