@@ -112,7 +112,7 @@ func TestBootstrapHealthWithoutDatabase(t *testing.T) {
 	}
 	var res events.APIGatewayProxyResponse
 	_ = json.Unmarshal(out, &res)
-	if res.StatusCode != 503 || errorCode(t, res.Body) != "unavailable" {
+	if res.StatusCode != 503 || errorCode(t, res.Body) != "unavailable" || res.Headers["Retry-After"] != "1" {
 		t.Fatalf("%s", out)
 	}
 }

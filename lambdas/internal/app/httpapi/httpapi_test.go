@@ -38,12 +38,12 @@ func TestHealth(t *testing.T) {
 func TestHealthIs503WhenTheDatabaseIsUnreachable(t *testing.T) {
 	a := newAPIWithDSN(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
 	r := a.do("GET", "/health", "", "")
-	if r.Status != 503 || r.code() != "unavailable" {
-		t.Fatalf("%d %s", r.Status, r.Raw)
+	if r.Status != 503 || r.code() != "unavailable" || r.Headers["Retry-After"] != "1" {
+		t.Fatalf("%d %v %s", r.Status, r.Headers, r.Raw)
 	}
 	// Other routes say the same, not 500.
-	if r := a.do("GET", "/items", alice, ""); r.Status != 503 {
-		t.Fatalf("list: %d %s", r.Status, r.Raw)
+	if r := a.do("GET", "/items", alice, ""); r.Status != 503 || r.Headers["Retry-After"] != "1" {
+		t.Fatalf("list: %d %v %s", r.Status, r.Headers, r.Raw)
 	}
 }
 
