@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,7 +50,7 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.typ, "message": e.msg})
 }
 
-type operation func(i *Issuer, body []byte) (any, *apiError)
+type operation func(i *Issuer, ctx context.Context, body []byte) (any, *apiError)
 
 var operations = map[string]operation{
 	"SignUp":                 (*Issuer).signUp,
@@ -78,7 +79,7 @@ func (i *Issuer) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, badRequest("SerializationException", "the request body is over %d bytes", maxBodyBytes))
 		return
 	}
-	out, aerr := op(i, body)
+	out, aerr := op(i, r.Context(), body)
 	if aerr != nil {
 		writeAPIError(w, aerr)
 		return

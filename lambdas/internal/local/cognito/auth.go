@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ var authFlows = []string{
 	"ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "USER_AUTH",
 }
 
-func (i *Issuer) initiateAuth(body []byte) (any, *apiError) {
+func (i *Issuer) initiateAuth(ctx context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct {
 		AuthFlow       string
 		ClientId       string
@@ -43,7 +44,7 @@ func (i *Issuer) initiateAuth(body []byte) (any, *apiError) {
 	}
 	switch in.AuthFlow {
 	case "USER_PASSWORD_AUTH":
-		return i.passwordAuth(in.AuthParameters)
+		return i.passwordAuth(ctx, in.AuthParameters)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return i.refreshAuth(in.AuthParameters, in.ClientId)
 	}
@@ -56,7 +57,7 @@ func (i *Issuer) initiateAuth(body []byte) (any, *apiError) {
 		in.AuthFlow, strings.Join(authFlows, ", "))
 }
 
-func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
+func (i *Issuer) passwordAuth(ctx context.Context, params map[string]string) (any, *apiError) {
 	username, password := params["USERNAME"], params["PASSWORD"]
 	switch {
 	case username == "":
@@ -65,6 +66,13 @@ func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
 		return nil, invalidParameter("Missing required parameter PASSWORD")
 	}
 	wrong := notAuthorized("Incorrect username or password.")
+	// As Cognito: a locked-out name is refused before anything else, then the pool's rate.
+	if aerr := i.throttle.lockedOut(username); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := i.throttle.allowPasswordCheck(); aerr != nil {
+		return nil, aerr
+	}
 
 	i.mu.Lock()
 	var u *user
@@ -75,7 +83,9 @@ func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
 	}
 	i.mu.Unlock()
 	// Hash either way: a missing user takes as long as a wrong password.
-	ok := checkPassword(hash, password)
+	ok := checkPassword(hash, password) && u != nil
+	// Unknown names count too, so that a lockout tells nothing about who has an account.
+	i.throttle.record(username, ok)
 	switch {
 	case u == nil || !ok:
 		return nil, wrong
@@ -86,12 +96,16 @@ func (i *Issuer) passwordAuth(params map[string]string) (any, *apiError) {
 	now := i.opts.Now()
 	s := session{originJTI: newID(), authTime: now.Unix()}
 	refresh := newRefreshToken()
-	i.mu.Lock()
-	i.st.RefreshTokens[tokenHash(refresh)] = &refreshToken{
+	rt := &refreshToken{
 		Sub: u.Sub, ClientID: i.opts.ClientID, OriginJTI: s.originJTI, AuthTime: s.authTime,
 		ExpiresAt: now.Add(i.opts.RefreshTTL).UTC(),
 	}
-	i.save()
+	if err := i.store.saveToken(ctx, tokenHash(refresh), rt); err != nil {
+		return nil, i.internalError("sign-in", err)
+	}
+	i.mu.Lock()
+	i.st.RefreshTokens[tokenHash(refresh)] = rt
+	i.st.prune(now)
 	i.mu.Unlock()
 	return i.authenticated(u, s, now, refresh)
 }
@@ -153,7 +167,7 @@ func (i *Issuer) userBySub(sub string) *user {
 
 // --- RevokeToken and GetUser ---------------------------------------------
 
-func (i *Issuer) revokeToken(body []byte) (any, *apiError) {
+func (i *Issuer) revokeToken(ctx context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct {
 		ClientId string
 		Token    string
@@ -174,13 +188,17 @@ func (i *Issuer) revokeToken(body []byte) (any, *apiError) {
 	defer i.mu.Unlock()
 	// Unknown tokens are not an error (RFC 7009).
 	if rt := i.st.RefreshTokens[tokenHash(in.Token)]; rt != nil && rt.ClientID == in.ClientId && !rt.Revoked {
-		rt.Revoked = true
-		i.save()
+		next := *rt
+		next.Revoked = true
+		if err := i.store.saveToken(ctx, tokenHash(in.Token), &next); err != nil {
+			return nil, i.internalError("revoke", err)
+		}
+		*rt = next
 	}
 	return struct{}{}, nil
 }
 
-func (i *Issuer) getUser(body []byte) (any, *apiError) {
+func (i *Issuer) getUser(_ context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct{ AccessToken string }](body)
 	if aerr != nil {
 		return nil, aerr

@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
@@ -26,7 +27,7 @@ type codeDelivery struct {
 	AttributeName  string `json:"AttributeName"`
 }
 
-func (i *Issuer) signUp(body []byte) (any, *apiError) {
+func (i *Issuer) signUp(ctx context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct {
 		ClientId       string
 		Username       string
@@ -59,6 +60,10 @@ func (i *Issuer) signUp(body []byte) (any, *apiError) {
 	if aerr := checkPasswordPolicy(in.Password); aerr != nil {
 		return nil, aerr
 	}
+	// Hashing costs a fifth of a second of CPU: it is rate-limited like a sign-in.
+	if aerr := i.throttle.allowPasswordCheck(); aerr != nil {
+		return nil, aerr
+	}
 	hash, err := hashPassword(in.Password)
 	if err != nil {
 		return nil, &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: err.Error()}
@@ -72,9 +77,12 @@ func (i *Issuer) signUp(body []byte) (any, *apiError) {
 	}
 	now := i.opts.Now()
 	u := &user{Sub: newID(), Email: in.Username, PasswordHash: hash, CreatedAt: now.UTC()}
+	m := newCode(u, now)
+	if err := i.store.saveUser(ctx, u, &m); err != nil {
+		return nil, i.internalError("sign-up", err)
+	}
 	i.st.Users[key] = u
-	i.sendCode(u, now)
-	i.save()
+	i.deliver(m)
 	return struct {
 		UserConfirmed       bool
 		UserSub             string
@@ -148,23 +156,23 @@ func delivery(email string) codeDelivery {
 	return codeDelivery{Destination: mask(local) + "@" + mask(domain), DeliveryMedium: "EMAIL", AttributeName: "email"}
 }
 
-// sendCode gives u a new confirmation code and "emails" it; the caller holds i.mu.
-func (i *Issuer) sendCode(u *user, now time.Time) {
+// newCode gives u a new confirmation code and returns the email that "sends" it.
+func newCode(u *user, now time.Time) Message {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	u.Code = fmt.Sprintf("%06d", n.Int64())
 	u.CodeSentAt = now.UTC()
-	i.deliver(Message{
+	return Message{
 		To:      u.Email,
 		Subject: "Your verification code",
 		Body:    "Your confirmation code is " + u.Code,
 		Code:    u.Code,
 		SentAt:  now.UTC(),
-	})
+	}
 }
 
 // --- ConfirmSignUp and ResendConfirmationCode ----------------------------
 
-func (i *Issuer) confirmSignUp(body []byte) (any, *apiError) {
+func (i *Issuer) confirmSignUp(ctx context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct {
 		ClientId         string
 		Username         string
@@ -198,12 +206,16 @@ func (i *Issuer) confirmSignUp(body []byte) (any, *apiError) {
 	case i.opts.Now().Sub(u.CodeSentAt) > codeTTL:
 		return nil, badRequest("ExpiredCodeException", "Invalid code provided, please request a code again.")
 	}
-	u.Confirmed, u.Code, u.CodeSentAt = true, "", time.Time{}
-	i.save()
+	next := *u
+	next.Confirmed, next.Code, next.CodeSentAt = true, "", time.Time{}
+	if err := i.store.saveUser(ctx, &next, nil); err != nil {
+		return nil, i.internalError("confirm sign-up", err)
+	}
+	*u = next
 	return struct{}{}, nil
 }
 
-func (i *Issuer) resendConfirmationCode(body []byte) (any, *apiError) {
+func (i *Issuer) resendConfirmationCode(ctx context.Context, body []byte) (any, *apiError) {
 	in, aerr := decode[struct {
 		ClientId string
 		Username string
@@ -228,7 +240,12 @@ func (i *Issuer) resendConfirmationCode(body []byte) (any, *apiError) {
 	case u.Confirmed:
 		return nil, invalidParameter("User is already confirmed.")
 	}
-	i.sendCode(u, i.opts.Now())
-	i.save()
+	next := *u
+	m := newCode(&next, i.opts.Now())
+	if err := i.store.saveUser(ctx, &next, &m); err != nil {
+		return nil, i.internalError("resend code", err)
+	}
+	*u = next
+	i.deliver(m)
 	return map[string]codeDelivery{"CodeDeliveryDetails": delivery(u.Email)}, nil
 }
