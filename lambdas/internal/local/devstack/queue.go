@@ -73,6 +73,14 @@ type QueuedMessage struct {
 // MaxReceiveCount times moves to the dead-letter table at its next receive. Consumers claim batches
 // with FOR UPDATE SKIP LOCKED, so several can run. Delivery is at least once, as in AWS: the
 // handler must be idempotent (the worker is).
+//
+// The queue's pool may commit without waiting for the disk (devstack's does: synchronous_commit
+// off), because each of its commits is followed by a durable one that depends on it, and
+// PostgreSQL writes its log in order, so that commit flushes the queue's too: the outbox marks an
+// event published after Publish returned, the worker commits its effects before the delete after
+// success, and a receive or a delete lost to a crash only means one more delivery. Redrive, which
+// nothing follows, commits durably itself. The bucket's notifications are sent in its own
+// (durable) transaction.
 type Queue struct {
 	db      *pgxpool.Pool
 	opts    QueueOptions
@@ -351,13 +359,21 @@ func (q *Queue) DeadLetters(ctx context.Context) ([]QueuedMessage, error) {
 // Redrive moves every dead letter back to the queue with its receive count reset (SQS's
 // "start DLQ redrive"), and returns how many moved.
 func (q *Queue) Redrive(ctx context.Context) (int, error) {
-	tag, err := q.db.Exec(ctx, `WITH moved AS (DELETE FROM local.dead_letters RETURNING id, body, attributes, sent_at)
-		INSERT INTO local.queue (id, body, attributes, sent_at) SELECT id, body, attributes, sent_at FROM moved`)
+	var n int64
+	err := pgx.BeginFunc(ctx, q.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = on`); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `WITH moved AS (DELETE FROM local.dead_letters RETURNING id, body, attributes, sent_at)
+			INSERT INTO local.queue (id, body, attributes, sent_at) SELECT id, body, attributes, sent_at FROM moved`)
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
 	for range q.opts.Consumers {
 		q.Poke()
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
 }

@@ -67,12 +67,15 @@ const (
 	queueConns = 8
 )
 
-func newPool(ctx context.Context, dsn string, conns int32) (*pgxpool.Pool, error) {
+func newPool(ctx context.Context, dsn string, conns int32, params map[string]string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: database URL: %w", err)
 	}
 	cfg.MaxConns = conns
+	for k, v := range params {
+		cfg.ConnConfig.RuntimeParams[k] = v
+	}
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
@@ -174,10 +177,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if _, err := schema.Apply(ctx, dsn); err != nil {
 		return nil, fmt.Errorf("devstack: migrations: %w", err)
 	}
-	if s.pool, err = newPool(ctx, dsn, appConns); err != nil {
+	if s.pool, err = newPool(ctx, dsn, appConns, nil); err != nil {
 		return nil, err
 	}
-	if s.qpool, err = newPool(ctx, dsn, queueConns); err != nil {
+	// The queue's own commits need not wait for the disk (see Queue): each is followed by a
+	// durable commit that depends on it, and PostgreSQL flushes its WAL in order.
+	if s.qpool, err = newPool(ctx, dsn, queueConns, map[string]string{"synchronous_commit": "off"}); err != nil {
 		return nil, err
 	}
 	if err := applyLocalSchema(ctx, s.pool); err != nil {
