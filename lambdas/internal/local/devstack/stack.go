@@ -103,9 +103,7 @@ type Config struct {
 	OutboxInterval time.Duration
 	// Timeouts of the HTTP server. Default: DefaultTimeouts().
 	Timeouts Timeouts
-	// PasswordChecksPerSecond limits the local Cognito's password checks. Default: its own.
-	PasswordChecksPerSecond float64
-	Logger                  *slog.Logger
+	Logger   *slog.Logger
 }
 
 // URLs are where the running stack answers.
@@ -192,7 +190,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	issuer, err := cognito.NewIssuer(cognito.Options{
 		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID, DB: s.pool, Now: cfg.Now,
-		PasswordChecksPerSecond: cfg.PasswordChecksPerSecond, Logger: cfg.Logger.With("service", "cognito"),
+		Logger: cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
 		return nil, err
