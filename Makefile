@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev snapshot lock diff cost diagram lint bench deploy clean deps web
+.PHONY: help synth test e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,11 @@ dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
 	$(LOCAL) -watch -addr $(DEV_ADDR)
 
+# The short form (one kill of each) runs in `make test` as lambdas/cmd/faults' TestShortFaultSuite.
+faults: $(LOCAL) ## fault suite: concurrent idempotent writes through 3 kill -9s of the local server and 2 of its PostgreSQL; fails on any loss
+	$(GO) build -o bin/faults ./lambdas/cmd/faults
+	bin/faults -bin $(LOCAL)
+
 snapshot: deps web ## refresh the golden templates in test/testdata
 	$(GO) test -count=1 ./test -update
 
@@ -112,8 +117,10 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstrap init time
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./lambdas/...
+bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstrap init time, the local server under load
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v /local/devstack)
+	# The local server at 1, 8 and 32 clients: long enough for the queue's backlog to matter.
+	$(GO) test -run '^$$' -bench LocalServer -benchtime 5s -count=1 ./lambdas/internal/local/devstack
 
 deploy: synth ## deploy a stage, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'

@@ -10,6 +10,12 @@ const (
 	// media type, in characters.
 	MaxFileName    = 255
 	MaxContentType = 255
+	// MaxFileNameBytes bounds the name's UTF-8 length too: it ends the
+	// attachment's S3 key, which may not exceed 1,024 bytes. With the key's
+	// prefix (AttachmentsPrefix, an owner of up to 128 bytes, two UUIDs and
+	// the slashes: at most 215 bytes) 765 bytes (255 three-byte characters)
+	// keep every key within S3's limit.
+	MaxFileNameBytes = 765
 	// MaxUploadBytes is the largest attachment a request may declare: S3's
 	// limit for a single PUT (5 GiB). The configured limit is lower.
 	MaxUploadBytes = 5 << 30

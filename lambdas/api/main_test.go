@@ -73,6 +73,10 @@ func TestBootstrapUnderTheEmulator(t *testing.T) {
 	if r := invoke(t, fn, "create-item-malformed.json"); r.StatusCode != 400 || errorCode(t, r.Body) != "bad_request" {
 		t.Fatalf("malformed: %d %s", r.StatusCode, r.Body)
 	}
+	// A well-formed cursor whose time PostgreSQL cannot hold is the client's mistake.
+	if r := invoke(t, fn, "list-items-cursor-out-of-range.json"); r.StatusCode != 400 || errorCode(t, r.Body) != "validation_failed" {
+		t.Fatalf("cursor out of range: %d %s", r.StatusCode, r.Body)
+	}
 	created := invoke(t, fn, "create-item.json")
 	if created.StatusCode != 201 || !strings.Contains(created.Body, `"title":"From the emulator"`) || created.Headers["ETag"] != `"1"` {
 		t.Fatalf("create: %d %v %s", created.StatusCode, created.Headers, created.Body)
@@ -91,7 +95,7 @@ func TestBootstrapUnderTheEmulator(t *testing.T) {
 			}
 		}
 	}
-	if requests != 5 || strings.Contains(fn.Logs(), "eyJraWQiOiJ0ZXN0In0") {
+	if requests != 6 || strings.Contains(fn.Logs(), "eyJraWQiOiJ0ZXN0In0") {
 		t.Fatalf("%d request log lines (or a token in the logs):\n%s", requests, fn.Logs())
 	}
 }
@@ -109,7 +113,7 @@ func TestBootstrapHealthWithoutDatabase(t *testing.T) {
 	}
 	var res events.APIGatewayProxyResponse
 	_ = json.Unmarshal(out, &res)
-	if res.StatusCode != 503 || errorCode(t, res.Body) != "unavailable" {
+	if res.StatusCode != 503 || errorCode(t, res.Body) != "unavailable" || res.Headers["Retry-After"] != "1" {
 		t.Fatalf("%s", out)
 	}
 }

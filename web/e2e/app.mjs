@@ -2,7 +2,7 @@
 // lists (see src/views/*.tsx). Every helper waits on visible state and fails saying what it expected
 // and what it saw.
 
-import { eventually } from './stack.mjs';
+import { eventually } from './wait.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('playwright-core').Locator} Locator */

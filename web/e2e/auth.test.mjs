@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { expectItems, expectPath, expectText, heading, signIn } from './app.mjs';
-import { PASSWORD, confirmationCode, createUser, e2eSuite, screenshot, uniqueEmail } from './stack.mjs';
+import { e2eSuite, screenshot } from './suite.mjs';
+import { PASSWORD, confirmationCode, createUser, uniqueEmail } from './users.mjs';
 
 const { test } = e2eSuite();
 

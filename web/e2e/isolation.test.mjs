@@ -1,7 +1,8 @@
 // Users see only their own data.
 
 import { createItem, expectItems, expectPath, expectText, heading, signIn } from './app.mjs';
-import { createUser, e2eSuite } from './stack.mjs';
+import { e2eSuite } from './suite.mjs';
+import { createUser } from './users.mjs';
 
 const { test } = e2eSuite();
 

@@ -17,7 +17,8 @@ import {
   signIn,
   waitForActivity,
 } from './app.mjs';
-import { createUser, e2eSuite, screenshot } from './stack.mjs';
+import { e2eSuite, screenshot } from './suite.mjs';
+import { createUser } from './users.mjs';
 
 const { test } = e2eSuite();
 

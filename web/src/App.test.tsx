@@ -59,6 +59,19 @@ describe('App', () => {
     expect((screen.getByLabelText('Email') as HTMLInputElement).value).toBe('bob@example.com');
   });
 
+  it('tells a locked-out user to wait, not that the password is wrong', async () => {
+    const f = fakeFetch(() =>
+      json({ __type: 'NotAuthorizedException', message: 'Password attempts exceeded' }, { status: 400 }),
+    );
+    window.history.replaceState(null, '', '/signin');
+    render(<App services={createServices(testConfig, f.fetch)} />);
+    await userEvent.type(screen.getByLabelText('Email'), 'ann@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'Secret-123');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByTestId('signin-error')).textContent).toContain('Too many failed sign-in attempts');
+    expect(screen.getByRole('button', { name: 'Sign in' })).toHaveProperty('disabled', false);
+  });
+
   it('shows the not-found page for unknown paths', async () => {
     window.history.replaceState(null, '', '/nope');
     render(<App services={createServices(testConfig, fakeFetch(() => json({})).fetch)} />);

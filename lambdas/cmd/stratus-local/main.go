@@ -12,7 +12,10 @@
 //	-web-dir     the built web app (default web/dist; `make web` builds it)
 //	-ready-file  write the URLs as JSON to this file once serving (for scripts and tests)
 //	-cors-origin an extra origin allowed to call the API (repeatable; e.g. the Vite dev server)
-//	-watch       rebuild and restart the server when Go code under lambdas/ changes
+//	-watch       rebuild and restart the server when Go code under lambdas/ changes, and when it crashes
+//	-queue-visibility-timeout, -outbox-interval
+//	             shorten the deployed queue's visibility timeout (60s) and outbox schedule (1m), to
+//	             retry sooner (the fault suite's short form does)
 //
 // DATABASE_URL, when set, names the PostgreSQL database to use instead of a cluster in the data
 // folder. Ctrl-C shuts down cleanly: requests and the worker's batch in flight finish, queued
@@ -40,6 +43,7 @@ type options struct {
 	addr, dataDir, webDir, readyFile string
 	corsOrigins                      []string
 	watch                            bool
+	visibility, outboxEvery          time.Duration
 }
 
 func main() {
@@ -52,7 +56,9 @@ func main() {
 		o.corsOrigins = append(o.corsOrigins, v)
 		return nil
 	})
-	flag.BoolVar(&o.watch, "watch", false, "rebuild and restart when Go code under lambdas/ changes")
+	flag.BoolVar(&o.watch, "watch", false, "rebuild and restart when Go code under lambdas/ changes, and when the server crashes")
+	flag.DurationVar(&o.visibility, "queue-visibility-timeout", devstack.DefaultVisibilityTimeout, "how long a message the worker received stays hidden (the deployed queue's)")
+	flag.DurationVar(&o.outboxEvery, "outbox-interval", time.Minute, "how often the outbox relay runs (the deployed schedule)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
@@ -75,7 +81,7 @@ func main() {
 func serve(ctx context.Context, o options, log *slog.Logger) error {
 	stack, err := devstack.Start(ctx, devstack.Config{
 		Addr: o.addr, DataDir: o.dataDir, WebDir: o.webDir, DatabaseURL: os.Getenv(contract.EnvDatabaseURL),
-		CORSOrigins: o.corsOrigins, Logger: log,
+		CORSOrigins: o.corsOrigins, QueueVisibilityTimeout: o.visibility, OutboxInterval: o.outboxEvery, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -23,11 +23,14 @@ const (
 	pollEvery  = 500 * time.Millisecond
 	settleTime = 300 * time.Millisecond // a burst of saves (an editor, a git checkout) makes one rebuild
 	stopWithin = 25 * time.Second
+	// minUptime: a server that crashes (a kill -9, a panic) after running this long is started
+	// again at once; one that dies sooner is failing to start, and waits for a code change.
+	minUptime = 5 * time.Second
 )
 
 // supervise builds the server, runs it, and rebuilds and restarts it whenever the Go code, SQL
-// migrations or module files under the module root change. A build that fails leaves the running
-// server alone. The database runs in this process, so restarts take a moment, not a cluster start.
+// migrations or module files under the module root change, or when it crashes. A build that fails
+// leaves the running server alone. The database runs in this process, so restarts take a moment, not a cluster start.
 func supervise(ctx context.Context, o options, log *slog.Logger) error {
 	root, err := moduleRoot()
 	if err != nil {
@@ -35,7 +38,7 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	env := os.Environ()
 	if os.Getenv(contract.EnvDatabaseURL) == "" {
-		pg, dsn, err := devstack.StartDatabase(ctx, filepath.Join(o.dataDir, "postgres"))
+		pg, dsn, err := devstack.StartDatabase(ctx, filepath.Join(o.dataDir, "postgres"), log)
 		if pg != nil {
 			defer func() {
 				if err := pg.Stop(false); err != nil {
@@ -63,8 +66,9 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 	for _, c := range o.corsOrigins {
 		args = append(args, "-cors-origin", c)
 	}
+	args = append(args, "-queue-visibility-timeout", o.visibility.String(), "-outbox-interval", o.outboxEvery.String())
 
-	w := watcher{root: root, pkg: "./lambdas/cmd/stratus-local", bin: bin, args: args, env: env, log: log}
+	w := watcher{root: root, pkg: "./lambdas/cmd/stratus-local", bin: bin, args: args, env: env, log: log, minUptime: minUptime}
 	return w.run(ctx)
 }
 
@@ -73,6 +77,7 @@ type watcher struct {
 	root, pkg, bin string   // module root, the server's package (relative to root), its binary
 	args, env      []string // the server's command line and environment
 	log            *slog.Logger
+	minUptime      time.Duration
 }
 
 // run builds and starts the server, then rebuilds and restarts it on every change, until ctx ends.
@@ -97,8 +102,15 @@ func (w watcher) run(ctx context.Context) error {
 			server.stop()
 			return nil
 		case err := <-exited:
-			w.log.Error("the server stopped; it restarts when the code changes", "error", fmt.Sprint(err))
-			server = nil
+			if time.Since(server.started) < w.minUptime {
+				w.log.Error("the server stopped soon after its start; it restarts when the code changes", "error", fmt.Sprint(err))
+				server = nil
+				continue
+			}
+			w.log.Warn("the server stopped unexpectedly: starting it again", "error", fmt.Sprint(err))
+			if server, err = startChild(w.bin, w.args, w.env); err != nil {
+				w.log.Error("restart failed", "error", err.Error())
+			}
 		case <-tick.C:
 			if fingerprint(w.root) == seen {
 				continue
@@ -188,8 +200,9 @@ func fingerprint(root string) uint64 {
 }
 
 type child struct {
-	cmd    *exec.Cmd
-	exited chan error
+	cmd     *exec.Cmd
+	exited  chan error
+	started time.Time
 }
 
 // startChild runs the server in its own process group, so a Ctrl-C in the terminal reaches only
@@ -201,7 +214,7 @@ func startChild(bin string, args, env []string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{cmd: cmd, exited: make(chan error, 1)}
+	c := &child{cmd: cmd, exited: make(chan error, 1), started: time.Now()}
 	go func() { c.exited <- cmd.Wait() }()
 	return c, nil
 }

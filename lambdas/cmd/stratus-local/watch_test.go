@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -96,7 +97,8 @@ func main() {
 `
 
 // The watcher restarts the server with the new code after a change, keeps the old one running
-// when the new code does not build, and stops the server cleanly when told to.
+// when the new code does not build, starts it again when it is killed, and stops it cleanly when
+// told to.
 func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	root := t.TempDir()
 	src := filepath.Join(root, "lambdas", "fake", "main.go")
@@ -133,7 +135,7 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	writeVersion(fmt.Sprintf(fakeServer, "v1"))
 
 	w := watcher{root: root, pkg: "./lambdas/fake", bin: filepath.Join(root, "bin", "fake"),
-		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), minUptime: 100 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.run(ctx) }()
@@ -157,6 +159,22 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	}
 	writeVersion(fmt.Sprintf(fakeServer, "v3"))
 	waitFor(stopped, "stopped v2")
+	third := waitFor(ready, "v3 ")
+
+	// kill -9: the same build starts again by itself.
+	time.Sleep(200 * time.Millisecond) // past minUptime: a crash, not a failing start
+	var pid int
+	if _, err := fmt.Sscanf(third, "v3 %d", &pid); err != nil {
+		t.Fatal(err)
+	}
+	must(syscall.Kill(pid, syscall.SIGKILL))
+	deadline := time.Now().Add(60 * time.Second)
+	for got, _ := os.ReadFile(ready); string(got) == third; got, _ = os.ReadFile(ready) {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed server was not started again")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	waitFor(ready, "v3 ")
 
 	cancel()

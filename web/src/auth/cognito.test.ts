@@ -67,6 +67,26 @@ describe('CognitoClient', () => {
     expect((err as CognitoError).code).toBe('UsernameExistsException');
   });
 
+  it('turns throttling and lockout answers into what the user can do, keeping the code', async () => {
+    const cases: [string, string, string][] = [
+      ['TooManyRequestsException', 'Rate exceeded', 'Too many attempts right now. Wait a moment, then try again.'],
+      [
+        'NotAuthorizedException',
+        'Password attempts exceeded',
+        'Too many failed sign-in attempts for this account. Wait a few minutes, then try again.',
+      ],
+      ['NotAuthorizedException', 'Incorrect username or password.', 'Incorrect username or password.'],
+    ];
+    for (const [type, message, shown] of cases) {
+      const f = fakeFetch(() => json({ __type: type, message }, { status: 400 }));
+      await expect(new CognitoClient(ENDPOINT, 'c', f.fetch).signIn('a', 'b')).rejects.toMatchObject({
+        code: type,
+        message: shown,
+        status: 400,
+      });
+    }
+  });
+
   it('rejects a challenge it cannot answer instead of pretending to be signed in', async () => {
     const f = fakeFetch(() => json({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's' }));
     await expect(new CognitoClient(ENDPOINT, 'c', f.fetch).signIn('a', 'b')).rejects.toMatchObject({

@@ -33,6 +33,25 @@ export class CognitoError extends Error {
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 
+/**
+ * The message to show for a Cognito error. Throttling and lockout answers ("Rate exceeded",
+ * "Password attempts exceeded") say nothing a user can act on; they become what to do. Everything
+ * else is Cognito's own message, which is written for users.
+ */
+export function userMessage(code: string, message: string): string {
+  switch (code) {
+    case 'TooManyRequestsException':
+    case 'TooManyFailedAttemptsException':
+    case 'LimitExceededException':
+      return 'Too many attempts right now. Wait a moment, then try again.';
+    case 'NotAuthorizedException':
+      if (/password attempts exceeded/i.test(message)) {
+        return 'Too many failed sign-in attempts for this account. Wait a few minutes, then try again.';
+      }
+  }
+  return message;
+}
+
 export class CognitoClient {
   constructor(
     private readonly endpoint: string,
@@ -123,7 +142,7 @@ export class CognitoClient {
       const rawType = String(json.__type ?? res.headers.get('x-amzn-ErrorType') ?? 'UnknownError');
       const code = rawType.split('#').pop()!.split(':')[0]!;
       const message = String(json.message ?? json.Message ?? `Sign-in service error (HTTP ${res.status})`);
-      throw new CognitoError(code, message, res.status);
+      throw new CognitoError(code, userMessage(code, message), res.status);
     }
     return json as T;
   }

@@ -147,6 +147,14 @@ describe('AuthManager', () => {
     expect(clock.pendingAt()).toEqual([clock.t + HOUR - 5 * MIN]);
   });
 
+  it('keeps the session when the refresh is throttled (TooManyRequestsException)', async () => {
+    await auth.signIn('ann@example.com', 'pw');
+    cognito.refresh.mockRejectedValueOnce(new CognitoError('TooManyRequestsException', 'Rate exceeded', 400));
+    await clock.advance(HOUR - 5 * MIN);
+    expect(auth.getState().status).toBe('signedIn');
+    expect(await auth.getIdToken()).not.toBeNull();
+  });
+
   it('restores a saved session after a reload', async () => {
     await auth.signIn('ann@example.com', 'pw');
     const token = await auth.getIdToken();

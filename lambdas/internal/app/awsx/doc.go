@@ -12,7 +12,7 @@
 // cold start, from an [aws.Config]:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx)
-//	pub := awsx.NewSNSPublisher(sns.NewFromConfig(cfg), os.Getenv("EVENT_TOPIC_ARN"))
+//	pub := awsx.NewSNSPublisher(sns.NewFromConfig(cfg), os.Getenv(contract.EnvEventTopicArn))
 //	objs := awsx.NewS3Objects(s3.NewFromConfig(cfg))
 //
 // Every adapter is tested against a local HTTP server that checks the requests it sends

@@ -15,6 +15,8 @@ func (h *Handler) health(ctx context.Context, _ *request) response {
 	if err := h.svc.Health(ctx); err != nil {
 		res := errorResponse(http.StatusServiceUnavailable, "unavailable", "the database is unreachable")
 		res.err = err
+		// As the other routes' 503s: a load balancer or client knows when to look again.
+		res.headers = map[string]string{"Retry-After": "1"}
 		return res
 	}
 	return response{status: http.StatusOK, body: map[string]string{"status": "ok", "version": h.opts.Version}}

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 const (
 	alice = "8f2d1c6e-1b0a-4c4e-9a51-0f1e2d3c4b5a"
 	bob   = "0b7e9a2c-5d4f-4e3a-8c21-9f8e7d6c5b4a"
+	// outOfRangeCursor is "-9000000000000000000.00000000-0000-0000-0000-000000000000": well-formed,
+	// with a time PostgreSQL's timestamptz cannot hold (it once answered 500).
+	outOfRangeCursor = "LTkwMDAwMDAwMDAwMDAwMDAwMDAuMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"
 )
 
 // recorder is an EventFlusher that remembers what it was given.

@@ -38,12 +38,12 @@ func TestHealth(t *testing.T) {
 func TestHealthIs503WhenTheDatabaseIsUnreachable(t *testing.T) {
 	a := newAPIWithDSN(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
 	r := a.do("GET", "/health", "", "")
-	if r.Status != 503 || r.code() != "unavailable" {
-		t.Fatalf("%d %s", r.Status, r.Raw)
+	if r.Status != 503 || r.code() != "unavailable" || r.Headers["Retry-After"] != "1" {
+		t.Fatalf("%d %v %s", r.Status, r.Headers, r.Raw)
 	}
 	// Other routes say the same, not 500.
-	if r := a.do("GET", "/items", alice, ""); r.Status != 503 {
-		t.Fatalf("list: %d %s", r.Status, r.Raw)
+	if r := a.do("GET", "/items", alice, ""); r.Status != 503 || r.Headers["Retry-After"] != "1" {
+		t.Fatalf("list: %d %v %s", r.Status, r.Headers, r.Raw)
 	}
 }
 
@@ -365,6 +365,10 @@ func TestClientMistakesAre4xx(t *testing.T) {
 		{"forged cursor", "GET", "/items?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("1.x")), ``, nil, 400, "validation_failed"},
 		{"activity bad limit", "GET", "/activity?limit=-1", ``, nil, 400, "validation_failed"},
 		{"activity bad cursor", "GET", "/activity?cursor=%%%", ``, nil, 400, "validation_failed"},
+		// Well-formed, but the time (-9e18 µs, before 4714 BC) is outside PostgreSQL's timestamptz range.
+		{"cursor before the column's range", "GET", "/items?cursor=" + outOfRangeCursor, ``, nil, 400, "validation_failed"},
+		{"activity cursor before the column's range", "GET", "/activity?cursor=" + outOfRangeCursor, ``, nil, 400, "validation_failed"},
+		{"cursor not in canonical form", "GET", "/items?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("+1."+strings.ToUpper(id))), ``, nil, 400, "validation_failed"},
 		{"attachment type not allowed", "POST", att, `{"fileName":"a.exe","contentType":"application/x-msdownload","size":10}`, nil, 400, "validation_failed"},
 		{"attachment too big", "POST", att, `{"fileName":"a.png","contentType":"image/png","size":2000000}`, nil, 413, "payload_too_large"},
 		{"attachment over the schema maximum", "POST", att, `{"fileName":"a.png","contentType":"image/png","size":99999999999}`, nil, 400, "validation_failed"},

@@ -20,22 +20,39 @@ func (c Cursor) Encode() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.Time.UnixMicro(), 10) + "." + c.ID.String()))
 }
 
-// ParseCursor reads an opaque cursor ("" is no cursor: the first page).
+// The range of PostgreSQL's timestamptz, which the cursor's time is compared with, in microseconds
+// since the Unix epoch: from 4714-11-24 00:00:00 UTC BC (Julian day 0, PostgreSQL's MIN_TIMESTAMP,
+// -211813488000000000 µs from its epoch 2000-01-01). Its upper end (294276 AD) lies beyond the
+// int64 microseconds a cursor can hold, so only the lower end needs a check.
+const (
+	pgEpochMicros   int64 = 946_684_800_000_000 // 2000-01-01 00:00:00 UTC
+	minCursorMicros int64 = -211_813_488_000_000_000 + pgEpochMicros
+)
+
+// ParseCursor reads an opaque cursor ("" is no cursor: the first page). Every field is checked
+// against its column: the time must be one PostgreSQL's timestamptz holds, the id a UUID, and the
+// whole must be exactly what Encode writes, so a client's made-up cursor is a validation error
+// (400), never a failed query (500).
 func ParseCursor(s string) (*Cursor, error) {
 	if s == "" {
 		return nil, nil
 	}
+	notOurs := invalid("cursor", "is not a cursor this API returned")
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(s) > 128 {
-		return nil, invalid("cursor", "is not a cursor this API returned")
+		return nil, notOurs
 	}
 	ts, id, ok := strings.Cut(string(b), ".")
 	micros, err1 := strconv.ParseInt(ts, 10, 64)
 	u, err2 := uuid.Parse(id)
-	if !ok || err1 != nil || err2 != nil || len(id) != 36 {
-		return nil, invalid("cursor", "is not a cursor this API returned")
+	if !ok || err1 != nil || err2 != nil || len(id) != 36 || micros < minCursorMicros {
+		return nil, notOurs
 	}
-	return &Cursor{Time: time.UnixMicro(micros).UTC(), ID: u}, nil
+	c := &Cursor{Time: time.UnixMicro(micros).UTC(), ID: u}
+	if c.Encode() != s {
+		return nil, notOurs
+	}
+	return c, nil
 }
 
 // PageQuery selects a page of a list.

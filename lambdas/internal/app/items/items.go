@@ -235,6 +235,8 @@ func (a *NewAttachment) Validate(l Limits) error {
 		errs = append(errs, invalid("fileName", "must be a file name"))
 	case utf8.RuneCountInString(a.FileName) > contract.MaxFileName:
 		errs = append(errs, invalid("fileName", "must be at most %d characters", contract.MaxFileName))
+	case len(a.FileName) > contract.MaxFileNameBytes:
+		errs = append(errs, invalid("fileName", "must be at most %d bytes in UTF-8", contract.MaxFileNameBytes))
 	case strings.ContainsAny(a.FileName, `/\`) || strings.IndexFunc(a.FileName, unicode.IsControl) >= 0:
 		errs = append(errs, invalid("fileName", "must not contain slashes or control characters"))
 	}

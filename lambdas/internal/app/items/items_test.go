@@ -99,6 +99,13 @@ func TestNewAttachmentValidation(t *testing.T) {
 	if err := (&NewAttachment{FileName: "cat.png", ContentType: "image/png", Size: 101}).Validate(l); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("too large: %v", err)
 	}
+	longest := NewAttachment{FileName: strings.Repeat("猫", contract.MaxFileName), ContentType: "image/png", Size: 1}
+	if err := longest.Validate(l); err != nil {
+		t.Fatalf("255 three-byte characters: %v", err)
+	}
+	if key := AttachmentKey(strings.Repeat("o", 128), uuid.New(), uuid.New(), longest.FileName); len(key) > 1024 {
+		t.Fatalf("the longest accepted name makes a %d-byte S3 key", len(key))
+	}
 	for _, bad := range []NewAttachment{
 		{FileName: "a/b.png", ContentType: "image/png", Size: 1},
 		{FileName: `a\b.png`, ContentType: "image/png", Size: 1},
@@ -106,6 +113,8 @@ func TestNewAttachmentValidation(t *testing.T) {
 		{FileName: "a\nb", ContentType: "image/png", Size: 1},
 		{FileName: "a.svg", ContentType: "image/svg+xml", Size: 1},
 		{FileName: "a.png", ContentType: "image/png", Size: 0},
+		// 255 characters, but 1,020 bytes: the S3 key would pass 1,024 bytes.
+		{FileName: strings.Repeat("😀", contract.MaxFileName), ContentType: "image/png", Size: 1},
 	} {
 		var ve *ValidationError
 		if err := bad.Validate(l); !errors.As(err, &ve) {

@@ -17,8 +17,17 @@
 //     It signs RS256 JWTs with the claims Cognito puts in them and publishes
 //     the public key at <BaseURL>/<PoolID>/.well-known/jwks.json, as Cognito
 //     does at https://cognito-idp.<region>.amazonaws.com/<PoolID>/.well-known/jwks.json.
-//     With Options.StateFile set, users, the signing key, refresh tokens and the
-//     mailbox survive restarts, so a restarted dev server keeps users signed in.
+//     With Options.DB set, users, the signing key, refresh tokens (as hashes)
+//     and the mailbox live in PostgreSQL tables (schema `local`), each change
+//     committed before it is answered, so a restarted dev server keeps users
+//     signed in.
+//
+//     Sign-ins are throttled as Cognito throttles them: after five failed
+//     password sign-ins for a user name (existing or not) it is locked out for
+//     2^(n-5) seconds, up to 15 minutes (NotAuthorizedException "Password
+//     attempts exceeded"), and password checks, which cost a fifth of a second
+//     of CPU each, share a token bucket (TooManyRequestsException "Rate
+//     exceeded"; Options.PasswordChecksPerSecond).
 //
 //   - Verifier checks an ID token the way API Gateway's Cognito user pool
 //     authorizer does (JWKS fetched over HTTP and cached, RS256 only, expiry,
@@ -35,8 +44,8 @@
 // Not emulated: SRP (USER_SRP_AUTH) and the other auth flows and challenges,
 // MFA, the hosted UI / managed login and its OAuth endpoints, forgotten-password
 // and attribute-change flows, admin operations,
-// groups, Lambda triggers, client secrets, lockout after failed attempts and
-// other rate limits, and real email. Refresh tokens are opaque random strings
+// groups, Lambda triggers, client secrets, rate limits other than on password
+// checks, and real email. Lockouts are kept in memory: a restart forgets them. Refresh tokens are opaque random strings
 // rather than Cognito's encrypted JWTs. It is for local use only: it listens
 // wherever the dev server mounts it and logs confirmation codes.
 package cognito

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 // The Verifier's Authenticate is what the local server hands to httpapi.
@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // clock is a settable clock, starting now.
@@ -85,8 +85,11 @@ func newEnv(t *testing.T, o Options) *env {
 	if o.BaseURL == "" {
 		o.BaseURL = srv.URL + "/cognito/"
 	}
-	if o.SigningKey == nil && o.StateFile == "" {
+	if o.SigningKey == nil && o.DB == nil {
 		o.SigningKey = testKey
+	}
+	if o.PasswordChecksPerSecond == 0 { // the fake clock stands still: no rate limit unless asked
+		o.PasswordChecksPerSecond, o.PasswordCheckBurst = 1e6, 1e6
 	}
 	if o.Now == nil {
 		o.Now = c.Now

@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Defaults of Options.
@@ -35,19 +38,28 @@ type Options struct {
 	// ClientID is the only app client (no secret).
 	// Default: DefaultClientID.
 	ClientID string
-	// StateFile keeps users, the signing key, refresh tokens and the mailbox
-	// across restarts (JSON, mode 0600, written atomically).
-	// Default: "" - everything is kept in memory only.
-	StateFile string
+	// DB keeps users, the signing key, refresh tokens and the mailbox across
+	// restarts, in tables of the schema `local` that NewIssuer creates; each
+	// change is committed before it is answered.
+	// Default: nil - everything is kept in memory only.
+	DB *pgxpool.Pool
 	// TokenTTL is the lifetime of ID and access tokens.
 	// Default: DefaultTokenTTL (1 hour).
 	TokenTTL time.Duration
 	// RefreshTTL is the lifetime of refresh tokens.
 	// Default: DefaultRefreshTTL (30 days).
 	RefreshTTL time.Duration
-	// SigningKey signs the tokens; when set it replaces the key in StateFile.
-	// Default: - the key in StateFile, else a new 2048-bit key.
+	// SigningKey signs the tokens; when set it replaces the key in DB.
+	// Default: - the key in DB, else a new 2048-bit key.
 	SigningKey *rsa.PrivateKey
+	// PasswordChecksPerSecond and PasswordCheckBurst limit the pool's password
+	// checks (sign-ins with a password, and sign-ups, which hash one) with a
+	// token bucket: over it, Cognito's TooManyRequestsException. Each check
+	// costs about a fifth of a second of CPU; the limit keeps a burst of wrong
+	// passwords from starving the API on the same machine.
+	// Default: DefaultPasswordChecksPerSecond, DefaultPasswordCheckBurst.
+	PasswordChecksPerSecond float64
+	PasswordCheckBurst      int
 	// Now is the clock.
 	// Default: time.Now.
 	Now func() time.Time
@@ -77,13 +89,16 @@ type Issuer struct {
 	// failed sign-in takes as long either way.
 	dummyHash string
 
+	store    store
+	throttle *throttle
+
 	mu sync.Mutex
 	st *state
 }
 
 var poolIDPattern = regexp.MustCompile(`^[\w-]{1,55}$`)
 
-// NewIssuer makes an Issuer, loading Options.StateFile when it exists.
+// NewIssuer makes an Issuer, with the state kept in Options.DB when set.
 func NewIssuer(o Options) (*Issuer, error) {
 	var problems []string
 	u, err := url.Parse(o.BaseURL)
@@ -113,6 +128,18 @@ func NewIssuer(o Options) (*Issuer, error) {
 	if o.SigningKey != nil && o.SigningKey.N.BitLen() < 2048 {
 		problems = append(problems, fmt.Sprintf("SigningKey has %d bits, want at least 2048", o.SigningKey.N.BitLen()))
 	}
+	switch {
+	case o.PasswordChecksPerSecond < 0:
+		problems = append(problems, fmt.Sprintf("PasswordChecksPerSecond %v is negative", o.PasswordChecksPerSecond))
+	case o.PasswordChecksPerSecond == 0:
+		o.PasswordChecksPerSecond = DefaultPasswordChecksPerSecond
+	}
+	switch {
+	case o.PasswordCheckBurst < 0:
+		problems = append(problems, fmt.Sprintf("PasswordCheckBurst %d is negative", o.PasswordCheckBurst))
+	case o.PasswordCheckBurst == 0:
+		o.PasswordCheckBurst = DefaultPasswordCheckBurst
+	}
 	if len(problems) > 0 {
 		return nil, errors.New("cognito: invalid Options: " + strings.Join(problems, "; "))
 	}
@@ -128,6 +155,7 @@ func NewIssuer(o Options) (*Issuer, error) {
 		issuer:   strings.TrimSuffix(o.BaseURL, "/") + "/" + o.PoolID,
 		basePath: strings.TrimSuffix(u.Path, "/"),
 	}
+	i.throttle = newThrottle(o.Now, o.PasswordChecksPerSecond, o.PasswordCheckBurst)
 	if err := i.loadOrInit(); err != nil {
 		return nil, err
 	}
@@ -142,16 +170,19 @@ func NewIssuer(o Options) (*Issuer, error) {
 }
 
 func (i *Issuer) loadOrInit() error {
-	st := (*state)(nil)
-	if i.opts.StateFile != "" {
-		var err error
-		if st, err = loadState(i.opts.StateFile); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	i.store = memoryStore{}
+	if i.opts.DB != nil {
+		s, err := newPGStore(ctx, i.opts.DB)
+		if err != nil {
 			return err
 		}
+		i.store = s
 	}
-	changed := st == nil
-	if st == nil {
-		st = newState()
+	st, err := i.store.load(ctx)
+	if err != nil {
+		return err
 	}
 	switch {
 	case i.opts.SigningKey != nil:
@@ -160,8 +191,13 @@ func (i *Issuer) loadOrInit() error {
 		if err != nil {
 			return err
 		}
-		changed = changed || st.SigningKey != pemKey
-		st.SigningKey = pemKey
+		if pemKey != st.SigningKey {
+			st.SigningKey = pemKey
+			err = i.store.saveKey(ctx, pemKey)
+		}
+		if err != nil {
+			return fmt.Errorf("cognito: saving the signing key: %w", err)
+		}
 	case st.SigningKey != "":
 		k, err := decodeKey(st.SigningKey)
 		if err != nil {
@@ -177,12 +213,12 @@ func (i *Issuer) loadOrInit() error {
 		if err != nil {
 			return err
 		}
-		i.key, st.SigningKey, changed = k, pemKey, true
+		if err := i.store.saveKey(ctx, pemKey); err != nil {
+			return fmt.Errorf("cognito: saving the signing key: %w", err)
+		}
+		i.key, st.SigningKey = k, pemKey
 	}
 	i.st = st
-	if changed && i.opts.StateFile != "" {
-		return st.save(i.opts.StateFile)
-	}
 	return nil
 }
 
@@ -295,14 +331,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// save writes the state file, if any; the caller holds i.mu. A failure is
-// logged, not returned: the in-memory state stays right for this run.
-func (i *Issuer) save() {
-	i.st.prune(i.opts.Now())
-	if i.opts.StateFile == "" {
-		return
-	}
-	if err := i.st.save(i.opts.StateFile); err != nil {
-		i.opts.Logger.Error("cognito: cannot save the state", "file", i.opts.StateFile, "err", err)
-	}
+// internalError answers a change the store refused: nothing was changed.
+func (i *Issuer) internalError(what string, err error) *apiError {
+	i.opts.Logger.Error("cognito: cannot save the state", "change", what, "err", err)
+	return &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: "The change could not be saved; try again."}
 }

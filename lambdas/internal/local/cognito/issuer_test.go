@@ -2,17 +2,20 @@ package cognito
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -400,33 +403,40 @@ func TestJWKS(t *testing.T) {
 	}
 }
 
-func TestStatePersists(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "state", "auth.json")
-	// The dev server's URL stays the same across restarts.
-	const base = "http://127.0.0.1:8080/cognito/"
-	first := newEnv(t, Options{BaseURL: base, StateFile: file})
-	sub, tok := first.newUser("kate@example.com")
-	first.srv.Close()
-
-	info, err := os.Stat(file)
+func newDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), pgtest.NewDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Mode().Perm() != 0o600 {
-		t.Errorf("state file mode %v, want 0600", info.Mode().Perm())
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestStatePersistsInTheDatabase(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	// The dev server's URL stays the same across restarts.
+	const base = "http://127.0.0.1:8080/cognito/"
+	first := newEnv(t, Options{BaseURL: base, DB: db})
+	sub, tok := first.newUser("kate@example.com")
+	first.srv.Close()
+
+	// Secrets are kept as hashes only.
+	var dump string
+	if err := db.QueryRow(ctx, `SELECT concat((SELECT json_agg(u) FROM local.cognito_users u), (SELECT json_agg(r) FROM local.cognito_refresh_tokens r))`).Scan(&dump); err != nil {
+		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(file))
-	if len(entries) != 1 {
-		t.Errorf("state dir holds %d files, want just the state (no temporary files)", len(entries))
+	if !strings.Contains(dump, "kate@example.com") {
+		t.Fatalf("the user is not in the database: %s", dump)
 	}
-	raw, _ := os.ReadFile(file)
 	for _, secret := range []string{goodPassword, tok.RefreshToken} {
-		if bytes.Contains(raw, []byte(secret)) {
-			t.Errorf("the state file holds a secret in clear: %q", secret)
+		if strings.Contains(dump, secret) {
+			t.Errorf("the database holds a secret in clear: %q", secret)
 		}
 	}
 
-	second := newEnv(t, Options{BaseURL: base, StateFile: file})
+	second := newEnv(t, Options{BaseURL: base, DB: db})
 	if second.iss.kid != first.iss.kid {
 		t.Fatalf("the signing key changed across restarts: %s → %s", first.iss.kid, second.iss.kid)
 	}
@@ -443,6 +453,10 @@ func TestStatePersists(t *testing.T) {
 	if got := second.mail("kate@example.com"); len(got) != 1 {
 		t.Errorf("mailbox after restart: %+v", got)
 	}
+	// A revocation is kept too.
+	second.call("RevokeToken", map[string]any{"ClientId": second.iss.ClientID(), "Token": tok.RefreshToken}).ok(t)
+	third := newEnv(t, Options{BaseURL: base, DB: db})
+	third.refresh(tok.RefreshToken).wantError(t, "NotAuthorizedException", "Invalid Refresh Token")
 
 	// A pool without the state has another key: the old token fails there.
 	fresh := newEnv(t, Options{BaseURL: base, SigningKey: otherKey})
@@ -454,13 +468,34 @@ func TestStatePersists(t *testing.T) {
 	}
 	fresh.signIn("kate@example.com", goodPassword).wantError(t, "NotAuthorizedException", "")
 
-	// A damaged state file is an error, not a silent reset.
-	if err := os.WriteFile(file, []byte("{not json"), 0o600); err != nil {
+	// A damaged key is an error, not a silent reset.
+	if _, err := db.Exec(ctx, `UPDATE local.cognito_keys SET signing_key = 'not a key'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewIssuer(Options{BaseURL: base, StateFile: file, Logger: quietLogger()}); err == nil {
-		t.Error("NewIssuer accepted a damaged state file")
+	if _, err := NewIssuer(Options{BaseURL: base, DB: db, Logger: quietLogger()}); err == nil {
+		t.Error("NewIssuer accepted a damaged signing key")
 	}
+}
+
+// A change the database refuses is an InternalErrorException and is not made: the state in memory
+// never runs ahead of what a restart would find.
+func TestRefusedSaveChangesNothing(t *testing.T) {
+	db := newDB(t)
+	e := newEnv(t, Options{DB: db})
+	if _, err := db.Exec(context.Background(), `ALTER TABLE local.cognito_users RENAME TO cognito_users_away`); err != nil {
+		t.Fatal(err)
+	}
+	a := e.signUp("lena@example.com", goodPassword)
+	if a.status != http.StatusInternalServerError || a.errType != "InternalErrorException" {
+		t.Fatalf("sign-up with the users table gone: %d %s %s", a.status, a.errType, a.message)
+	}
+	if len(e.mail("lena@example.com")) != 0 {
+		t.Error("a code was mailed for a sign-up that was not saved")
+	}
+	if _, err := db.Exec(context.Background(), `ALTER TABLE local.cognito_users_away RENAME TO cognito_users`); err != nil {
+		t.Fatal(err)
+	}
+	e.signUp("lena@example.com", goodPassword).ok(t) // not UsernameExistsException
 }
 
 func TestNewIssuerOptions(t *testing.T) {

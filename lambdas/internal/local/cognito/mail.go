@@ -16,10 +16,11 @@ type Message struct {
 	SentAt  time.Time `json:"sentAt"`
 }
 
-// deliver appends m to the mailbox and logs it; the caller holds i.mu and
-// saves the state.
+// deliver appends m, already saved, to the mailbox and logs it; the caller
+// holds i.mu.
 func (i *Issuer) deliver(m Message) {
 	i.st.Messages = append(i.st.Messages, m)
+	i.st.prune(i.opts.Now())
 	i.opts.Logger.Info("cognito: email sent to the local mailbox",
 		"to", m.To, "subject", m.Subject, "code", m.Code)
 }

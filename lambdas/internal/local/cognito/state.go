@@ -9,104 +9,53 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/renameio/v2"
 )
-
-// stateVersion is the layout of the state file.
-const stateVersion = 1
 
 // maxMessages bounds the mailbox; older messages are dropped.
 const maxMessages = 500
 
-// state is everything the Issuer keeps, and the content of the state file.
+// state is everything the Issuer keeps (see store).
 type state struct {
-	Version int `json:"version"`
 	// SigningKey is the RSA private key, PKCS #8 PEM.
-	SigningKey string `json:"signingKey"`
+	SigningKey string
 	// Users by lower-cased email.
-	Users map[string]*user `json:"users"`
+	Users map[string]*user
 	// RefreshTokens by hex SHA-256 of the token.
-	RefreshTokens map[string]*refreshToken `json:"refreshTokens"`
+	RefreshTokens map[string]*refreshToken
 	// Messages, oldest first.
-	Messages []Message `json:"messages"`
+	Messages []Message
 }
 
 type user struct {
-	Sub          string    `json:"sub"`
-	Email        string    `json:"email"`
-	PasswordHash string    `json:"passwordHash"`
-	Confirmed    bool      `json:"confirmed"`
-	Code         string    `json:"code,omitempty"`
-	CodeSentAt   time.Time `json:"codeSentAt,omitzero"`
-	CreatedAt    time.Time `json:"createdAt"`
+	Sub          string
+	Email        string
+	PasswordHash string
+	Confirmed    bool
+	Code         string
+	CodeSentAt   time.Time
+	CreatedAt    time.Time
 }
 
 type refreshToken struct {
-	Sub       string    `json:"sub"`
-	ClientID  string    `json:"clientId"`
-	OriginJTI string    `json:"originJti"`
-	AuthTime  int64     `json:"authTime"`
-	ExpiresAt time.Time `json:"expiresAt"`
-	Revoked   bool      `json:"revoked,omitempty"`
+	Sub       string
+	ClientID  string
+	OriginJTI string
+	AuthTime  int64
+	ExpiresAt time.Time
+	Revoked   bool
 }
 
 func newState() *state {
 	return &state{
-		Version:       stateVersion,
 		Users:         map[string]*user{},
 		RefreshTokens: map[string]*refreshToken{},
 	}
-}
-
-// loadState reads the state file; a missing file gives (nil, nil).
-func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cognito: reading the state file: %w", err)
-	}
-	s := newState()
-	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("cognito: the state file %s is not valid JSON (delete it to start afresh): %w", path, err)
-	}
-	if s.Version != stateVersion {
-		return nil, fmt.Errorf("cognito: the state file %s has version %d, want %d (delete it to start afresh)", path, s.Version, stateVersion)
-	}
-	if s.Users == nil {
-		s.Users = map[string]*user{}
-	}
-	if s.RefreshTokens == nil {
-		s.RefreshTokens = map[string]*refreshToken{}
-	}
-	return s, nil
-}
-
-// save writes the state atomically, readable by the owner only: it holds
-// password hashes and the signing key.
-func (s *state) save(path string) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err == nil {
-		err = os.MkdirAll(filepath.Dir(path), 0o700)
-	}
-	if err == nil {
-		err = renameio.WriteFile(path, b, 0o600)
-	}
-	if err != nil {
-		return fmt.Errorf("cognito: saving the state: %w", err)
-	}
-	return nil
 }
 
 // prune drops refresh tokens that expired and old messages.
@@ -132,15 +81,15 @@ func encodeKey(k *rsa.PrivateKey) (string, error) {
 func decodeKey(s string) (*rsa.PrivateKey, error) {
 	blk, _ := pem.Decode([]byte(s))
 	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, errors.New("cognito: the state file's signing key is not a PKCS #8 PEM block")
+		return nil, errors.New("cognito: the kept signing key is not a PKCS #8 PEM block")
 	}
 	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: the state file's signing key: %w", err)
+		return nil, fmt.Errorf("cognito: the kept signing key: %w", err)
 	}
 	rk, ok := k.(*rsa.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("cognito: the state file's signing key is a %T, not RSA", k)
+		return nil, fmt.Errorf("cognito: the kept signing key is a %T, not RSA", k)
 	}
 	return rk, nil
 }

@@ -3,15 +3,11 @@ package devstack
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,41 +17,55 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/renameio/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 )
 
 // Objects stands in for the uploads bucket: it presigns PUTs to itself (awsx.Presigner), takes
 // the uploads with the checks S3 makes of a presigned request (signature, expiry, the signed
-// Content-Type and Content-Length), keeps them in a folder, sends S3's ObjectCreated notification
-// for each, and answers HEADs (awsx.ObjectInspector) the way the worker reads them.
+// Content-Type and Content-Length, the key's length), sends S3's ObjectCreated notification for
+// each, and answers HEADs (awsx.ObjectInspector) the way the worker reads them.
+//
+// An object's key, type, size and ETag are a row of local.objects; its bytes are a file named by
+// that row (<dir>/<bucket>/<uuid>), so any key S3 takes can be stored, whatever it looks like as
+// a file name. The row and the notification commit in one transaction, after the bytes are on
+// disk: a crash leaves either the old object and no notification, or the new one and its
+// notification (files no row names are removed at the next start).
 type Objects struct {
+	db      *pgxpool.Pool
 	dir     string
 	baseURL string // where ServeHTTP is mounted, ending in "/"
 	secret  []byte
-	notify  func(body string) error
+	notify  Notifier
 	now     func() time.Time
 	seq     atomic.Uint64
+}
+
+// Notifier is where the bucket's event notifications go: the queue (*Queue).
+type Notifier interface {
+	// Send sends within db, a transaction: the notification goes out when it commits.
+	Send(ctx context.Context, db Execer, body string, attributes map[string]string) error
+	// Poke says that a notification was committed.
+	Poke()
 }
 
 var (
 	_ awsx.Presigner       = (*Objects)(nil)
 	_ awsx.ObjectInspector = (*Objects)(nil)
+	_ Notifier             = (*Queue)(nil)
 )
 
-// objectMeta is what S3 keeps beside an object's bytes.
-type objectMeta struct {
-	ContentType string `json:"contentType"`
-	Size        int64  `json:"size"`
-	ETag        string `json:"etag"`
-}
+// maxKeyBytes is S3's limit on an object key (UTF-8).
+const maxKeyBytes = 1024
 
-// NewObjects keeps objects under dir and signs URLs under baseURL (the URL ServeHTTP is mounted
-// at). notify receives each S3 event notification (JSON), as the bucket's notification to the
-// event topic would. The signing key is kept in dir, so URLs stay valid across restarts.
-func NewObjects(dir, baseURL string, notify func(body string) error) (*Objects, error) {
+// NewObjects keeps objects in db (the local schema applied) and dir, and signs URLs under baseURL
+// (the URL ServeHTTP is mounted at). notify receives each S3 event notification (JSON), as the
+// bucket's notification to the event topic would. The signing key is kept in dir, so URLs stay
+// valid across restarts. Files that no object names (an upload cut short by a crash) are removed.
+func NewObjects(ctx context.Context, db *pgxpool.Pool, dir, baseURL string, notify Notifier) (*Objects, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -72,7 +82,11 @@ func NewObjects(dir, baseURL string, notify func(body string) error) (*Objects, 
 	if !strings.HasSuffix(baseURL, "/") {
 		baseURL += "/"
 	}
-	return &Objects{dir: dir, baseURL: baseURL, secret: secret, notify: notify, now: time.Now}, nil
+	o := &Objects{db: db, dir: dir, baseURL: baseURL, secret: secret, notify: notify, now: time.Now}
+	if err := o.removeStrayFiles(ctx); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // PresignPut implements awsx.Presigner with a URL to this store, signed like S3's over the bucket,
@@ -101,26 +115,17 @@ func (o *Objects) sign(bucket, key, contentType string, size, expires int64) str
 }
 
 // Head implements awsx.ObjectInspector.
-func (o *Objects) Head(_ context.Context, bucket, key string) (awsx.ObjectInfo, error) {
-	if err := checkLocation(bucket, key); err != nil {
-		return awsx.ObjectInfo{}, err
-	}
-	b, err := os.ReadFile(o.path(bucket, key) + ".meta.json")
-	if errors.Is(err, os.ErrNotExist) {
+func (o *Objects) Head(ctx context.Context, bucket, key string) (awsx.ObjectInfo, error) {
+	var info awsx.ObjectInfo
+	err := o.db.QueryRow(ctx, `SELECT content_type, size, etag FROM local.objects WHERE bucket = $1 AND key = $2`,
+		bucket, key).Scan(&info.ContentType, &info.Size, &info.ETag)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return awsx.ObjectInfo{}, fmt.Errorf("head %s/%s: %w", bucket, key, awsx.ErrObjectNotFound)
 	}
 	if err != nil {
-		return awsx.ObjectInfo{}, err
-	}
-	var m objectMeta
-	if err := json.Unmarshal(b, &m); err != nil {
 		return awsx.ObjectInfo{}, fmt.Errorf("head %s/%s: %w", bucket, key, err)
 	}
-	return awsx.ObjectInfo{Size: m.Size, ContentType: m.ContentType, ETag: m.ETag}, nil
-}
-
-func (o *Objects) path(bucket, key string) string {
-	return filepath.Join(o.dir, bucket, filepath.FromSlash(key))
+	return info, nil
 }
 
 // ServeHTTP takes presigned PUTs at /{bucket}/{key} (relative to the mount) and answers CORS
@@ -160,107 +165,21 @@ func (o *Objects) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired")
 		return
 	}
-	etag, err := o.store(bucket, key, contentType, r.ContentLength, r.Body)
-	if err != nil {
-		s3Error(w, http.StatusBadRequest, "IncompleteBody", err.Error())
+	if len(key) > maxKeyBytes {
+		s3Error(w, http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
 		return
 	}
-	if err := o.notify(o.notification(bucket, key, r.ContentLength, etag)); err != nil {
-		s3Error(w, http.StatusInternalServerError, "InternalError", "stored, but the notification failed: "+err.Error())
+	etag, err := o.store(r.Context(), bucket, key, contentType, r.ContentLength, r.Body)
+	var short *shortBodyError
+	switch {
+	case errors.As(err, &short):
+		s3Error(w, http.StatusBadRequest, "IncompleteBody", err.Error())
+		return
+	case err != nil:
+		w.Header().Set("Retry-After", "1")
+		s3Error(w, http.StatusServiceUnavailable, "ServiceUnavailable", "the object was not stored: "+err.Error())
 		return
 	}
 	w.Header().Set("ETag", `"`+etag+`"`)
 	w.WriteHeader(http.StatusOK)
-}
-
-// store writes the body (exactly size bytes) and its metadata, replacing any earlier object.
-func (o *Objects) store(bucket, key, contentType string, size int64, body io.Reader) (string, error) {
-	p := o.path(bucket, key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".upload-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	sum := md5.New()
-	n, err := io.Copy(io.MultiWriter(tmp, sum), io.LimitReader(body, size+1))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", err
-	}
-	if n != size {
-		return "", fmt.Errorf("the body has %d bytes, not the %d of Content-Length", n, size)
-	}
-	etag := hex.EncodeToString(sum.Sum(nil))
-	meta, _ := json.Marshal(objectMeta{ContentType: contentType, Size: size, ETag: `"` + etag + `"`})
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return "", err
-	}
-	return etag, renameio.WriteFile(p+".meta.json", meta, 0o600)
-}
-
-// notification is S3's event notification of a created object (as delivered through SNS with
-// raw message delivery).
-func (o *Objects) notification(bucket, key string, size int64, etag string) string {
-	seq := o.seq.Add(1)
-	now := o.now().UTC()
-	b, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{{
-		EventVersion: "2.1",
-		EventSource:  "aws:s3",
-		AWSRegion:    "local",
-		EventTime:    now,
-		EventName:    "ObjectCreated:Put",
-		S3: events.S3Entity{
-			SchemaVersion: "1.0",
-			Bucket:        events.S3Bucket{Name: bucket, Arn: "arn:aws:s3:::" + bucket},
-			Object: events.S3Object{
-				Key:       escapeKey(key, url.QueryEscape),
-				Size:      size,
-				ETag:      etag,
-				Sequencer: fmt.Sprintf("%016X%08X", now.UnixNano(), seq),
-			},
-		},
-	}}})
-	return string(b)
-}
-
-// checkLocation refuses bucket and key values that could leave the store's folder.
-func checkLocation(bucket, key string) error {
-	if bucket == "" || strings.ContainsAny(bucket, "/\\") || bucket == "." || bucket == ".." {
-		return fmt.Errorf("invalid bucket %q", bucket)
-	}
-	if key == "" || strings.HasSuffix(key, ".meta.json") {
-		return fmt.Errorf("invalid key %q", key)
-	}
-	for _, seg := range strings.Split(key, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".upload-") || strings.ContainsRune(seg, 0) {
-			return fmt.Errorf("invalid key %q", key)
-		}
-	}
-	return nil
-}
-
-// escapeKey escapes each segment of an object key: with url.PathEscape for URLs, with
-// url.QueryEscape (a space is "+") as S3 notifications do, which events.S3Object decodes into
-// URLDecodedKey.
-func escapeKey(key string, escape func(string) string) string {
-	segs := strings.Split(key, "/")
-	for i, s := range segs {
-		segs[i] = escape(s)
-	}
-	return strings.Join(segs, "/")
-}
-
-func s3Error(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	_ = xml.NewEncoder(w).Encode(struct {
-		XMLName xml.Name `xml:"Error"`
-		Code    string
-		Message string
-	}{Code: code, Message: message})
 }

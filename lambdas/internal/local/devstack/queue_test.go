@@ -4,21 +4,39 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// localDB is a fresh database with the local schema applied.
+func localDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), pgtest.NewDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := applyLocalSchema(context.Background(), pool); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
 
 // recorder is an SQS handler that fails the bodies it is told to, and records every delivery.
 type recorder struct {
@@ -57,24 +75,50 @@ func (r *recorder) count(body string) int {
 	return n
 }
 
-func fastQueue(t *testing.T, h SQSHandler, state string) *Queue {
+// fastQueue retries at once (a visibility timeout of a millisecond) and gives up after 3 receives.
+func fastQueue(t *testing.T, db *pgxpool.Pool, h SQSHandler) *Queue {
 	t.Helper()
-	q, err := NewQueue(h, QueueOptions{MaxReceiveCount: 3, Backoff: func(int) time.Duration { return time.Millisecond }, StateFile: state, Logger: quiet()})
+	return NewQueue(db, h, QueueOptions{MaxReceiveCount: 3, VisibilityTimeout: time.Millisecond, Logger: quiet()})
+}
+
+func send(t *testing.T, q *Queue, body string, attrs map[string]string) {
+	t.Helper()
+	if err := q.Send(context.Background(), q.db, body, attrs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pending(t *testing.T, q *Queue) int {
+	t.Helper()
+	n, err := q.Pending(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return q
+	return n
 }
 
-// drain delivers until nothing is visible and nothing waits for a retry.
+func deadLetters(t *testing.T, q *Queue) []QueuedMessage {
+	t.Helper()
+	d, err := q.DeadLetters(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// drain delivers until nothing is queued (the dead letters moved out).
 func drain(t *testing.T, q *Queue) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for q.Pending() > 0 {
+	deadline := time.Now().Add(10 * time.Second)
+	for pending(t, q) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("queue did not drain: %d pending", q.Pending())
+			t.Fatalf("queue did not drain: %d pending", pending(t, q))
 		}
-		if !q.deliver(context.Background()) {
+		n, err := q.deliver(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
@@ -82,7 +126,7 @@ func drain(t *testing.T, q *Queue) {
 
 func TestQueueDeliversWithAttributesRetriesAndDeadLetters(t *testing.T) {
 	rec := &recorder{fail: map[string]int{"flaky": 2, "poison": -1}}
-	q := fastQueue(t, rec.handle, "")
+	q := fastQueue(t, localDB(t), rec.handle)
 	for _, body := range []string{"ok", "flaky", "poison"} {
 		if err := q.Publish(context.Background(), awsx.Message{ID: "id-" + body, Type: "item.created", Body: []byte(body)}); err != nil {
 			t.Fatal(err)
@@ -104,59 +148,117 @@ func TestQueueDeliversWithAttributesRetriesAndDeadLetters(t *testing.T) {
 		*first.MessageAttributes["event_id"].StringValue != "id-ok" || first.Attributes["ApproximateReceiveCount"] != "1" {
 		t.Errorf("first delivery = %+v, want SNS raw delivery attributes type/event_id and receive count 1", first)
 	}
-	dead := q.DeadLetters()
-	if len(dead) != 1 || dead[0].Body != "poison" || dead[0].Receives != 3 {
-		t.Fatalf("dead letters = %+v, want only poison after 3 receives", dead)
+	dead := deadLetters(t, q)
+	if len(dead) != 1 || dead[0].Body != "poison" || dead[0].Receives != 3 || dead[0].LastError == "" {
+		t.Fatalf("dead letters = %+v, want only poison after 3 receives, with the reason", dead)
 	}
 
 	// Redrive puts it back with a fresh receive count; fixed, it is delivered and gone.
 	rec.fail["poison"] = 0
-	if n, err := q.Redrive(); n != 1 || err != nil {
+	if n, err := q.Redrive(context.Background()); n != 1 || err != nil {
 		t.Fatalf("redrive = %d, %v", n, err)
 	}
 	drain(t, q)
-	if got := rec.count("poison"); got != 4 || len(q.DeadLetters()) != 0 {
-		t.Errorf("after redrive: poison delivered %d times, dead letters %+v", got, q.DeadLetters())
+	if got := rec.count("poison"); got != 4 || len(deadLetters(t, q)) != 0 {
+		t.Errorf("after redrive: poison delivered %d times, dead letters %+v", got, deadLetters(t, q))
 	}
 }
 
 // A handler that panics or errors fails its whole batch, as a Lambda invocation error does; the
 // queue goes on.
 func TestQueueTreatsHandlerErrorsAndPanicsAsBatchFailures(t *testing.T) {
+	db := localDB(t)
 	rec := &recorder{fail: map[string]int{}, panicOn: "bad"}
-	q := fastQueue(t, rec.handle, "")
-	_ = q.Send("bad", nil)
+	q := fastQueue(t, db, rec.handle)
+	send(t, q, "bad", nil)
 	drain(t, q)
-	if dead := q.DeadLetters(); len(dead) != 1 || dead[0].LastError == "" {
+	if dead := deadLetters(t, q); len(dead) != 1 || dead[0].LastError == "" {
 		t.Fatalf("dead letters = %+v, want the panicking message with its error", dead)
 	}
 
 	calls := 0
-	q = fastQueue(t, func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	q = fastQueue(t, localDB(t), func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 		calls++
 		return events.SQSEventResponse{}, errors.New("database down")
-	}, "")
-	_ = q.Send("a", nil)
-	_ = q.Send("b", nil)
+	})
+	send(t, q, "a", nil)
+	send(t, q, "b", nil)
 	drain(t, q)
-	if calls != 3 || len(q.DeadLetters()) != 2 || q.DeadLetters()[0].LastError != "database down" {
-		t.Fatalf("calls = %d, dead = %+v; want 3 batch calls, then both dead with the error", calls, q.DeadLetters())
+	if dead := deadLetters(t, q); calls != 3 || len(dead) != 2 || dead[0].LastError != "database down" {
+		t.Fatalf("calls = %d, dead = %+v; want 3 batch calls, then both dead with the error", calls, dead)
 	}
 }
 
-// What is queued or dead-lettered survives a restart.
+// As SQS: a received message stays hidden for the visibility timeout, whatever happens to its
+// consumer (here it never answers, as when the server is killed), then comes back with its receive
+// counted; settling with the receipt of an earlier receive does nothing.
+func TestQueueVisibilityTimeoutAndReceipts(t *testing.T) {
+	db := localDB(t)
+	q := NewQueue(db, (&recorder{}).handle, QueueOptions{MaxReceiveCount: 5, VisibilityTimeout: time.Hour, Logger: quiet()})
+	send(t, q, "m", nil)
+	ctx := context.Background()
+	first, err := q.receive(ctx)
+	if err != nil || len(first) != 1 || first[0].Receives != 1 {
+		t.Fatalf("first receive = %+v, %v", first, err)
+	}
+	if again, _ := q.receive(ctx); len(again) != 0 {
+		t.Fatalf("received again within the visibility timeout: %+v", again)
+	}
+	// The hour passes.
+	if _, err := db.Exec(ctx, `UPDATE local.queue SET visible_at = clock_timestamp()`); err != nil {
+		t.Fatal(err)
+	}
+	second, err := q.receive(ctx)
+	if err != nil || len(second) != 1 || second[0].Receives != 2 || second[0].receipt == first[0].receipt {
+		t.Fatalf("second receive = %+v, %v", second, err)
+	}
+	q.settle(ctx, first, map[string]bool{}, "")
+	if pending(t, q) != 1 {
+		t.Fatal("a stale receipt deleted the message")
+	}
+	q.settle(ctx, second, map[string]bool{}, "")
+	if pending(t, q) != 0 {
+		t.Fatal("the current receipt did not delete the message")
+	}
+}
+
+// Several consumers share the queue (FOR UPDATE SKIP LOCKED): every message is handled once.
+func TestQueueConsumersShareTheWork(t *testing.T) {
+	rec := &recorder{fail: map[string]int{}}
+	q := NewQueue(localDB(t), rec.handle, QueueOptions{Consumers: 4, Logger: quiet()})
+	const n = 200
+	for i := range n {
+		send(t, q, fmt.Sprint("m", i), nil)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { q.Run(ctx); close(done) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for pending(t, q) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	for i := range n {
+		if got := rec.count(fmt.Sprint("m", i)); got != 1 {
+			t.Fatalf("m%d delivered %d times", i, got)
+		}
+	}
+}
+
+// What is queued or dead-lettered is in the database: a new queue over it (a restart) has it.
 func TestQueueKeepsMessagesAcrossRestarts(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "queue.json")
+	db := localDB(t)
 	rec := &recorder{fail: map[string]int{"poison": -1}}
-	q := fastQueue(t, rec.handle, state)
-	_ = q.Send("poison", nil)
+	q := fastQueue(t, db, rec.handle)
+	send(t, q, "poison", nil)
 	drain(t, q)
-	_ = q.Send("later", map[string]string{"type": "item.updated"})
+	send(t, q, "later", map[string]string{"type": "item.updated"})
 
 	rec2 := &recorder{fail: map[string]int{}}
-	q2 := fastQueue(t, rec2.handle, state)
-	if q2.Pending() != 1 || len(q2.DeadLetters()) != 1 {
-		t.Fatalf("after restart: %d pending, %d dead; want 1 and 1", q2.Pending(), len(q2.DeadLetters()))
+	q2 := fastQueue(t, db, rec2.handle)
+	if pending(t, q2) != 1 || len(deadLetters(t, q2)) != 1 {
+		t.Fatalf("after restart: %d pending, %d dead; want 1 and 1", pending(t, q2), len(deadLetters(t, q2)))
 	}
 	drain(t, q2)
 	if rec2.count("later") != 1 || *rec2.delivered[0].MessageAttributes["type"].StringValue != "item.updated" {
@@ -166,11 +268,14 @@ func TestQueueKeepsMessagesAcrossRestarts(t *testing.T) {
 
 func TestQueueRunStopsWithItsContext(t *testing.T) {
 	rec := &recorder{fail: map[string]int{}}
-	q := fastQueue(t, rec.handle, "")
+	// A visibility timeout longer than the test: with fastQueue's 1 ms, a
+	// slow delete on a busy machine lets Run receive the message again, as
+	// SQS would, and the count below would be 2.
+	q := NewQueue(localDB(t), rec.handle, QueueOptions{MaxReceiveCount: 3, VisibilityTimeout: time.Minute, Logger: quiet()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { q.Run(ctx); close(done) }()
-	_ = q.Send("hello", nil)
+	send(t, q, "hello", nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for rec.count("hello") == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -188,8 +293,8 @@ func TestQueueRunStopsWithItsContext(t *testing.T) {
 
 func TestDeadLettersEndpoint(t *testing.T) {
 	rec := &recorder{fail: map[string]int{"poison": -1}}
-	q := fastQueue(t, rec.handle, "")
-	_ = q.Send("poison", nil)
+	q := fastQueue(t, localDB(t), rec.handle)
+	send(t, q, "poison", nil)
 	drain(t, q)
 	srv := httptest.NewServer(q)
 	defer srv.Close()
@@ -214,11 +319,46 @@ func TestDeadLettersEndpoint(t *testing.T) {
 	var out map[string]int
 	_ = json.NewDecoder(res.Body).Decode(&out)
 	res.Body.Close()
-	if out["redriven"] != 1 || q.Pending() != 1 {
-		t.Fatalf("POST = %v, pending %d", out, q.Pending())
+	if out["redriven"] != 1 || pending(t, q) != 1 {
+		t.Fatalf("POST = %v, pending %d", out, pending(t, q))
 	}
 	req, _ := http.NewRequest(http.MethodDelete, srv.URL, nil)
 	if res, _ := http.DefaultClient.Do(req); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("DELETE = %d", res.StatusCode)
+	}
+}
+
+// The local queue's settings are the deployed worker subscription's, read from the synthesized
+// Dev template (test/testdata, kept by the stack snapshot tests).
+func TestQueueMatchesTheDeployedSubscription(t *testing.T) {
+	raw, err := os.ReadFile("../../../../test/testdata/Dev/App.template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var visibility, maxReceives, batch, timeout float64
+	for id, r := range tpl.Resources {
+		switch {
+		case r.Type == "AWS::SQS::Queue" && r.Properties["RedrivePolicy"] != nil && strings.HasPrefix(id, "EventsWorker"):
+			visibility, _ = r.Properties["VisibilityTimeout"].(float64)
+			maxReceives, _ = r.Properties["RedrivePolicy"].(map[string]any)["maxReceiveCount"].(float64)
+		case r.Type == "AWS::Lambda::EventSourceMapping":
+			batch, _ = r.Properties["BatchSize"].(float64)
+		case r.Type == "AWS::Lambda::Function" && strings.HasPrefix(id, "Worker"):
+			timeout, _ = r.Properties["Timeout"].(float64)
+		}
+	}
+	if time.Duration(visibility)*time.Second != DefaultVisibilityTimeout || int(maxReceives) != DefaultMaxReceiveCount ||
+		int(batch) != DefaultBatchSize || time.Duration(timeout)*time.Second != DefaultHandlerTimeout {
+		t.Fatalf("deployed: visibility %vs, maxReceiveCount %v, batch %v, worker timeout %vs; local: %v, %d, %d, %v",
+			visibility, maxReceives, batch, timeout, DefaultVisibilityTimeout, DefaultMaxReceiveCount, DefaultBatchSize, DefaultHandlerTimeout)
 	}
 }

@@ -7,12 +7,14 @@
 //	API Gateway + Cognito authorizer      httpapi.Handler.HTTP behind a JWKS-verifying authenticator (cognito.Verifier)
 //	Cognito user pool                     cognito.Issuer at /cognito/ (RS256 tokens, JWKS, the JSON API); codes go to /_local/mail
 //	Aurora PostgreSQL                     a cluster in <data>/postgres (package pgserver), or DATABASE_URL; migrations applied at start
-//	SNS topic → worker's SQS queue + DLQ  Queue: batches, partial failures, backoff, MaxReceiveCount, a dead-letter list at /_local/dead-letters
+//	SNS topic → worker's SQS queue + DLQ  Queue in PostgreSQL: batches, partial failures, visibility timeout, maxReceiveCount, a dead-letter table at /_local/dead-letters
 //	outbox Lambda (every minute)          the same relay, every minute
 //	uploads bucket + notification         Objects: presigned PUTs to /_local/s3/, ObjectCreated notifications to the queue
 //
-// Everything the stack keeps lives under Config.DataDir, so a restart (after a code change) keeps
-// users, sessions, data, queued events and uploads.
+// Everything the stack keeps is in its PostgreSQL database (the application's tables, and the
+// stand-ins' own in the schema `local`: queue, dead letters, users, sessions, the objects' index),
+// committed durably before it is acknowledged, and under Config.DataDir (the cluster, the uploads'
+// bytes), so a restart, after a code change or a crash, keeps all of it.
 package devstack
 
 import (
@@ -30,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -54,11 +57,27 @@ const (
 	databaseName  = "stratus"
 )
 
-// Outbox timing, as the deployed schedule (every minute, rows older than 30s).
+// The outbox's deployed schedule: every minute, rows older than half that.
+const defaultOutboxInterval = time.Minute
+
+// Connection pools: in AWS each function instance holds one connection and instances scale out;
+// here one process serves every request, so its pool is its concurrency.
 const (
-	outboxEvery  = time.Minute
-	outboxMinAge = 30 * time.Second
+	appConns   = 32
+	queueConns = 8
 )
+
+func newPool(ctx context.Context, dsn string, conns int32, params map[string]string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: database URL: %w", err)
+	}
+	cfg.MaxConns = conns
+	for k, v := range params {
+		cfg.ConnConfig.RuntimeParams[k] = v
+	}
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
 
 // Config configures [Start].
 type Config struct {
@@ -75,8 +94,16 @@ type Config struct {
 	// Version is reported by GET /v1/health. Default: "local".
 	Version string
 	// Now is the local issuer's clock (tests mint expired tokens with it). Default: time.Now.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// QueueVisibilityTimeout is how long a message the worker received stays hidden: the delay
+	// before a failed message is retried. Default: the deployed queue's, DefaultVisibilityTimeout.
+	QueueVisibilityTimeout time.Duration
+	// OutboxInterval is how often the outbox relay runs; it publishes rows older than half of it.
+	// Default: the deployed schedule, every minute (rows older than 30 s).
+	OutboxInterval time.Duration
+	// Timeouts of the HTTP server. Default: DefaultTimeouts().
+	Timeouts Timeouts
+	Logger   *slog.Logger
 }
 
 // URLs are where the running stack answers.
@@ -98,7 +125,8 @@ type Stack struct {
 	srv     *http.Server
 	served  chan error
 	pg      *pgserver.Server
-	pool    *pgxpool.Pool
+	pool    *pgxpool.Pool // the application's (API, worker, outbox) and the stand-ins' (Cognito, bucket)
+	qpool   *pgxpool.Pool // the queue's: publishing from within the outbox's transaction needs a connection of its own
 	queue   *Queue
 	cancel  context.CancelFunc
 	workers sync.WaitGroup
@@ -118,6 +146,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.OutboxInterval <= 0 {
+		cfg.OutboxInterval = defaultOutboxInterval
+	}
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
 	// Traversable by others: under root, PostgreSQL runs as `postgres` and must reach its folder
 	// inside (the files here are 0600).
 	if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
@@ -143,13 +175,22 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if _, err := schema.Apply(ctx, dsn); err != nil {
 		return nil, fmt.Errorf("devstack: migrations: %w", err)
 	}
-	if s.pool, err = pgxpool.New(ctx, dsn); err != nil {
+	if s.pool, err = newPool(ctx, dsn, appConns, nil); err != nil {
 		return nil, err
 	}
+	// The queue's own commits need not wait for the disk (see Queue): each is followed by a
+	// durable commit that depends on it, and PostgreSQL flushes its WAL in order.
+	if s.qpool, err = newPool(ctx, dsn, queueConns, map[string]string{"synchronous_commit": "off"}); err != nil {
+		return nil, err
+	}
+	if err := applyLocalSchema(ctx, s.pool); err != nil {
+		return nil, err
+	}
+	warnAboutOldFiles(cfg.DataDir, cfg.Logger)
 
 	issuer, err := cognito.NewIssuer(cognito.Options{
-		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID,
-		StateFile: filepath.Join(cfg.DataDir, "cognito.json"), Now: cfg.Now, Logger: cfg.Logger.With("service", "cognito"),
+		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID, DB: s.pool, Now: cfg.Now,
+		Logger: cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
 		return nil, err
@@ -160,14 +201,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	// The bucket notifies the queue, whose handler is the worker, which inspects the bucket.
-	objects, err := NewObjects(filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", func(body string) error { return s.queue.Send(body, nil) })
+	var consumer *worker.Consumer
+	s.queue = NewQueue(s.qpool, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		return consumer.HandleSQS(ctx, ev)
+	}, QueueOptions{VisibilityTimeout: cfg.QueueVisibilityTimeout, Logger: cfg.Logger.With("function", "queue")})
+	objects, err := NewObjects(ctx, s.pool, filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", s.queue)
 	if err != nil {
 		return nil, err
 	}
-	consumer := worker.New(s.pool, objects, worker.Options{UploadsBucket: UploadsBucket, Logger: cfg.Logger.With("function", "worker")})
-	if s.queue, err = NewQueue(consumer.HandleSQS, QueueOptions{StateFile: filepath.Join(cfg.DataDir, "queue.json"), Logger: cfg.Logger.With("function", "queue")}); err != nil {
-		return nil, err
-	}
+	consumer = worker.New(s.pool, objects, worker.Options{UploadsBucket: UploadsBucket, Logger: cfg.Logger.With("function", "worker")})
 	relay := outbox.New(s.pool, s.queue, outbox.Options{Logger: cfg.Logger.With("function", "outbox")})
 	api, err := httpapi.New(&items.Service{
 		Store:   store.New(s.pool),
@@ -187,7 +229,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"apiUrl": "/v1/", "region": Region, "userPoolId": PoolID, "userPoolClientId": ClientID, "cognitoEndpoint": s.URLs.Cognito,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", http.StripPrefix("/v1", api.HTTP(verifier.Authenticate)))
+	mux.Handle("/v1/", http.StripPrefix("/v1", integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration)))
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)
@@ -203,9 +245,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.cancel = cancel
 	s.workers.Add(2)
 	go func() { defer s.workers.Done(); s.queue.Run(loops) }()
-	go func() { defer s.workers.Done(); runOutbox(loops, relay, cfg.Logger) }()
+	go func() { defer s.workers.Done(); runOutbox(loops, relay, cfg.OutboxInterval, cfg.Logger) }()
 
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = cfg.Timeouts.server(mux)
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
@@ -217,15 +259,17 @@ func (s *Stack) database(ctx context.Context, cfg Config) (string, error) {
 	if cfg.DatabaseURL != "" {
 		return cfg.DatabaseURL, nil
 	}
-	pg, dsn, err := StartDatabase(ctx, filepath.Join(cfg.DataDir, "postgres"))
+	pg, dsn, err := StartDatabase(ctx, filepath.Join(cfg.DataDir, "postgres"), cfg.Logger)
 	s.pg = pg
 	return dsn, err
 }
 
 // StartDatabase starts (creating it on first use) a PostgreSQL cluster in dir with the
-// application's database, and returns the database's DSN. Stop the server when done.
-func StartDatabase(ctx context.Context, dir string) (*pgserver.Server, string, error) {
-	pg, err := pgserver.Start(dir, pgserver.Options{})
+// application's database, and returns the database's DSN. Whatever an earlier run left running
+// there is stopped first, and a postmaster that dies is started again (package pgserver). Stop
+// the server when done.
+func StartDatabase(ctx context.Context, dir string, log *slog.Logger) (*pgserver.Server, string, error) {
+	pg, err := pgserver.Start(dir, pgserver.Options{Logger: log.With("service", "postgres")})
 	if err != nil {
 		return nil, "", fmt.Errorf("devstack: PostgreSQL: %w", err)
 	}
@@ -248,7 +292,7 @@ func StartDatabase(ctx context.Context, dir string) (*pgserver.Server, string, e
 
 // runOutbox publishes what the API could not, like the scheduled outbox Lambda; at start it also
 // publishes whatever an earlier run left.
-func runOutbox(ctx context.Context, relay *outbox.Relay, log *slog.Logger) {
+func runOutbox(ctx context.Context, relay *outbox.Relay, every time.Duration, log *slog.Logger) {
 	minAge := time.Duration(0)
 	for {
 		if res, err := relay.Run(ctx, minAge); err != nil && ctx.Err() == nil {
@@ -256,11 +300,11 @@ func runOutbox(ctx context.Context, relay *outbox.Relay, log *slog.Logger) {
 		} else if res.Published+res.Failed > 0 {
 			log.Info("outbox run", "published", res.Published, "failed", res.Failed)
 		}
-		minAge = outboxMinAge
+		minAge = every / 2
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(outboxEvery):
+		case <-time.After(every):
 		}
 	}
 }
@@ -269,7 +313,7 @@ func runOutbox(ctx context.Context, relay *outbox.Relay, log *slog.Logger) {
 func (s *Stack) Done() <-chan error { return s.served }
 
 // Shutdown stops taking requests, lets those in flight and the worker's current batch finish, and
-// stops the database it started. Queued events stay in DataDir for the next run.
+// stops the database it started. Queued events stay in the database for the next run.
 func (s *Stack) Shutdown(ctx context.Context) {
 	if s.srv != nil {
 		if err := s.srv.Shutdown(ctx); err != nil {
@@ -279,6 +323,9 @@ func (s *Stack) Shutdown(ctx context.Context) {
 	if s.cancel != nil {
 		s.cancel()
 		s.workers.Wait()
+	}
+	if s.qpool != nil {
+		s.qpool.Close()
 	}
 	if s.pool != nil {
 		s.pool.Close()
@@ -304,4 +351,15 @@ func redact(dsn string) string {
 		return u.Redacted()
 	}
 	return dsn
+}
+
+// warnAboutOldFiles says once that state files of an earlier version (before the local state moved
+// into PostgreSQL) are no longer read.
+func warnAboutOldFiles(dir string, log *slog.Logger) {
+	for _, name := range []string{"cognito.json", "queue.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			log.Warn("a state file of an earlier version is no longer read (users, sessions and queued events now live in PostgreSQL); delete it, or `make clean` to start afresh",
+				"file", filepath.Join(dir, name))
+		}
+	}
 }

@@ -5,7 +5,7 @@
 // of this module) and invoked with real event JSON over its HTTP API.
 //
 //	bin := lambdatest.Build(t, "github.com/stratus-cdk/stratus/lambdas/api")
-//	fn := lambdatest.Start(t, bin, map[string]string{"DATABASE_URL": dsn})
+//	fn := lambdatest.Start(t, bin, map[string]string{contract.EnvDatabaseURL: dsn})
 //	out := fn.Invoke(t, events.APIGatewayProxyRequest{...})
 //
 // Each emulator listens on free loopback ports (its invoke API and the Runtime
