@@ -58,9 +58,9 @@ synth: deps web $(APP) ## build the app and every handler, synthesize every stac
 	$(GO) run ./cmd/synthsummary cdk.out
 
 # `make cost` and `make diagram` price and draw the app as the pipeline deploys it: every stage and
-# the Pipeline stack, which needs an account. So they synthesize for a placeholder account, whose
-# Availability Zones cdk.json lists (synth stays offline), in eu-west-1, into their own folder; the
-# README's generated sections come from it, and `go test ./test` checks them against the same synthesis.
+# the Pipeline stack, which needs an account. So they synthesize for a placeholder account in
+# eu-west-1 (offline: the app looks nothing up), into their own folder; the README's generated
+# sections come from it, and `go test ./test` checks them against the same synthesis.
 REF_ACCOUNT := 111111111111
 REF_REGION  := eu-west-1
 REF_OUT     := .tmp/cdk.out
@@ -96,7 +96,7 @@ faults: $(LOCAL) ## fault suite: concurrent idempotent writes through 3 kill -9s
 	$(GO) build -o bin/faults ./lambdas/cmd/faults
 	bin/faults -bin $(LOCAL)
 
-snapshot: deps web ## refresh the golden templates in test/testdata
+snapshot: deps web ## refresh the golden templates in test/testdata and the README's stage table
 	$(GO) test -count=1 ./test -update
 
 # The locks (test/*.lock.json) are acknowledgements: rewritten only on purpose,

@@ -1,14 +1,22 @@
 // Command stratus is the CDK app: it builds the stages of every environment.
 // It is the only place that reads environment variables and CDK context for
-// accounts, regions and the pipeline's source; everything below takes typed
-// Go values.
+// accounts, regions, the pipeline's source, the alarm email and the custom
+// domain; everything below takes typed Go values.
 //
 //	cdk synth                                   # offline, account-agnostic, no pipeline
 //	cdk synth -c account=111111111111 -c region=eu-west-1 \
-//	          -c connectionArn=arn:aws:codeconnections:… -c repo=owner/stratus
+//	          -c connectionArn=arn:aws:codeconnections:… -c repo=owner/stratus \
+//	          -c alarmEmail=oncall@example.org \
+//	          -c domain=app.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ
+//
+// Every setting but account and region may also come from its environment
+// variable (stacks.EnvAlarmEmail, …), which is how the pipeline's own synth
+// keeps the settings it was deployed with. Synth looks nothing up, with or
+// without an account.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -20,19 +28,26 @@ import (
 
 func main() {
 	defer jsii.Close()
+	defer exitOnConfigError()
 	app := awscdk.NewApp(nil)
 	stacks.Build(app, stacks.Options{
 		Account:       setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
 		Region:        setting(app, "region", "CDK_DEFAULT_REGION"),
-		ConnectionArn: setting(app, "connectionArn", ""),
-		Repo:          setting(app, "repo", ""),
-		Branch:        setting(app, "branch", ""),
+		ConnectionArn: setting(app, "connectionArn", stacks.EnvConnectionArn),
+		Repo:          setting(app, "repo", stacks.EnvRepo),
+		Branch:        setting(app, "branch", stacks.EnvBranch),
+		AlarmEmail:    setting(app, "alarmEmail", stacks.EnvAlarmEmail),
+		Domain: stacks.Domain{
+			Name:         setting(app, "domain", stacks.EnvDomain),
+			HostedZoneId: setting(app, "hostedZoneId", stacks.EnvHostedZoneId),
+		},
 	})
 	app.Synth(nil)
 }
 
 // setting reads CDK context (`cdk synth -c key=value`) first, then the
-// environment variable the CDK CLI fills from the AWS profile, if any.
+// environment variable (for account and region, the one the CDK CLI fills
+// from the AWS profile), if any.
 func setting(app awscdk.App, contextKey, envVar string) string {
 	if v := app.Node().TryGetContext(jsii.String(contextKey)); v != nil {
 		return fmt.Sprint(v)
@@ -41,4 +56,20 @@ func setting(app awscdk.App, contextKey, envVar string) string {
 		return ""
 	}
 	return os.Getenv(envVar)
+}
+
+// exitOnConfigError prints an invalid configuration's problems, without the
+// Go stack trace a panic would add, and exits 1. Other panics go on.
+func exitOnConfigError() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	var cfgErr *stacks.ConfigError
+	if err, ok := r.(error); ok && errors.As(err, &cfgErr) {
+		fmt.Fprintln(os.Stderr, cfgErr.Error())
+		jsii.Close()
+		os.Exit(1)
+	}
+	panic(r)
 }

@@ -38,8 +38,21 @@ type cluster struct {
 	min, max    float64
 	serverless  bool
 	ioOptimized bool
-	awake       string // why it never pauses at idle, when min is 0
+	// When min is 0: awake says why the cluster never pauses at idle; or
+	// wakeHours are the hours a month scheduled connections keep it awake
+	// between pauses, explained by wakeNote.
+	awake     string
+	wakeHours float64
+	wakeNote  string
 }
+
+// defaultPauseDelay is Aurora's auto-pause delay when the template sets
+// none (SecondsUntilAutoPause), and resumeSeconds how long a paused
+// instance takes to resume, as AWS documents it (about 15 seconds).
+const (
+	defaultPauseDelay = 300
+	resumeSeconds     = 15
+)
 
 func (e *estimator) cluster(r wiring.Ref) cluster {
 	n := e.app.Nodes[r]
@@ -47,38 +60,59 @@ func (e *estimator) cluster(r wiring.Ref) cluster {
 	c.min, c.serverless = n.Number("ServerlessV2ScalingConfiguration", "MinCapacity")
 	c.max, _ = n.Number("ServerlessV2ScalingConfiguration", "MaxCapacity")
 	if c.serverless && c.min == 0 {
-		c.awake = e.keptAwake(r, n)
+		e.wakeUps(r, n, &c)
 	}
 	return c
 }
 
-// keptAwake explains why a cluster that may auto-pause never does: a proxy
-// holds connections to it, or a function connecting to it runs on a
-// schedule more often than the cluster's pause delay (default 300 s).
-func (e *estimator) keptAwake(r wiring.Ref, n *wiring.Node) string {
+// wakeUps finds what keeps a cluster that may auto-pause from pausing at
+// idle: a proxy holds connections to it; a function connecting to it on a
+// schedule more often than the pause delay keeps it awake; one that runs
+// less often wakes it on every run, for the run, the resume and the pause
+// delay that follows (the function must close its connection after each
+// run, as the outbox does, or a frozen Lambda environment holds it open).
+func (e *estimator) wakeUps(r wiring.Ref, n *wiring.Node, c *cluster) {
 	delay, ok := n.Number("ServerlessV2ScalingConfiguration", "SecondsUntilAutoPause")
 	if !ok {
-		delay = 300
+		delay = defaultPauseDelay
 	}
-	servers := []wiring.Ref{r}
 	for _, ed := range e.app.Into(r, wiring.Proxy) {
-		return "the RDS proxy " + e.app.Nodes[ed.From].Name() + " holds connections open"
+		c.awake = "the RDS proxy " + e.app.Nodes[ed.From].Name() + " holds connections open"
+		return
 	}
-	for _, s := range servers {
-		for _, ed := range e.app.Into(s, wiring.Connection, wiring.Grant) {
-			if ed.Kind == wiring.Grant && !strings.Contains(ed.Detail, "rds-db:connect") {
+	var notes []string
+	seen := map[wiring.Ref]bool{}
+	for _, ed := range e.app.Into(r, wiring.Connection, wiring.Grant) {
+		if ed.Kind == wiring.Grant && !strings.Contains(ed.Detail, "rds-db:connect") {
+			continue
+		}
+		if seen[ed.From] {
+			continue // a function both granted and let in by its security group
+		}
+		seen[ed.From] = true
+		for _, sch := range e.app.Into(ed.From, wiring.Schedule) {
+			runs, ok := perMonth(sch.Detail)
+			if !ok || runs <= 0 {
 				continue
 			}
-			for _, sch := range e.app.Into(ed.From, wiring.Schedule) {
-				runs, ok := perMonth(sch.Detail)
-				if ok && runs > 0 && HoursPerMonth*3600/runs < delay {
-					return fmt.Sprintf("kept awake: %s connects on %s, more often than the %gs auto-pause delay",
-						e.app.Nodes[ed.From].Name(), sch.Detail, delay)
-				}
+			fn := e.app.Nodes[ed.From].Name()
+			if HoursPerMonth*3600/runs < delay {
+				c.awake = fmt.Sprintf("kept awake: %s connects on %s, more often than the %gs auto-pause delay", fn, sch.Detail, delay)
+				return
 			}
+			c.wakeHours += runs * (delay + resumeSeconds) / 3600
+			notes = append(notes, fmt.Sprintf("%s on %s wakes it %.0f times", fn, sch.Detail, runs))
 		}
 	}
-	return ""
+	if c.wakeHours >= HoursPerMonth {
+		c.awake = "kept awake: " + strings.Join(notes, ", ") + ", and the wake-ups overlap"
+		c.wakeHours = 0
+		return
+	}
+	if c.wakeHours > 0 {
+		c.wakeNote = fmt.Sprintf("pauses between runs: %s, each time for the %gs auto-pause delay and a %ds resume: %.1f h awake at 0.5 ACU",
+			strings.Join(notes, ", "), delay, resumeSeconds, c.wakeHours)
+	}
 }
 
 // acus returns the average ACUs of one instance of c, idle and at profile,
@@ -91,6 +125,8 @@ func (e *estimator) acus(c cluster, reader bool) (idle, profile float64, note st
 		note = fmt.Sprintf("idle at the minimum %g ACU", c.min)
 	case c.awake != "":
 		note = c.awake + "; idle at 0.5 ACU"
+	case c.wakeHours > 0:
+		idle, note = low*c.wakeHours/HoursPerMonth, c.wakeNote
 	default:
 		idle, note = 0, "auto-pause (minimum 0 ACU): 0 ACU-hours idle"
 	}

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -163,5 +164,58 @@ func TestRegionsMustBeInTheTable(t *testing.T) {
 	}
 	if _, err := Estimate(dir, Options{Region: "eu-west-1"}); err != nil {
 		t.Errorf("with -region eu-west-1: %v", err)
+	}
+}
+
+// An auto-pausing cluster (minimum 0 ACU) at idle: a function connecting on
+// a schedule longer than the pause delay wakes the writer on every run for
+// the delay and the resume (at 0.5 ACU); one more often than the delay
+// keeps it awake all month; none lets it sleep.
+func TestAutoPauseCountsWakeUps(t *testing.T) {
+	const resources = `
+		"Cluster": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql",
+			"ServerlessV2ScalingConfiguration": {"MinCapacity": 0, "MaxCapacity": 2},
+			"VpcSecurityGroupIds": [{"Fn::GetAtt": ["DbSg", "GroupId"]}]}},
+		"Writer": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"},
+			"DBInstanceClass": "db.serverless", "PromotionTier": 0}},
+		"DbSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+		"FnSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+		"Ingress": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Fn::GetAtt": ["DbSg", "GroupId"]},
+			"SourceSecurityGroupId": {"Fn::GetAtt": ["FnSg", "GroupId"]}, "FromPort": 5432}},
+		"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 128,
+			"VpcConfig": {"SecurityGroupIds": [{"Fn::GetAtt": ["FnSg", "GroupId"]}]}}}`
+	schedule := func(expr string) string {
+		return `, "Schedule": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "` + expr +
+			`", "Targets": [{"Id": "T", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}}]}}`
+	}
+	for _, c := range []struct {
+		name, extra string
+		acuHours    float64 // the writer's at idle
+		note        string
+	}{
+		{"hourly", schedule("rate(1 hour)"), 0.5 * 730 * (300 + 15) / 3600.0,
+			"pauses between runs: Fn on rate(1 hour) wakes it 730 times, each time for the 300s auto-pause delay and a 15s resume: 63.9 h awake"},
+		{"daily", schedule("rate(1 day)"), 0.5 * 730 / 24 * (300 + 15) / 3600.0, "Fn on rate(1 day) wakes it 30 times"},
+		{"every minute", schedule("rate(1 minute)"), 0.5 * 730, "kept awake: Fn connects on rate(1 minute)"},
+		{"every five minutes: the wake-ups add up to the month", schedule("rate(5 minutes)"), 0.5 * 730, "the wake-ups overlap"},
+		{"no schedule", "", 0, "auto-pause (minimum 0 ACU): 0 ACU-hours idle"},
+	} {
+		res, err := Estimate(writeAssembly(t, resources+c.extra), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, l := range res.Stacks[0].Lines {
+			if l.LogicalID != "Writer" {
+				continue
+			}
+			found = true
+			if math.Abs(l.IdleQty-c.acuHours) > 1e-9 || !strings.Contains(l.Note, c.note) {
+				t.Errorf("%s: %g ACU-hours idle, note %q; want %g and %q", c.name, l.IdleQty, l.Note, c.acuHours, c.note)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no line for the writer", c.name)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -70,7 +71,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	worker.DeadLetterQueue.ApplyRemovalPolicy(cfg.RemovalPolicy)
 	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(contract.AttachmentsPrefix))
 
-	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed (every minute)")
+	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed ("+every(cfg.OutboxInterval)+")")
 	s.Bus.GrantPublish(s.Outbox)
 	s.scheduleOutbox(cfg)
 
@@ -84,6 +85,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		DeletionProtection:   jsii.Bool(cfg.Production),
 		RemovalPolicy:        cfg.RemovalPolicy,
 		WebAcl:               jsii.Bool(cfg.Api.WebAcl),
+		ThreatProtection:     cfg.Api.ThreatProtection,
 		ThrottlingRateLimit:  jsii.Number(cfg.Api.ThrottleRate),
 		ThrottlingBurstLimit: jsii.Number(cfg.Api.Burst),
 		LogRetention:         cfg.LogRetention,
@@ -121,8 +123,9 @@ func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, descripti
 	return fn
 }
 
-// scheduleOutbox runs the outbox every minute. EventBridge invokes it
-// asynchronously: two retries, then the event goes to a dead-letter queue.
+// scheduleOutbox runs the outbox every cfg.OutboxInterval. EventBridge
+// invokes it asynchronously: two retries, then the event goes to a
+// dead-letter queue.
 func (s *AppStack) scheduleOutbox(cfg Config) {
 	dlq := awssqs.NewQueue(s.Stack, jsii.String("OutboxScheduleDLQ"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
@@ -132,8 +135,8 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 	dlq.ApplyRemovalPolicy(cfg.RemovalPolicy)
 	nag.Suppress(dlq, nag.Rule("AwsSolutions-SQS3", "This queue is itself a dead-letter queue."))
 	rule := awsevents.NewRule(s.Stack, jsii.String("OutboxSchedule"), &awsevents.RuleProps{
-		Description: jsii.String("Runs the outbox publisher every minute"),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Description: jsii.String("Runs the outbox publisher " + every(cfg.OutboxInterval)),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(cfg.OutboxInterval.Minutes()))),
 	})
 	rule.AddTarget(awseventstargets.NewLambdaFunction(s.Outbox, &awseventstargets.LambdaFunctionProps{
 		DeadLetterQueue: dlq,
@@ -143,6 +146,19 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 	// A missed run is harmless (the next one picks the rows up); failures
 	// show in the function's error metric and the schedule's DLQ.
 	nag.Suppress(s.Outbox, nag.NoDLQTargetHasDLQ())
+}
+
+// every says how often d is, in words: "every minute", "every 5 minutes",
+// "every hour", "every 2 hours".
+func every(d time.Duration) string {
+	unit, n := "minute", d.Minutes()
+	if d%time.Hour == 0 {
+		unit, n = "hour", d.Hours()
+	}
+	if n == 1 {
+		return "every " + unit
+	}
+	return fmt.Sprintf("every %g %ss", n, unit)
 }
 
 // newUploadsBucket holds attachments, uploaded by browsers through

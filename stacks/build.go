@@ -24,6 +24,67 @@ type Options struct {
 	// when ConnectionArn is set, otherwise a CodeCommit repository named
 	// "stratus" that the pipeline stack creates.
 	ConnectionArn, Repo, Branch string
+	// AlarmEmail is the default of the AlarmEmail parameter of every OnCall
+	// stage: the address its alarm topic emails.
+	// Default: - none: the parameter is empty and the topic emails nobody
+	// until it is set.
+	AlarmEmail string
+	// Domain is the app's custom domain: each stage without a Site.Domain of
+	// its own serves Domain.ForStage (Prod the name itself, the others
+	// "<stage>.<name>").
+	// Default: - none: the stages use their CloudFront domain names.
+	Domain Domain
+}
+
+// The environment variables main.go reads a setting from when CDK context
+// does not give it. The pipeline's synth step gets every setting given when
+// the pipeline was synthesized under these names: in CodeBuild `make synth`
+// passes no context, and the pipeline would otherwise redeploy itself and
+// the stages without them (another source, no alarm email, no domain).
+const (
+	EnvConnectionArn = "STRATUS_CONNECTION_ARN"
+	EnvRepo          = "STRATUS_REPO"
+	EnvBranch        = "STRATUS_BRANCH"
+	EnvAlarmEmail    = "STRATUS_ALARM_EMAIL"
+	EnvDomain        = "STRATUS_DOMAIN"
+	EnvHostedZoneId  = "STRATUS_HOSTED_ZONE_ID"
+)
+
+// synthEnv is the settings of o that are set, by environment variable.
+func (o Options) synthEnv() map[string]*string {
+	out := map[string]*string{}
+	for name, v := range map[string]string{
+		EnvConnectionArn: o.ConnectionArn, EnvRepo: o.Repo, EnvBranch: o.Branch, EnvAlarmEmail: o.AlarmEmail,
+		EnvDomain: o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
+	} {
+		if v != "" {
+			out[name] = jsii.String(v)
+		}
+	}
+	return out
+}
+
+func (o Options) withDefaults() Options {
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	return o
+}
+
+// apply gives cfg the app's domain when it has none of its own.
+func (o Options) apply(cfg Config) Config {
+	if !cfg.Site.Domain.IsSet() {
+		cfg.Site.Domain = o.Domain.ForStage(cfg)
+	}
+	return cfg
+}
+
+func (o Options) env() *awscdk.Environment {
+	env := &awscdk.Environment{Region: jsii.String(o.Region)}
+	if o.Account != "" {
+		env.Account = jsii.String(o.Account)
+	}
+	return env
 }
 
 // App is everything Build made.
@@ -39,26 +100,29 @@ type App struct {
 // Build composes the whole application into app: the Dev stage for
 // engineers' own `cdk deploy`, the Staging and Prod stages with the
 // pipeline that deploys them, and the compliance checks every stack must
-// pass (an unsuppressed cdk-nag error fails `cdk synth`).
+// pass (an unsuppressed cdk-nag error fails `cdk synth`). Invalid
+// configurations or settings panic with a *ConfigError naming every problem
+// of every stage, before anything is built.
 func Build(app awscdk.App, opts Options) *App {
-	if opts.Region == "" {
-		opts.Region = DefaultRegion
+	opts = opts.withDefaults()
+	problems := opts.problems()
+	if len(problems) == 0 {
+		problems = stageProblems(opts.Region, opts.apply(Dev), opts.apply(Staging), opts.apply(Prod))
 	}
-	env := &awscdk.Environment{Region: jsii.String(opts.Region)}
-	if opts.Account != "" {
-		env.Account = jsii.String(opts.Account)
+	if len(problems) > 0 {
+		panic(&ConfigError{Problems: problems})
 	}
 	out := &App{
-		Dev:     NewStage(app, Dev, env),
-		Staging: NewStage(app, Staging, env),
-		Prod:    NewStage(app, Prod, env),
+		Dev:     NewStage(app, Dev, opts),
+		Staging: NewStage(app, Staging, opts),
+		Prod:    NewStage(app, Prod, opts),
 	}
 	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
 		out.Stacks = append(out.Stacks, s.Stacks()...)
 	}
 	if opts.Account != "" {
 		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
-			Env:         env,
+			Env:         opts.env(),
 			Description: jsii.String("Stratus: the pipeline that tests, synthesizes and deploys Staging then Prod"),
 		})
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
@@ -72,6 +136,9 @@ func Build(app awscdk.App, opts Options) *App {
 // deploys prod after a manual approval.
 func newPipeline(stack awscdk.Stack, opts Options, staging, prod *Stage) *pipeline.Pipeline {
 	props := &pipeline.Props{}
+	if env := opts.synthEnv(); len(env) > 0 {
+		props.Synth = &pipeline.SynthOptions{Env: &env}
+	}
 	if opts.ConnectionArn != "" {
 		props.Connection = &pipeline.ConnectionSource{
 			ConnectionArn: jsii.String(opts.ConnectionArn),

@@ -1,9 +1,13 @@
 // Package stacks composes the Stratus constructs into the stacks of each
 // environment. Every environment is a typed Go value (Dev, Staging, Prod):
-// the differences between them live here, not in scattered ifs.
+// the differences between them live here, not in scattered ifs. Every field
+// of Config reaches the templates; test/config_test.go checks each one, per
+// stage, in the synthesized templates, and fails for a field it does not know.
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -26,9 +30,17 @@ type Config struct {
 	Api      ApiConfig
 	Site     SiteConfig
 
-	// OnCall makes the alarm topic page a human (an email subscription,
-	// given by the operator at deploy time through the AlarmEmail parameter).
+	// OnCall makes the alarm topic page a human: an email subscription to
+	// the address in the Data stack's AlarmEmail parameter, whose default is
+	// the alarmEmail setting (context or STRATUS_ALARM_EMAIL, see Options).
+	// Until an address is given the subscription is left out.
 	OnCall bool
+
+	// OutboxInterval is how often the outbox function runs (whole minutes, at
+	// least one). It connects to the database on every run, so an interval
+	// shorter than Aurora's auto-pause delay (5 minutes) keeps a cluster with
+	// MinCapacity 0 from ever pausing.
+	OutboxInterval time.Duration
 }
 
 // DatabaseConfig sizes Aurora Serverless v2 and its network.
@@ -38,21 +50,53 @@ type DatabaseConfig struct {
 	Proxy                    bool    // RDS Proxy in front of the cluster
 	NatGateways              int     // 0 keeps dev free of NAT hourly charges
 	BackupRetentionDays      float64
+	// AvailabilityZones the VPC spans, per region: given, not looked up, so
+	// synth with an account stays offline. A region missing here is an error
+	// naming it.
+	AvailabilityZones map[string][]string
 }
 
 // ApiConfig is the API's sign-in and edge protection.
 type ApiConfig struct {
 	Mfa    awscognito.Mfa
 	WebAcl bool
-	// ThreatProtection FULL_FUNCTION puts the user pool on Cognito's PLUS
-	// plan (billed per monthly active user, no free tier).
+	// ThreatProtection FULL_FUNCTION or AUDIT_ONLY puts the user pool on
+	// Cognito's PLUS plan (billed per monthly active user, no free tier);
+	// NO_ENFORCEMENT keeps it on ESSENTIALS.
 	ThreatProtection    awscognito.StandardThreatProtectionMode
 	ThrottleRate, Burst float64
 }
 
-// SiteConfig is the static site's edge protection.
+// SiteConfig is the static site's edge protection and address.
 type SiteConfig struct {
 	WebAcl bool // a CLOUDFRONT WAF web ACL, held by a us-east-1 edge stack
+	// Domain serves the site, and the API under /v1/, on a custom domain.
+	// Default: - the app's domain setting (Options.Domain) for this stage
+	// (Domain.ForStage), or none: the distribution's *.cloudfront.net name.
+	Domain Domain
+}
+
+// Zones are the Availability Zones every stage's VPC spans, per region:
+// two, so the writer and the reader (and Prod's two NAT gateways) sit in
+// different zones. Zone names are per account (each account maps them to
+// physical zones on its own) and all of these are offered to every account;
+// to deploy to another region, add it with two zones that
+// `aws ec2 describe-availability-zones --region REGION` lists as available.
+var Zones = map[string][]string{
+	"us-east-1":      {"us-east-1a", "us-east-1b"},
+	"us-east-2":      {"us-east-2a", "us-east-2b"},
+	"us-west-2":      {"us-west-2a", "us-west-2b"},
+	"ca-central-1":   {"ca-central-1a", "ca-central-1b"},
+	"eu-west-1":      {"eu-west-1a", "eu-west-1b"},
+	"eu-west-2":      {"eu-west-2a", "eu-west-2b"},
+	"eu-west-3":      {"eu-west-3a", "eu-west-3b"},
+	"eu-central-1":   {"eu-central-1a", "eu-central-1b"},
+	"eu-north-1":     {"eu-north-1a", "eu-north-1b"},
+	"ap-southeast-1": {"ap-southeast-1a", "ap-southeast-1b"},
+	"ap-southeast-2": {"ap-southeast-2a", "ap-southeast-2b"},
+	"ap-northeast-1": {"ap-northeast-1a", "ap-northeast-1c"},
+	"ap-south-1":     {"ap-south-1a", "ap-south-1b"},
+	"sa-east-1":      {"sa-east-1a", "sa-east-1b"},
 }
 
 // Dev is an engineer's own environment: cheap and disposable.
@@ -62,9 +106,12 @@ var Dev = Config{
 	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	// One NAT gateway: the functions call SNS, SSM and S3, and one NAT costs
 	// less than interface endpoints for each of those in two AZs.
-	Database: DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 1, BackupRetentionDays: 1},
+	Database: DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 1, BackupRetentionDays: 1, AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, ThrottleRate: 20, Burst: 40,
 		ThreatProtection: awscognito.StandardThreatProtectionMode_NO_ENFORCEMENT},
+	// Hourly: between runs the database pauses (MinCapacity 0). A publish
+	// that failed after its commit reaches the bus within the hour.
+	OutboxInterval: time.Hour,
 }
 
 // Staging is shaped like production, but small: it proves a release on the
@@ -73,10 +120,12 @@ var Staging = Config{
 	Name:          "Staging",
 	LogRetention:  awslogs.RetentionDays_ONE_MONTH,
 	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	Database:      DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7},
+	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7,
+		AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100,
 		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
-	Site: SiteConfig{WebAcl: true},
+	Site:           SiteConfig{WebAcl: true},
+	OutboxInterval: time.Minute,
 }
 
 // Prod is safe first: a reader in another AZ, a proxy, deletion protection
@@ -87,9 +136,11 @@ var Prod = Config{
 	Production:    true,
 	LogRetention:  awslogs.RetentionDays_ONE_YEAR,
 	RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	Database:      DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30},
+	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30,
+		AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
 		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
-	Site:   SiteConfig{WebAcl: true},
-	OnCall: true,
+	Site:           SiteConfig{WebAcl: true},
+	OnCall:         true,
+	OutboxInterval: time.Minute,
 }

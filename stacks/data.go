@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -11,7 +10,6 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // AppDBUser is the PostgreSQL login role the functions connect as (IAM
@@ -33,15 +31,20 @@ type DataStack struct {
 	Alarms awssns.ITopic
 }
 
-// NewDataStack creates the data stack of cfg.
-func NewDataStack(scope constructs.Construct, cfg Config) *DataStack {
-	stack := awscdk.NewStack(scope, jsii.String("Data"), &awscdk.StackProps{
+// NewDataStack creates the data stack of cfg in opts.Region (not "").
+// Its Availability Zones are cfg's for the region (see zonedStack).
+func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataStack {
+	zones := cfg.Database.AvailabilityZones[opts.Region]
+	stack := newZonedStack(scope, "Data", &awscdk.StackProps{
 		Description:           jsii.String("Stratus " + cfg.Name + ": network, Aurora Serverless v2 PostgreSQL, migrations, alarm topic"),
 		TerminationProtection: jsii.Bool(cfg.Production),
-	})
+	}, zones)
 	s := &DataStack{Stack: stack}
 	s.Alarms = newAlarmTopic(stack, cfg)
-	s.DB = newDatabase(stack, cfg)
+	if cfg.OnCall {
+		emailOnCall(stack, s.Alarms, opts.AlarmEmail)
+	}
+	s.DB = newDatabase(stack, cfg, zones)
 	for _, a := range s.DB.Alarms {
 		alarmTo(a, s.Alarms)
 	}
@@ -49,12 +52,13 @@ func NewDataStack(scope constructs.Construct, cfg Config) *DataStack {
 	return s
 }
 
-func newDatabase(stack awscdk.Stack, cfg Config) *serverlessdb.ServerlessDb {
+func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.ServerlessDb {
 	removal := awscdk.RemovalPolicy_DESTROY
 	if cfg.Production {
 		removal = awscdk.RemovalPolicy_SNAPSHOT
 	}
 	return serverlessdb.New(stack, "Database", &serverlessdb.Props{
+		AvailabilityZones:  jsii.Strings(zones...),
 		NatGateways:        jsii.Number(cfg.Database.NatGateways),
 		MinCapacity:        jsii.Number(cfg.Database.MinCapacity),
 		MaxCapacity:        jsii.Number(cfg.Database.MaxCapacity),
@@ -85,22 +89,4 @@ func (s *DataStack) addMigrations(cfg Config) {
 		Function: s.Migrate,
 		Version:  jsii.String(serverlessdb.HashDir(migrationsDir)),
 	})
-}
-
-// newAlarmTopic is the stage's alarm topic, encrypted and SSL-only. In
-// production it is the on-call topic: subscribe the pager to it.
-func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.ITopic {
-	key := secure.Key(stack, "AlarmKey", "Encrypts the "+cfg.Name+" alarm topic", cfg.RemovalPolicy)
-	// CloudWatch publishes alarm notifications to the encrypted topic.
-	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
-	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
-		DisplayName: jsii.String("Stratus " + cfg.Name + " alarms"),
-		MasterKey:   key,
-		EnforceSSL:  jsii.Bool(true),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
-		Value:       topic.TopicArn(),
-		Description: jsii.String("Subscribe the on-call pager or an email address to this topic"),
-	})
-	return topic
 }

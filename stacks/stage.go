@@ -9,26 +9,38 @@ import (
 // Stage is one environment: its stacks, in deployment order.
 type Stage struct {
 	awscdk.Stage
+	// Config is the stage's configuration as built: with the app's domain
+	// setting applied (Domain.ForStage) when it had no domain of its own.
 	Config Config
-	// Edge holds the site's CloudFront web ACL in us-east-1; nil when the
-	// environment has none.
+	// Edge holds what CloudFront needs in us-east-1 (the site's web ACL,
+	// the custom domain's certificate); nil when the stage needs neither.
 	Edge *EdgeStack
 	Data *DataStack
 	App  *AppStack
 	Web  *WebStack
 }
 
-// NewStage builds the stacks of cfg in env. Cross-stack references are the
-// typed values each constructor returns; CDK turns them into exports.
-func NewStage(scope constructs.Construct, cfg Config, env *awscdk.Environment) *Stage {
+// NewStage builds the stacks of cfg with the settings in opts: its account
+// and region (Region "" is DefaultRegion), the alarm email, and the app's
+// domain, which applies when cfg has no Site.Domain of its own. It panics
+// with a *ConfigError naming every problem of cfg and opts.
+//
+// Cross-stack references are the typed values each constructor returns;
+// CDK turns them into exports.
+func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
+	opts = opts.withDefaults()
+	cfg = opts.apply(cfg)
+	if p := append(opts.problems(), stageProblems(opts.Region, cfg)...); len(p) > 0 {
+		panic(&ConfigError{Problems: p})
+	}
 	s := &Stage{
-		Stage:  awscdk.NewStage(scope, jsii.String(cfg.Name), &awscdk.StageProps{Env: env}),
+		Stage:  awscdk.NewStage(scope, jsii.String(cfg.Name), &awscdk.StageProps{Env: opts.env()}),
 		Config: cfg,
 	}
-	if cfg.Site.WebAcl {
-		s.Edge = NewEdgeStack(s.Stage, cfg, env.Account)
+	if cfg.Site.WebAcl || cfg.Site.Domain.IsSet() {
+		s.Edge = NewEdgeStack(s.Stage, cfg, opts.env().Account)
 	}
-	s.Data = NewDataStack(s.Stage, cfg)
+	s.Data = NewDataStack(s.Stage, cfg, opts)
 	s.App = NewAppStack(s.Stage, cfg, s.Data)
 	s.Web = NewWebStack(s.Stage, cfg, s.App, s.Edge)
 	return s

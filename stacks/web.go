@@ -1,9 +1,13 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -28,22 +32,51 @@ type WebStack struct {
 	SiteUrl awscdk.CfnOutput
 }
 
-// EdgeStack holds what CloudFront needs in us-east-1: the site's web ACL.
+// EdgeStack holds what CloudFront needs in us-east-1: the site's web ACL
+// and its custom domain's certificate, each when the stage has one.
 type EdgeStack struct {
 	awscdk.Stack
+	// WebAcl protects the distribution; nil without Site.WebAcl.
 	WebAcl awswafv2.CfnWebACL
+	// Certificate covers Site.Domain.Name; nil without a domain.
+	Certificate awscertificatemanager.ICertificate
 }
 
 // NewEdgeStack creates the us-east-1 stack of cfg.
 func NewEdgeStack(scope constructs.Construct, cfg Config, account *string) *EdgeStack {
-	stack := awscdk.NewStack(scope, jsii.String("Edge"), &awscdk.StackProps{
-		Description: jsii.String("Stratus " + cfg.Name + ": CloudFront web ACL (us-east-1)"),
-		Env:         &awscdk.Environment{Account: account, Region: jsii.String("us-east-1")},
-	})
-	return &EdgeStack{
-		Stack:  stack,
-		WebAcl: waf.NewWebAcl(stack, "SiteWebAcl", waf.CloudFront, 2000, "Protects the "+cfg.Name+" site"),
+	var holds []string
+	if cfg.Site.WebAcl {
+		holds = append(holds, "CloudFront web ACL")
 	}
+	if cfg.Site.Domain.IsSet() {
+		holds = append(holds, "certificate of "+cfg.Site.Domain.Name)
+	}
+	stack := awscdk.NewStack(scope, jsii.String("Edge"), &awscdk.StackProps{
+		Description: jsii.String("Stratus " + cfg.Name + ": " + strings.Join(holds, " and ") + " (us-east-1)"),
+		Env:         &awscdk.Environment{Account: account, Region: jsii.String(staticsite.CertificateRegion)},
+	})
+	edge := &EdgeStack{Stack: stack}
+	if cfg.Site.WebAcl {
+		edge.WebAcl = waf.NewWebAcl(stack, "SiteWebAcl", waf.CloudFront, 2000, "Protects the "+cfg.Name+" site")
+	}
+	if d := cfg.Site.Domain; d.IsSet() {
+		// DNS validation: CloudFormation writes the validation record into
+		// the zone and waits for ACM to issue the certificate.
+		edge.Certificate = awscertificatemanager.NewCertificate(stack, jsii.String("SiteCertificate"), &awscertificatemanager.CertificateProps{
+			DomainName: jsii.String(d.Name),
+			Validation: awscertificatemanager.CertificateValidation_FromDns(hostedZone(stack, d)),
+		})
+	}
+	return edge
+}
+
+// hostedZone is d's zone, referenced by id: no lookup. Name stands in for
+// the zone's name (see Domain).
+func hostedZone(scope constructs.Construct, d Domain) awsroute53.IHostedZone {
+	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(d.HostedZoneId),
+		ZoneName:     jsii.String(d.Name),
+	})
 }
 
 // NewWebStack creates the web stack of cfg; edge may be nil.
@@ -66,18 +99,28 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		AutoDeleteObjects: jsii.Bool(cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 		LogRetention:      cfg.LogRetention,
 	}
-	if edge != nil {
+	if edge != nil && edge.WebAcl != nil {
 		props.WebAclArn = edge.WebAcl.AttrArn()
 	}
-	site := staticsite.New(stack, "Site", props)
-	for _, ack := range [][2]string{
+	acks := [][2]string{
 		{"@stratus/staticsite:noAlarms", "CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from " +
 			"MetricErrorRate there, and the API behind /v1/ alarms in this region."},
-		{"@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate", "The reference stages use the CloudFront domain; " +
-			"with a custom domain (staticsite.DomainProps) TLSv1.2_2021 applies."},
 		{"@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk", "The default root object is index.html; LIST only makes a " +
 			"missing file a 404 instead of a 403."},
-	} {
+	}
+	if d := cfg.Site.Domain; d.IsSet() {
+		props.Domain = &staticsite.DomainProps{
+			DomainNames:  []*string{jsii.String(d.Name)},
+			HostedZoneId: jsii.String(d.HostedZoneId),
+			ZoneName:     jsii.String(d.Name), // see Domain
+			Certificate:  edge.Certificate,
+		}
+	} else {
+		acks = append(acks, [2]string{"@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate", "Without a custom domain " +
+			"(Site.Domain) the stage uses the CloudFront domain; with one, TLSv1.2_2021 applies."})
+	}
+	site := staticsite.New(stack, "Site", props)
+	for _, ack := range acks {
 		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String(ack[0]), jsii.String(ack[1]))
 	}
 	for _, a := range site.Alarms {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stratus-cdk/stratus/internal/assembly"
@@ -13,16 +14,45 @@ import (
 // No stack of the assembly carries an error annotation (cdk-nag's
 // unsuppressed findings among them): exactly what makes `cdk synth` fail.
 func TestNoUnsuppressedErrors(t *testing.T) {
-	stacks, err := assembly.Stacks(assemblyDir)
+	for dir, n := range map[string]int{assemblyDir: len(built.Stacks), domainAssemblyDir: len(withDomain.Stacks())} {
+		stacks, err := assembly.Stacks(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stacks) < n {
+			t.Fatalf("the assembly lists %d stacks, the app built %d", len(stacks), n)
+		}
+		for _, s := range stacks {
+			for _, e := range s.Errors {
+				t.Errorf("%s/%s: unsuppressed error: %s", s.Stage, s.Name, e)
+			}
+		}
+	}
+}
+
+// Synth with an account looks nothing up: no manifest of the assembly (the
+// app's, each stage's) lists missing context, which `cdk synth` would
+// resolve by calling AWS and the pipeline's synth only with a lookup role.
+// cdk.json holds no looked-up values that would hide a lookup here.
+func TestNoContextLookups(t *testing.T) {
+	for _, dir := range []string{assemblyDir, domainAssemblyDir} {
+		missing, err := refsynth.MissingContext(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(missing) > 0 {
+			t.Errorf("the synth with account %s asks for context lookups: %v", testAccount, missing)
+		}
+	}
+	ctx, err := refsynth.Context("cdk.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stacks) < len(built.Stacks) {
-		t.Fatalf("the assembly lists %d stacks, the app built %d", len(stacks), len(built.Stacks))
-	}
-	for _, s := range stacks {
-		for _, e := range s.Errors {
-			t.Errorf("%s/%s: unsuppressed error: %s", s.Stage, s.Name, e)
+	for key := range ctx {
+		for _, provider := range []string{"availability-zones:", "hosted-zone:", "ssm:", "vpc-provider:", "ami:", "key-provider:"} {
+			if strings.HasPrefix(key, provider) {
+				t.Errorf("cdk.json holds the looked-up value %q: the app must not need it", key)
+			}
 		}
 	}
 }
@@ -37,9 +67,15 @@ func TestNoCloudFormationValidateFindings(t *testing.T) {
 	if os.Getenv("CDK_VALIDATION") == "false" {
 		t.Fatal("CDK_VALIDATION=false turns the CloudFormation Validate plugin off; unset it for the stack tests")
 	}
+	for _, dir := range []string{assemblyDir, domainAssemblyDir} {
+		checkValidationReport(t, dir)
+	}
+}
+
+func checkValidationReport(t *testing.T, dir string) {
 	// aws-cdk-lib writes the report only when a validation plugin ran; a
 	// plugin that passed cleanly is left out of pluginReports.
-	raw, err := os.ReadFile(filepath.Join(assemblyDir, "validation-report.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "validation-report.json"))
 	if err != nil {
 		t.Fatalf("no validation report: the CloudFormation Validate plugin did not run: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/internal/nag"
 	"github.com/stratus-cdk/stratus/internal/refsynth"
 	"github.com/stratus-cdk/stratus/stacks"
 )
@@ -20,9 +21,18 @@ import (
 // testAccount stands in for a real account id.
 const testAccount = refsynth.Account
 
+// testDomain is the app's domain setting of the domain synth
+// (-c domain=app.example.com -c hostedZoneId=…): a reserved name and a zone
+// id of the right shape.
+var testDomain = stacks.Domain{Name: "app.example.com", HostedZoneId: "Z0123456789EXAMPLE"}
+
 var (
 	built       *stacks.App
 	assemblyDir string // the cloud assembly directory
+	// withDomain is Dev built with testDomain (dev.app.example.com), in an
+	// app of its own, synthesized into domainAssemblyDir.
+	withDomain        *stacks.Stage
+	domainAssemblyDir string
 )
 
 func TestMain(m *testing.M) {
@@ -38,9 +48,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	// The settings `make lock` and `make diff` synthesize with: cdk.json's
-	// context, a fixed account (so the pipeline stack is built too) and the
-	// Availability Zones CDK would otherwise look up for it, so synth stays
-	// offline and deterministic and the templates compare with the locks.
+	// context and a fixed account (so the pipeline stack is built too), so
+	// the templates compare with the locks. Nothing is looked up
+	// (TestNoContextLookups).
 	ctx, err := refsynth.Context("cdk.json")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -55,6 +65,18 @@ func run(m *testing.M) int {
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 	built = stacks.Build(app, stacks.Options{Account: testAccount})
 	assemblyDir = *app.Synth(nil).Directory()
+
+	// One stage with a custom domain, under the same checks as Build's.
+	domainDir, err := os.MkdirTemp("", "stratus-domain-assembly")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(domainDir)
+	app = awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(domainDir)})
+	withDomain = stacks.NewStage(app, stacks.Dev, stacks.Options{Account: testAccount, Domain: testDomain})
+	nag.Check(app, nag.AwsSolutions, nag.Serverless)
+	domainAssemblyDir = *app.Synth(nil).Directory()
 	return m.Run()
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/pmezard/go-difflib/difflib"
 )
 
@@ -26,9 +27,23 @@ func normalize(template []byte) []byte {
 	return assetDestination.ReplaceAll(out, []byte("$1-<DESTINATION>"))
 }
 
-func TestSnapshots(t *testing.T) {
+// snapshotted is every stack that has a golden template, by its name under
+// test/testdata: the app's stacks, and those of the stage built with a
+// domain under with-domain/ (diff the two Dev folders to see what a
+// domain adds).
+func snapshotted() map[string]awscdk.Stack {
+	out := map[string]awscdk.Stack{}
 	for _, s := range built.Stacks {
-		id := stackID(s)
+		out[stackID(s)] = s
+	}
+	for _, s := range withDomain.Stacks() {
+		out["with-domain/"+stackID(s)] = s
+	}
+	return out
+}
+
+func TestSnapshots(t *testing.T) {
+	for id, s := range snapshotted() {
 		t.Run(id, func(t *testing.T) {
 			raw, err := os.ReadFile(templatePath(s))
 			if err != nil {
@@ -64,10 +79,17 @@ func TestSnapshots(t *testing.T) {
 // stack must not leave a stale snapshot that reviews would trust.
 func TestNoStaleSnapshots(t *testing.T) {
 	want := map[string]bool{}
-	for _, s := range built.Stacks {
-		want[filepath.Join("test", "testdata", stackID(s)+".template.json")] = true
+	for id := range snapshotted() {
+		want[filepath.Join("test", "testdata", id+".template.json")] = true
 	}
-	files, _ := filepath.Glob(filepath.Join("test", "testdata", "*", "*.template.json"))
+	var files []string
+	for _, pattern := range []string{"*.template.json", "*/*.template.json", "*/*/*.template.json"} {
+		found, _ := filepath.Glob(filepath.Join("test", "testdata", pattern))
+		files = append(files, found...)
+	}
+	if len(files) < len(want) {
+		t.Errorf("found %d golden templates for %d stacks: is a pattern missing?", len(files), len(want))
+	}
 	for _, f := range files {
 		if !want[f] {
 			if *update {

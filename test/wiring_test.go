@@ -13,13 +13,18 @@ import (
 
 // template is a synthesized template, read from the assembly.
 type template struct {
-	Resources map[string]resource `json:"Resources"`
+	Description string                    `json:"Description"`
+	Parameters  map[string]map[string]any `json:"Parameters"`
+	Conditions  map[string]any            `json:"Conditions"`
+	Resources   map[string]resource       `json:"Resources"`
+	Outputs     map[string]map[string]any `json:"Outputs"`
 }
 
 type resource struct {
 	Type           string         `json:"Type"`
 	Properties     map[string]any `json:"Properties"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+	Condition      string         `json:"Condition"`
 }
 
 func load(t *testing.T, s awscdk.Stack) template {

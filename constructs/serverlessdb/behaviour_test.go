@@ -1,6 +1,7 @@
 package serverlessdb_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -100,6 +101,7 @@ var (
 	custom   = func() tmpl { return tmpl{customTpl} }
 	existing = func() tmpl { return tmpl{existingTpl} }
 	regional = func() tmpl { return tmpl{regionalTpl} }
+	zoned    = func() tmpl { return tmpl{zonedTpl} }
 )
 
 // Defaults: network.
@@ -576,5 +578,24 @@ func TestRegionalVpcSpansMaxAzs(t *testing.T) {
 	}
 	if len(missingContext) > 0 {
 		t.Errorf("synth asked for context lookups: %v", missingContext)
+	}
+}
+
+// Zones given by name: the VPC spans exactly those, as literals, in any
+// stack (here an environment-agnostic one, which would otherwise get
+// Fn::GetAZs selections).
+func TestGivenZonesAreUsedByName(t *testing.T) {
+	tpl := zoned()
+	tpl.count("AWS::EC2::Subnet", 6)
+	for i, az := range zonedAZs {
+		tpl.has("AWS::EC2::Subnet", map[string]any{"AvailabilityZone": az})
+		tpl.has("AWS::RDS::DBInstance", map[string]any{"AvailabilityZone": az, "PromotionTier": i})
+	}
+	raw, err := json.Marshal(zonedTpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "Fn::GetAZs") {
+		t.Error("the template still selects zones with Fn::GetAZs")
 	}
 }

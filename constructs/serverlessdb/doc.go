@@ -11,7 +11,8 @@
 //
 // # What it builds (defaults in brackets)
 //
-// Network: Props.ExistingVpc, or a VPC over MaxAzs [2] Availability Zones with
+// Network: Props.ExistingVpc, or a VPC over AvailabilityZones (by name) or
+// MaxAzs [2] Availability Zones with
 // public, private-with-egress and isolated subnets, NatGateways [1] NAT
 // gateways, an S3 gateway endpoint and flow logs (all traffic) to an
 // encrypted log group. With NatGateways 0, CDK allows no private-with-egress
@@ -19,11 +20,16 @@
 // the isolated ones (FunctionSubnets) and a Secrets Manager interface endpoint
 // is added, so rotation and migrations still reach the secret
 // (SecretsManagerEndpoint); InterfaceEndpoints adds the others such functions
-// need (SNS, SSM, ...). The synth makes no context lookup: an
-// environment-agnostic stack gets Fn::GetAZs selections; an
-// environment-specific stack reads its AZs from the cdk.json context key
-// "availability-zones:account=<account>:region=<region>", which must then be
-// set to keep the synth offline.
+// need (SNS, SSM, ...). The construct makes no context lookup itself, but
+// CDK's VPC asks its stack for the stack's zones (Stack.AvailabilityZones),
+// even when AvailabilityZones is given (to check them): an
+// environment-agnostic stack answers with Fn::GetAZs selections, an
+// environment-specific one with a context lookup, recorded as missing
+// context for `cdk synth` to resolve by calling AWS. To keep such a synth
+// offline, give AvailabilityZones and override the stack's getter with the
+// same list (awscdk.NewStack_Override with a struct whose pointer method
+// AvailabilityZones returns them; stacks.zonedStack does), or set the context
+// key "availability-zones:account=<account>:region=<region>".
 //
 // Cluster: Aurora PostgreSQL EngineVersion [16.13] in the isolated subnets, a
 // serverless v2 writer and Readers [0] readers pinned to successive AZs (the
@@ -70,7 +76,8 @@
 // MaxCapacity, connections > 80% of max_connections, each for 15 minutes).
 //
 // Props are validated together: New panics with one message naming every
-// bad prop and value (capacity out of range or min > max, readers < 0, a port
+// bad prop and value (capacity out of range or min > max, readers < 0, fewer
+// than two or repeated AvailabilityZones, a port
 // outside 1150-65535, a proxy on a configuration that does not support one,
 // and more); unresolved tokens are not checked.
 //

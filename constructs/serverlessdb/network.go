@@ -31,7 +31,7 @@ func (db *ServerlessDb) createNetwork(p *Props) {
 	if p.ExistingVpc != nil {
 		db.Vpc = p.ExistingVpc
 	} else {
-		db.Vpc = db.newVpc()
+		db.Vpc = db.newVpc(p)
 	}
 	db.isolatedSubs = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 	if len(*db.Vpc.PrivateSubnets()) > 0 {
@@ -74,7 +74,7 @@ func (db *ServerlessDb) createNetwork(p *Props) {
 	}
 }
 
-func (db *ServerlessDb) newVpc() awsec2.Vpc {
+func (db *ServerlessDb) newVpc(p *Props) awsec2.Vpc {
 	r := db.props
 	subnets := []*awsec2.SubnetConfiguration{
 		{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
@@ -94,11 +94,7 @@ func (db *ServerlessDb) newVpc() awsec2.Vpc {
 	if r.natGateways > 0 {
 		endpointSubnets = append(endpointSubnets, &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS})
 	}
-	return awsec2.NewVpc(db.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
-		// No context lookup: an environment-agnostic stack yields two
-		// Fn::GetAZs selections; an environment-specific one reads the
-		// stack's AZs from cdk.json context.
-		MaxAzs:                       jsii.Number(r.maxAzs),
+	props := &awsec2.VpcProps{
 		NatGateways:                  jsii.Number(r.natGateways),
 		SubnetConfiguration:          &subnets,
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
@@ -111,7 +107,17 @@ func (db *ServerlessDb) newVpc() awsec2.Vpc {
 				TrafficType: awsec2.FlowLogTrafficType_ALL,
 			},
 		},
-	})
+	}
+	// No context lookup: given zones are used as they are; otherwise an
+	// environment-agnostic stack yields Fn::GetAZs selections and an
+	// environment-specific one asks the stack for its zones (see the
+	// package doc).
+	if p.AvailabilityZones != nil {
+		props.AvailabilityZones = p.AvailabilityZones
+	} else {
+		props.MaxAzs = jsii.Number(r.maxAzs)
+	}
+	return awsec2.NewVpc(db.Construct, jsii.String("Vpc"), props)
 }
 
 // retainUnlessDestroy is the removal policy of what outlives a cluster

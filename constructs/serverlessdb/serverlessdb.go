@@ -54,6 +54,14 @@ type Props struct {
 	// An environment-agnostic stack offers two.
 	// Default: 2
 	MaxAzs *float64
+	// AvailabilityZones of the new VPC by name, e.g. "eu-west-1a" (at least
+	// 2, distinct), instead of MaxAzs: no Fn::GetAZs selections, the same
+	// zones whatever the stack's environment. CDK still asks the stack for
+	// its zones to check these are among them, which an environment-specific
+	// stack answers with a context lookup unless it overrides
+	// Stack.AvailabilityZones or the context holds them (see the package doc).
+	// Default: - the first MaxAzs zones of the stack.
+	AvailabilityZones *[]*string
 	// NatGateways is the number of NAT gateways of the new VPC (0 to MaxAzs).
 	// With 0 the VPC has public and isolated subnets only (CDK allows no
 	// private-with-egress subnets without a NAT), and functions reach AWS

@@ -24,14 +24,17 @@ const hello = "../gofunction/testdata/hello"
 
 // One app for the package, synthesized once: each jsii start costs seconds.
 var (
-	defaultsStack, customStack, existingStack, regionalStack awscdk.Stack
-	defaultsTpl, customTpl, existingTpl, regionalTpl         assertions.Template
-	defaultsDb, customDb, existingDb                         *serverlessdb.ServerlessDb
+	defaultsStack, customStack, existingStack, regionalStack, zonedStack awscdk.Stack
+	defaultsTpl, customTpl, existingTpl, regionalTpl, zonedTpl           assertions.Template
+	defaultsDb, customDb, existingDb                                     *serverlessdb.ServerlessDb
 )
 
 // regionalAZs are the AZs an environment-specific stack reads from context
 // (cdk.json in the app) instead of looking them up.
 var regionalAZs = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+
+// zonedAZs are the zones the Zoned stack gives by name.
+var zonedAZs = []string{"eu-west-1b", "eu-west-1c"}
 
 // missingContext lists the context lookups the synth asked for.
 var missingContext []string
@@ -117,12 +120,19 @@ func TestMain(m *testing.M) {
 		MaxAzs: jsii.Number(3), NatGateways: jsii.Number(2), Readers: jsii.Number(2),
 	})
 
+	// Zoned: an environment-agnostic stack with its zones given by name.
+	zonedStack = awscdk.NewStack(app, jsii.String("Zoned"), nil)
+	serverlessdb.New(zonedStack, "Db", &serverlessdb.Props{
+		AvailabilityZones: jsii.Strings(zonedAZs...), Readers: jsii.Number(1),
+	})
+
 	app.Synth(nil)
 	missingContext = readMissingContext(outDir)
 	defaultsTpl = assertions.Template_FromStack(defaultsStack, nil)
 	customTpl = assertions.Template_FromStack(customStack, nil)
 	existingTpl = assertions.Template_FromStack(existingStack, nil)
 	regionalTpl = assertions.Template_FromStack(regionalStack, nil)
+	zonedTpl = assertions.Template_FromStack(zonedStack, nil)
 
 	code := m.Run()
 	os.RemoveAll(outDir)

@@ -72,6 +72,9 @@ func resolve(p *Props) resolved {
 	if p.MaxAzs != nil {
 		r.maxAzs = *p.MaxAzs
 	}
+	if p.AvailabilityZones != nil && p.MaxAzs == nil {
+		r.maxAzs = float64(len(*p.AvailabilityZones))
+	}
 	if p.NatGateways != nil {
 		r.natGateways = *p.NatGateways
 	}
@@ -170,6 +173,9 @@ func validate(p *Props, r resolved) []string {
 
 	// Network.
 	if p.ExistingVpc != nil {
+		if p.AvailabilityZones != nil {
+			add("AvailabilityZones %v apply to a new VPC only, not with ExistingVpc", strs(*p.AvailabilityZones))
+		}
 		if p.MaxAzs != nil {
 			add("MaxAzs %v applies to a new VPC only, not with ExistingVpc", *p.MaxAzs)
 		}
@@ -183,8 +189,13 @@ func validate(p *Props, r resolved) []string {
 		if known(p.MaxAzs) && (*p.MaxAzs < 2 || *p.MaxAzs != math.Trunc(*p.MaxAzs)) {
 			add("MaxAzs %v must be a whole number of at least 2", *p.MaxAzs)
 		}
+		zones := "MaxAzs"
+		if p.AvailabilityZones != nil {
+			zones = "the number of AvailabilityZones"
+			out = append(out, validateZones(p)...)
+		}
 		if known(p.NatGateways) && (*p.NatGateways < 0 || *p.NatGateways > r.maxAzs || *p.NatGateways != math.Trunc(*p.NatGateways)) {
-			add("NatGateways %v must be a whole number from 0 to MaxAzs (%v)", *p.NatGateways, r.maxAzs)
+			add("NatGateways %v must be a whole number from 0 to %s (%v)", *p.NatGateways, zones, r.maxAzs)
 		}
 	}
 
@@ -217,6 +228,43 @@ func validate(p *Props, r resolved) []string {
 	// Migrations.
 	if m := p.Migrations; m != nil {
 		out = append(out, validateMigrations(m)...)
+	}
+	return out
+}
+
+// validateZones checks AvailabilityZones: with MaxAzs unset, at least two,
+// none empty or repeated (a token passes unchecked).
+func validateZones(p *Props) []string {
+	var out []string
+	zones := *p.AvailabilityZones
+	if p.MaxAzs != nil {
+		out = append(out, fmt.Sprintf("AvailabilityZones %v and MaxAzs %v are exclusive: give one", strs(zones), *p.MaxAzs))
+	}
+	if len(zones) < 2 {
+		out = append(out, fmt.Sprintf("AvailabilityZones %v: the cluster needs at least 2 zones", strs(zones)))
+	}
+	seen := map[string]bool{}
+	for i, z := range zones {
+		switch {
+		case z == nil || (!unresolved(z) && strings.TrimSpace(*z) == ""):
+			out = append(out, fmt.Sprintf("AvailabilityZones[%d] is empty", i))
+		case unresolved(z):
+		case seen[*z]:
+			out = append(out, fmt.Sprintf("AvailabilityZones lists %q twice", *z))
+		default:
+			seen[*z] = true
+		}
+	}
+	return out
+}
+
+// strs is a list of optional strings for messages.
+func strs(list []*string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		if s != nil {
+			out[i] = *s
+		}
 	}
 	return out
 }

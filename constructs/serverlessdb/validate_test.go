@@ -129,6 +129,32 @@ func TestValidationExistingVpc(t *testing.T) {
 	wantAll(t, msg, "ExistingVpc has 0 isolated subnets", "NatGateways 1 applies to a new VPC only", "MaxAzs 2 applies to a new VPC only")
 }
 
+func TestValidationAvailabilityZones(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
+			AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1a", ""),
+			MaxAzs:            jsii.Number(3),
+		})
+	})
+	wantAll(t, msg, `AvailabilityZones [eu-west-1a eu-west-1a ] and MaxAzs 3 are exclusive`,
+		`AvailabilityZones lists "eu-west-1a" twice`, "AvailabilityZones[2] is empty")
+
+	msg = cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
+			AvailabilityZones: jsii.Strings("eu-west-1a"), NatGateways: jsii.Number(2),
+		})
+	})
+	wantAll(t, msg, "AvailabilityZones [eu-west-1a]: the cluster needs at least 2 zones",
+		"NatGateways 2 must be a whole number from 0 to the number of AvailabilityZones (1)")
+
+	stack := scratch(t)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	msg = cdktest.Recover(func() {
+		serverlessdb.New(stack, "Db", &serverlessdb.Props{ExistingVpc: vpc, AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b")})
+	})
+	wantAll(t, msg, "AvailabilityZones [eu-west-1a eu-west-1b] apply to a new VPC only")
+}
+
 func TestValidationMigrations(t *testing.T) {
 	stack := scratch(t)
 	outside := gofunction.New(stack, "Outside", &gofunction.Props{Entry: jsii.String(hello)})

@@ -21,10 +21,14 @@
 //
 // The binary runs without the CDK CLI: CDK_OUTDIR names the output and
 // CDK_CONTEXT_JSON carries the context, which is the tree's cdk.json
-// context plus Context's fixed account (so the pipeline stack is built),
-// region and Availability Zones (so nothing is looked up). The environment's
-// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION are dropped: the output does
-// not depend on who runs it.
+// context plus Context's fixed account (so the pipeline stack is built) and
+// region. The environment's CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION are
+// dropped: the output does not depend on who runs it. The app looks nothing
+// up (its Availability Zones come from its typed configuration); a tree whose
+// synth asks for a context lookup anyway (an assembly manifest lists
+// "missing" context, e.g. a ref from before that, whose cdk.json lacks the
+// zones) is an error naming the keys, rather than templates built from
+// CDK's dummy values.
 package refsynth
 
 import (
@@ -36,22 +40,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
-// Account and Region are the fixed environment of every reference synth;
-// AvailabilityZones are the zones CDK would otherwise look up for it.
+// Account and Region are the fixed environment of every reference synth.
 const (
 	Account = "111111111111"
 	Region  = "eu-west-1"
 )
 
-// AvailabilityZones of Region, as CDK's context lookup would record them.
-var AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
-
 // Context is the CDK context of a reference synth of the tree whose
-// cdk.json is given: its "context" (the feature flags), the account and
-// region the app reads, and the Availability Zones lookup for them.
+// cdk.json is given: its "context" (the feature flags), and the account and
+// region the app reads.
 func Context(cdkJSON string) (map[string]any, error) {
 	raw, err := os.ReadFile(cdkJSON)
 	if err != nil {
@@ -69,7 +70,6 @@ func Context(cdkJSON string) (map[string]any, error) {
 	}
 	ctx["account"] = Account
 	ctx["region"] = Region
-	ctx["availability-zones:account="+Account+":region="+Region] = AvailabilityZones
 	return ctx, nil
 }
 
@@ -77,6 +77,18 @@ func Context(cdkJSON string) (map[string]any, error) {
 type Options struct {
 	// Log receives the commands run and their output. Default: discarded.
 	Log io.Writer
+
+	// legacy adds legacyContext: set by Ref, for refs older than the typed
+	// Availability Zones.
+	legacy bool
+}
+
+// legacyContext answers the one lookup the app made before its Availability
+// Zones came from the typed configuration, with the zones that configuration
+// now names, so that `make diff` and `make cost REF=` still work against
+// such refs. Today's app never asks for it.
+var legacyContext = map[string]any{
+	"availability-zones:account=" + Account + ":region=" + Region: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
 }
 
 func (o Options) log() io.Writer {
@@ -96,6 +108,13 @@ func Tree(ctx context.Context, dir, outDir string, o Options) error {
 	if err != nil {
 		return err
 	}
+	if o.legacy {
+		for k, v := range legacyContext {
+			if _, set := cdkContext[k]; !set {
+				cdkContext[k] = v
+			}
+		}
+	}
 	encoded, err := json.Marshal(cdkContext)
 	if err != nil {
 		return err
@@ -111,7 +130,49 @@ func Tree(ctx context.Context, dir, outDir string, o Options) error {
 	if err := run(ctx, dir, env, o, filepath.Join(dir, "bin", "stratus")); err != nil {
 		return fmt.Errorf("synthesizing the app in %s: %v", dir, err)
 	}
+	missing, err := MissingContext(outDir)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the app in %s asks for context lookups, which an offline synth cannot answer "+
+			"(its templates would hold CDK's dummy values): %s", dir, strings.Join(missing, ", "))
+	}
 	return nil
+}
+
+// MissingContext lists the context keys that the manifests of the cloud
+// assembly in dir (and of the stage assemblies nested in it) ask for: the
+// lookups `cdk synth` would resolve by calling AWS. Sorted, without repeats.
+func MissingContext(dir string) ([]string, error) {
+	keys := map[string]bool{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "manifest.json" {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var m struct {
+			Missing []struct {
+				Key string `json:"key"`
+			} `json:"missing"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		for _, k := range m.Missing {
+			keys[k.Key] = true
+		}
+		return nil
+	})
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, err
 }
 
 // Checkout is a ref checked out and synthesized; Close removes it.
@@ -144,6 +205,7 @@ func Ref(ctx context.Context, repoDir, ref string, o Options) (*Checkout, error)
 		c.Close()
 		return nil, err
 	}
+	o.legacy = true
 	if err := Tree(ctx, c.Dir, c.Assembly, o); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("%s (%s): %v", ref, c.Commit[:12], err)

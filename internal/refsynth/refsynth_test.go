@@ -84,7 +84,8 @@ func TestRefSynthesizesTheRefWithTheReferenceSettings(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got["account"] != Account || got["region"] != Region || got["@aws-cdk/core:flag"] != true ||
+	// The ref also gets the Availability Zones older refs looked up.
+	if got["account"] != Account || got["region"] != Region || got["@aws-cdk/core:flag"] != true || len(got) != 4 ||
 		got["availability-zones:account="+Account+":region="+Region] == nil {
 		t.Errorf("context %v", got)
 	}
@@ -122,6 +123,31 @@ func TestABuildErrorNamesTheRef(t *testing.T) {
 	git(t, repo, "commit", "--quiet", "-am", "broken")
 	_, err := Ref(context.Background(), repo, "HEAD", Options{})
 	if err == nil || !strings.Contains(err.Error(), "building the app") || !strings.Contains(err.Error(), "undefined") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// A synth that asks for a context lookup (a manifest, here a nested one,
+// lists missing context) fails, naming the keys.
+func TestASynthAskingForLookupsFails(t *testing.T) {
+	repo := fakeRepo(t)
+	write(t, filepath.Join(repo, "main.go"), `package main
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	dir := filepath.Join(os.Getenv("CDK_OUTDIR"), "assembly-Prod")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(os.Getenv("CDK_OUTDIR"), "manifest.json"), []byte(`+"`"+`{"version": "55.0.0"}`+"`"+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`+"`"+`{"missing": [{"key": "availability-zones:account=1:region=r", "provider": "availability-zones"}]}`+"`"+`), 0o644)
+}
+`)
+	git(t, repo, "commit", "--quiet", "-am", "lookups")
+	_, err := Ref(context.Background(), repo, "HEAD", Options{})
+	if err == nil || !strings.Contains(err.Error(), "asks for context lookups") || !strings.Contains(err.Error(), "availability-zones:account=1:region=r") {
 		t.Errorf("got %v", err)
 	}
 }

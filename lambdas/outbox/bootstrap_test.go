@@ -123,6 +123,13 @@ func TestBootstrapPublishesWaitingRowsOnSchedule(t *testing.T) {
 	if r := invoke(); r != (result{}) {
 		t.Fatalf("third run: %+v, want nothing left", r)
 	}
+	// Between runs the function holds no connection: the paused environment
+	// would otherwise keep an auto-pausing cluster awake.
+	var others int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&others); err != nil || others != 0 {
+		t.Errorf("after its run the function still holds %d connections (%v)", others, err)
+	}
 	forms := sns.published()
 	if len(forms) != 3 {
 		t.Fatalf("SNS got %d publishes, want 3", len(forms))

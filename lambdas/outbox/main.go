@@ -1,6 +1,8 @@
-// Command outbox is the scheduled Lambda (an EventBridge rule, every minute) that publishes the
-// outbox rows the API could not publish right after its commit. It answers {"published": N,
-// "failed": M}. See package internal/outbox.
+// Command outbox is the scheduled Lambda (an EventBridge rule, every stacks.Config.OutboxInterval:
+// every minute in Staging and Prod, hourly in Dev) that publishes the outbox rows the API could not
+// publish right after its commit. It answers {"published": N, "failed": M}. See package
+// internal/outbox. It closes its database connection at the end of every run, so that between runs
+// nothing holds one open and an auto-pausing cluster (Dev's) can pause.
 //
 // Environment (contract.Outbox): EVENT_TOPIC_ARN (required), STAGE, OUTBOX_MIN_AGE (a Go duration, default 30s: rows
 // younger than that are left to the API's own flush), OUTBOX_BATCH_SIZE (rows per transaction,
@@ -20,6 +22,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 )
 
@@ -28,7 +31,11 @@ func main() {
 	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
 	relay := outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
-	lambda.Start(handler(relay, cfg, fn.Log))
+	run := handler(relay, cfg, fn.Log)
+	lambda.Start(func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {
+		defer dbpool.CloseIdle(ctx, fn.DB)
+		return run(ctx, ev)
+	})
 }
 
 // handler runs the relay once per scheduled event.

@@ -6,9 +6,10 @@
 //   - Right after the API's transaction commits, [Relay.Flush] (the API's event.EventFlusher)
 //     publishes the events it was handed and marks their rows published. A failure is logged and
 //     the rows stay unpublished; the request never fails because of it.
-//   - Every minute the outbox Lambda calls [Relay.Run], which publishes the rows that stayed
-//     unpublished for longer than a threshold (OUTBOX_MIN_AGE, so it does not race the API's own
-//     flush of a fresh row), oldest first, in batches.
+//   - On its schedule (every minute in Staging and Prod, hourly in Dev) the outbox Lambda calls
+//     [Relay.Run], which publishes the rows that stayed unpublished for longer than a threshold
+//     (OUTBOX_MIN_AGE, so it does not race the API's own flush of a fresh row), oldest first, in
+//     batches.
 //
 // Each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED inside a transaction that lasts until
 // its rows are marked published, so overlapping outbox runs and a concurrent API flush never claim

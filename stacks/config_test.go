@@ -1,0 +1,150 @@
+package stacks
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func wantAll(t *testing.T, problems []string, parts ...string) {
+	t.Helper()
+	all := strings.Join(problems, "\n")
+	for _, p := range parts {
+		if !strings.Contains(all, p) {
+			t.Errorf("problems lack %q:\n%s", p, all)
+		}
+	}
+}
+
+// The shipped configurations are valid in every region Zones lists.
+func TestShippedConfigsAreValidInEveryListedRegion(t *testing.T) {
+	for region := range Zones {
+		if p := stageProblems(region, Dev, Staging, Prod); len(p) > 0 {
+			t.Errorf("%s: %v", region, p)
+		}
+	}
+	if len(Zones) < 10 {
+		t.Errorf("Zones lists %d regions", len(Zones))
+	}
+}
+
+// A region without zones is one line naming it and every stage it concerns.
+func TestRegionWithoutZonesNamesTheRegionOnce(t *testing.T) {
+	p := stageProblems("ap-south-2", Dev, Staging, Prod)
+	if len(p) != 1 {
+		t.Fatalf("want one merged line, got %q", p)
+	}
+	wantAll(t, p, "Dev, Staging, Prod: Database.AvailabilityZones lists no zones for region ap-south-2",
+		"eu-west-1", "stacks/config.go")
+}
+
+func TestConfigProblemsNameEveryBadValue(t *testing.T) {
+	bad := Dev
+	bad.OutboxInterval = 90 * time.Second
+	bad.Database.NatGateways = 4
+	bad.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a", "eu-west-1a", "us-east-1b"}}
+	bad.Site.Domain = Domain{Name: "App.example.com", HostedZoneId: "zone"}
+	wantAll(t, stageProblems("eu-west-1", bad),
+		"Dev: OutboxInterval 1m30s must be whole minutes",
+		`Dev: Database.AvailabilityZones[eu-west-1] lists "eu-west-1a" twice`,
+		`Dev: Database.AvailabilityZones[eu-west-1] has "us-east-1b", not a zone of eu-west-1`,
+		"Dev: Database.NatGateways 4 is more than its 3 zones in eu-west-1",
+		`Dev: Site.Domain.Name "App.example.com" must be lower case`,
+		`Dev: Site.Domain.HostedZoneId "zone" is not a Route 53 hosted zone id`,
+	)
+}
+
+func TestZonesAndDomainProblems(t *testing.T) {
+	c := Prod
+	c.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a"}}
+	c.OutboxInterval = 0
+	c.Site.Domain = Domain{Name: "app.example.com.", HostedZoneId: "Z123"}
+	wantAll(t, stageProblems("eu-west-1", c),
+		`Prod: Database.AvailabilityZones[eu-west-1] ["eu-west-1a"]: the database needs at least two zones`,
+		"Prod: Database.NatGateways 2 is more than its 1 zones in eu-west-1",
+		"Prod: OutboxInterval 0s must be whole minutes, at least one",
+		`Prod: Site.Domain.Name "app.example.com." must not end with a dot`,
+	)
+	for name, want := range map[string]string{
+		"":                                      "is empty",
+		"app.example.com.":                      "must not end with a dot",
+		"localhost":                             "needs at least two labels",
+		"-app.example.com":                      `invalid label "-app"`,
+		"app_1.example.com":                     `invalid label "app_1"`,
+		"a." + strings.Repeat("b", 64) + ".com": "invalid label",
+	} {
+		if got := hostnameProblem(name); !strings.Contains(got, want) {
+			t.Errorf("hostnameProblem(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := hostnameProblem("dev.app.example.com"); got != "" {
+		t.Errorf("a valid name: %q", got)
+	}
+}
+
+func TestOptionsProblemsNameTheContextKeys(t *testing.T) {
+	wantAll(t, Options{AlarmEmail: "oncall", Domain: Domain{Name: "app.example.com"}}.problems(),
+		`alarmEmail "oncall" is not an email address`,
+		`domain "app.example.com" and hostedZoneId "" go together`)
+	wantAll(t, Options{Domain: Domain{Name: "app", HostedZoneId: "Z1"}}.problems(),
+		`domain "app" needs at least two labels`)
+	wantAll(t, Options{Domain: Domain{HostedZoneId: "Z1"}}.problems(),
+		`domain "" and hostedZoneId "Z1" go together`)
+	if p := (Options{AlarmEmail: "oncall@example.org", Domain: Domain{Name: "example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ"}}).problems(); len(p) > 0 {
+		t.Errorf("valid settings: %v", p)
+	}
+}
+
+// One domain setting gives each stage its own name in the same zone.
+func TestDomainForStage(t *testing.T) {
+	app := Domain{Name: "app.example.com", HostedZoneId: "Z1"}
+	for cfg, want := range map[*Config]Domain{
+		&Prod:    {Name: "app.example.com", HostedZoneId: "Z1"},
+		&Staging: {Name: "staging.app.example.com", HostedZoneId: "Z1"},
+		&Dev:     {Name: "dev.app.example.com", HostedZoneId: "Z1"},
+	} {
+		if got := app.ForStage(*cfg); got != want {
+			t.Errorf("%s: %+v, want %+v", cfg.Name, got, want)
+		}
+		if p := stageProblems("eu-west-1", Options{Domain: app}.apply(*cfg)); len(p) > 0 {
+			t.Errorf("%s with the app's domain: %v", cfg.Name, p)
+		}
+	}
+	if got := (Domain{}).ForStage(Prod); got.IsSet() {
+		t.Errorf("no domain gave %+v", got)
+	}
+	// A stage's own domain wins over the app's.
+	own := Dev
+	own.Site.Domain = Domain{Name: "me.example.net", HostedZoneId: "Z2"}
+	if got := (Options{Domain: app}).apply(own).Site.Domain; got != own.Site.Domain {
+		t.Errorf("the app's domain replaced the stage's own: %+v", got)
+	}
+}
+
+func TestEvery(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Minute: "every minute", 5 * time.Minute: "every 5 minutes", time.Hour: "every hour",
+		2 * time.Hour: "every 2 hours", 90 * time.Minute: "every 90 minutes",
+	} {
+		if got := every(d); got != want {
+			t.Errorf("every(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// The pipeline's synth step gets exactly the settings that are set.
+func TestSynthEnvCarriesTheGivenSettings(t *testing.T) {
+	got := Options{Account: "111111111111", AlarmEmail: "oncall@example.org", Domain: Domain{Name: "app.example.com", HostedZoneId: "Z1"}}.synthEnv()
+	keys := map[string]string{}
+	for k, v := range got {
+		keys[k] = *v
+	}
+	want := map[string]string{EnvAlarmEmail: "oncall@example.org", EnvDomain: "app.example.com", EnvHostedZoneId: "Z1"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("synthEnv = %v, want %v", keys, want)
+	}
+	if len((Options{}).synthEnv()) != 0 {
+		t.Error("no settings gave an environment")
+	}
+}

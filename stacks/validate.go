@@ -1,0 +1,108 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ConfigError is Build's panic value when the configurations or the
+// settings are invalid: one line per problem, each naming the stage, the
+// field and the value. main.go prints it without a Go stack trace.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	return "stratus: invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+var (
+	emailAddress = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	zoneSuffix   = regexp.MustCompile(`^[a-z]$`)
+)
+
+// problems lists what is wrong with the settings, naming them as main.go's
+// context keys.
+func (o Options) problems() []string {
+	var out []string
+	if o.AlarmEmail != "" && !emailAddress.MatchString(o.AlarmEmail) {
+		out = append(out, fmt.Sprintf("alarmEmail %q is not an email address", o.AlarmEmail))
+	}
+	if o.Domain.IsSet() && (o.Domain.Name == "" || o.Domain.HostedZoneId == "") {
+		out = append(out, fmt.Sprintf("domain %q and hostedZoneId %q go together: give both (-c domain=app.example.com -c hostedZoneId=Z…)",
+			o.Domain.Name, o.Domain.HostedZoneId))
+	} else {
+		out = append(out, o.Domain.problems("domain", "hostedZoneId")...)
+	}
+	return out
+}
+
+// stageProblems lists what is wrong with the configurations, each line
+// naming the stages it applies to ("Dev, Staging: …").
+func stageProblems(region string, configs ...Config) []string {
+	var order []string
+	stages := map[string][]string{}
+	for _, c := range configs {
+		for _, p := range c.problems(region) {
+			if stages[p] == nil {
+				order = append(order, p)
+			}
+			stages[p] = append(stages[p], c.Name)
+		}
+	}
+	out := make([]string, len(order))
+	for i, p := range order {
+		out[i] = strings.Join(stages[p], ", ") + ": " + p
+	}
+	return out
+}
+
+// problems lists what is wrong with c for an app in region, each line
+// naming the field and its value.
+func (c Config) problems(region string) []string {
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	if c.Name == "" {
+		add("Name is empty")
+	}
+	if c.OutboxInterval < time.Minute || c.OutboxInterval%time.Minute != 0 {
+		add("OutboxInterval %v must be whole minutes, at least one (EventBridge schedules run at most every minute)", c.OutboxInterval)
+	}
+	out = append(out, c.zoneProblems(region)...)
+	return append(out, c.Site.Domain.problems("Site.Domain.Name", "Site.Domain.HostedZoneId")...)
+}
+
+// zoneProblems checks the region's Availability Zones: listed, at least
+// two, distinct, named after the region, and enough for the NAT gateways.
+func (c Config) zoneProblems(region string) []string {
+	zones, ok := c.Database.AvailabilityZones[region]
+	if !ok {
+		regions := make([]string, 0, len(c.Database.AvailabilityZones))
+		for r := range c.Database.AvailabilityZones {
+			regions = append(regions, r)
+		}
+		slices.Sort(regions)
+		return []string{fmt.Sprintf("Database.AvailabilityZones lists no zones for region %s (it lists %s): "+
+			"add the region with two zones to stacks.Zones in stacks/config.go", region, strings.Join(regions, ", "))}
+	}
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	if len(zones) < 2 {
+		add("Database.AvailabilityZones[%s] %q: the database needs at least two zones", region, zones)
+	}
+	seen := map[string]bool{}
+	for _, z := range zones {
+		if !strings.HasPrefix(z, region) || !zoneSuffix.MatchString(strings.TrimPrefix(z, region)) {
+			add("Database.AvailabilityZones[%s] has %q, not a zone of %s (e.g. %sa)", region, z, region, region)
+		}
+		if seen[z] {
+			add("Database.AvailabilityZones[%s] lists %q twice", region, z)
+		}
+		seen[z] = true
+	}
+	if c.Database.NatGateways > len(zones) {
+		add("Database.NatGateways %d is more than its %d zones in %s", c.Database.NatGateways, len(zones), region)
+	}
+	return out
+}

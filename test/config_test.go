@@ -1,0 +1,381 @@
+package test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/stacks"
+)
+
+// TestEveryConfigFieldReachesTheTemplates proves each environment
+// difference in the synthesized templates: for every field of stacks.Config
+// and of its nested structs, for every stage (Dev, Staging, Prod, and Dev
+// built with a custom domain), the property the field controls holds the
+// stage's value. The fields are enumerated by reflection, so a field added
+// to Config without a check here fails the test, and so does a check whose
+// field is gone. To see it, add a field to stacks.DatabaseConfig, e.g.
+//
+//	MaxConnections int // not passed anywhere
+//
+// and run
+//
+//	go test ./test -run TestEveryConfigFieldReachesTheTemplates
+//
+// which fails with
+//
+//	stacks.Config field Database.MaxConnections has no check in configChecks: ...
+//
+// until a check proves, in each stage's templates, what the field sets.
+func TestEveryConfigFieldReachesTheTemplates(t *testing.T) {
+	fields := configFields(reflect.TypeOf(stacks.Config{}), "")
+	for _, f := range fields {
+		if configChecks[f] == nil {
+			t.Errorf("stacks.Config field %s has no check in configChecks: add one that finds, in each stage's "+
+				"templates, the property the field sets (or delete the field if nothing reads it)", f)
+		}
+	}
+	for name := range configChecks {
+		if !slices.Contains(fields, name) {
+			t.Errorf("configChecks checks %s, which stacks.Config does not have", name)
+		}
+	}
+	stages := map[string]*stacks.Stage{"Dev": built.Dev, "Staging": built.Staging, "Prod": built.Prod, "Dev with a domain": withDomain}
+	for label, stage := range stages {
+		st := loadStage(t, stage)
+		for _, f := range fields {
+			if check := configChecks[f]; check != nil {
+				t.Run(label+"/"+f, func(t *testing.T) { check(t, st) })
+			}
+		}
+	}
+}
+
+// configFields lists the fields of a struct type by dotted path,
+// descending into the structs of package stacks (Database.MinCapacity).
+func configFields(typ reflect.Type, prefix string) []string {
+	var out []string
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() == typ.PkgPath() {
+			out = append(out, configFields(f.Type, prefix+f.Name+".")...)
+			continue
+		}
+		out = append(out, prefix+f.Name)
+	}
+	return out
+}
+
+// stageTemplates is one stage's synthesized templates and its Config.
+type stageTemplates struct {
+	stage          *stacks.Stage
+	cfg            stacks.Config
+	data, app, web template
+	edge           *template // nil without an edge stack
+}
+
+func loadStage(t *testing.T, s *stacks.Stage) stageTemplates {
+	st := stageTemplates{stage: s, cfg: s.Config, data: load(t, s.Data.Stack), app: load(t, s.App.Stack), web: load(t, s.Web.Stack)}
+	if s.Edge != nil {
+		edge := load(t, s.Edge.Stack)
+		st.edge = &edge
+	}
+	return st
+}
+
+// all is every template of the stage.
+func (st stageTemplates) all() []template {
+	out := []template{st.data, st.app, st.web}
+	if st.edge != nil {
+		out = append(out, *st.edge)
+	}
+	return out
+}
+
+// property reads a nested property of a resource ("A", "B" for Properties.A.B).
+func property(r resource, path ...string) any {
+	var v any = r.Properties
+	for _, p := range path {
+		m, _ := v.(map[string]any)
+		v = m[p]
+	}
+	return v
+}
+
+func eq(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if toString(got) != toString(want) {
+		t.Errorf("%s = %s, want %s", what, toString(got), toString(want))
+	}
+}
+
+func count(t *testing.T, what string, tpl template, typ string, want int) {
+	t.Helper()
+	if got := len(tpl.ofType(typ)); got != want {
+		t.Errorf("%s: %d %s, want %d", what, got, typ, want)
+	}
+}
+
+// deletionPolicy is the DeletionPolicy CDK writes for a removal policy.
+func deletionPolicy(t *testing.T, p awscdk.RemovalPolicy) string {
+	switch p {
+	case awscdk.RemovalPolicy_DESTROY:
+		return "Delete"
+	case awscdk.RemovalPolicy_RETAIN:
+		return "Retain"
+	case awscdk.RemovalPolicy_SNAPSHOT:
+		return "Snapshot"
+	}
+	t.Fatalf("removal policy %q: add its DeletionPolicy here", p)
+	return ""
+}
+
+// retentionDays are the days of the awslogs.RetentionDays the stages use.
+var retentionDays = map[string]float64{"ONE_WEEK": 7, "ONE_MONTH": 30, "THREE_MONTHS": 90, "SIX_MONTHS": 180, "ONE_YEAR": 365}
+
+// rate is the schedule expression CDK writes for an interval: whole days,
+// else whole hours, else minutes.
+func rate(d time.Duration) string {
+	n, unit := d.Minutes(), "minute"
+	switch {
+	case d%(24*time.Hour) == 0:
+		n, unit = d.Hours()/24, "day"
+	case d%time.Hour == 0:
+		n, unit = d.Hours(), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("rate(%g %s)", n, unit)
+}
+
+func (st stageTemplates) cluster(t *testing.T) resource {
+	_, c := st.data.one(t, "AWS::RDS::DBCluster", "Database")
+	return c
+}
+
+func (st stageTemplates) userPool(t *testing.T) resource {
+	_, p := st.app.one(t, "AWS::Cognito::UserPool", "Api")
+	return p
+}
+
+func (st stageTemplates) distribution(t *testing.T) map[string]any {
+	_, d := st.web.one(t, "AWS::CloudFront::Distribution", "Site")
+	cfg, _ := d.Properties["DistributionConfig"].(map[string]any)
+	return cfg
+}
+
+// aliasRecords are the Web stack's A and AAAA records, by type.
+func (st stageTemplates) aliasRecords() map[string][]resource {
+	out := map[string][]resource{}
+	for _, r := range st.web.ofType("AWS::Route53::RecordSet") {
+		out[fmt.Sprint(r.Properties["Type"])] = append(out[fmt.Sprint(r.Properties["Type"])], r)
+	}
+	return out
+}
+
+func (st stageTemplates) certificates() map[string]resource {
+	if st.edge == nil {
+		return nil
+	}
+	return st.edge.ofType("AWS::CertificateManager::Certificate")
+}
+
+// configChecks holds, per field of stacks.Config, what the field sets in a
+// stage's templates.
+var configChecks = map[string]func(t *testing.T, st stageTemplates){
+	"Name": func(t *testing.T, st stageTemplates) {
+		eq(t, "stage name", *st.stage.StageName(), st.cfg.Name)
+		for _, tpl := range st.all() {
+			if !strings.HasPrefix(tpl.Description, "Stratus "+st.cfg.Name+": ") {
+				t.Errorf("template description %q does not name the stage", tpl.Description)
+			}
+		}
+	},
+	"Production": func(t *testing.T, st stageTemplates) {
+		eq(t, "Data stack termination protection", *st.stage.Data.Stack.TerminationProtection(), st.cfg.Production)
+		c := st.cluster(t)
+		eq(t, "cluster DeletionProtection", c.Properties["DeletionProtection"], st.cfg.Production)
+		eq(t, "cluster DeletionPolicy is Snapshot", c.DeletionPolicy == "Snapshot", st.cfg.Production)
+		want := map[bool]string{true: "ACTIVE", false: "INACTIVE"}[st.cfg.Production]
+		eq(t, "user pool DeletionProtection", st.userPool(t).Properties["DeletionProtection"], want)
+	},
+	"LogRetention": func(t *testing.T, st stageTemplates) {
+		days, ok := retentionDays[string(st.cfg.LogRetention)]
+		if !ok {
+			t.Fatalf("LogRetention %q: add its days to retentionDays", st.cfg.LogRetention)
+		}
+		n := 0
+		for _, tpl := range st.all() {
+			for id, lg := range tpl.ofType("AWS::Logs::LogGroup") {
+				n++
+				eq(t, "RetentionInDays of "+id, lg.Properties["RetentionInDays"], days)
+			}
+		}
+		if n < 5 {
+			t.Errorf("only %d log groups", n)
+		}
+	},
+	"RemovalPolicy": func(t *testing.T, st stageTemplates) {
+		want := deletionPolicy(t, st.cfg.RemovalPolicy)
+		eq(t, "user pool DeletionPolicy", st.userPool(t).DeletionPolicy, want)
+		for _, tpl := range []template{st.app, st.web} {
+			for id, b := range tpl.ofType("AWS::S3::Bucket") {
+				eq(t, "DeletionPolicy of bucket "+id, b.DeletionPolicy, want)
+			}
+		}
+		for id, q := range st.app.ofType("AWS::SQS::Queue") {
+			eq(t, "DeletionPolicy of queue "+id, q.DeletionPolicy, want)
+		}
+	},
+	"Database.MinCapacity": func(t *testing.T, st stageTemplates) {
+		eq(t, "MinCapacity", property(st.cluster(t), "ServerlessV2ScalingConfiguration", "MinCapacity"), st.cfg.Database.MinCapacity)
+	},
+	"Database.MaxCapacity": func(t *testing.T, st stageTemplates) {
+		eq(t, "MaxCapacity", property(st.cluster(t), "ServerlessV2ScalingConfiguration", "MaxCapacity"), st.cfg.Database.MaxCapacity)
+	},
+	"Database.Readers": func(t *testing.T, st stageTemplates) {
+		count(t, "writer and readers", st.data, "AWS::RDS::DBInstance", 1+st.cfg.Database.Readers)
+	},
+	"Database.Proxy": func(t *testing.T, st stageTemplates) {
+		count(t, "proxy", st.data, "AWS::RDS::DBProxy", map[bool]int{true: 1}[st.cfg.Database.Proxy])
+	},
+	"Database.NatGateways": func(t *testing.T, st stageTemplates) {
+		count(t, "NAT gateways", st.data, "AWS::EC2::NatGateway", st.cfg.Database.NatGateways)
+	},
+	"Database.BackupRetentionDays": func(t *testing.T, st stageTemplates) {
+		eq(t, "BackupRetentionPeriod", st.cluster(t).Properties["BackupRetentionPeriod"], st.cfg.Database.BackupRetentionDays)
+	},
+	"Database.AvailabilityZones": func(t *testing.T, st stageTemplates) {
+		zones := map[string]bool{}
+		for _, s := range st.data.ofType("AWS::EC2::Subnet") {
+			zones[toString(s.Properties["AvailabilityZone"])] = true
+		}
+		var got []string
+		for z := range zones {
+			got = append(got, z)
+		}
+		sort.Strings(got)
+		eq(t, "the subnets' zones", got, st.cfg.Database.AvailabilityZones[refsynth.Region])
+	},
+	"Api.Mfa": func(t *testing.T, st stageTemplates) {
+		want := map[string]string{"OFF": "OFF", "OPTIONAL": "OPTIONAL", "REQUIRED": "ON"}[string(st.cfg.Api.Mfa)]
+		eq(t, "MfaConfiguration", st.userPool(t).Properties["MfaConfiguration"], want)
+	},
+	"Api.WebAcl": func(t *testing.T, st stageTemplates) {
+		count(t, "API web ACL", st.app, "AWS::WAFv2::WebACL", map[bool]int{true: 1}[st.cfg.Api.WebAcl])
+		count(t, "API web ACL association", st.app, "AWS::WAFv2::WebACLAssociation", map[bool]int{true: 1}[st.cfg.Api.WebAcl])
+	},
+	"Api.ThreatProtection": func(t *testing.T, st stageTemplates) {
+		pool := st.userPool(t)
+		tier, mode := "PLUS", map[string]string{"FULL_FUNCTION": "ENFORCED", "AUDIT_ONLY": "AUDIT"}[string(st.cfg.Api.ThreatProtection)]
+		if mode == "" {
+			tier = "ESSENTIALS"
+		}
+		eq(t, "UserPoolTier", pool.Properties["UserPoolTier"], tier)
+		if mode == "" {
+			eq(t, "UserPoolAddOns", pool.Properties["UserPoolAddOns"], nil)
+		} else {
+			eq(t, "AdvancedSecurityMode", property(pool, "UserPoolAddOns", "AdvancedSecurityMode"), mode)
+		}
+	},
+	"Api.ThrottleRate": func(t *testing.T, st stageTemplates) {
+		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
+		eq(t, "ThrottlingRateLimit", property(stage, "MethodSettings").([]any)[0].(map[string]any)["ThrottlingRateLimit"], st.cfg.Api.ThrottleRate)
+	},
+	"Api.Burst": func(t *testing.T, st stageTemplates) {
+		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
+		eq(t, "ThrottlingBurstLimit", property(stage, "MethodSettings").([]any)[0].(map[string]any)["ThrottlingBurstLimit"], st.cfg.Api.Burst)
+	},
+	"Site.WebAcl": func(t *testing.T, st stageTemplates) {
+		eq(t, "distribution has a web ACL", st.distribution(t)["WebACLId"] != nil, st.cfg.Site.WebAcl)
+		acls := 0
+		if st.edge != nil {
+			acls = len(st.edge.ofType("AWS::WAFv2::WebACL"))
+		}
+		eq(t, "edge web ACLs", acls, map[bool]int{true: 1}[st.cfg.Site.WebAcl])
+	},
+	"Site.Domain.Name": func(t *testing.T, st stageTemplates) {
+		name := st.cfg.Site.Domain.Name
+		records := st.aliasRecords()
+		url := st.web.Outputs["SiteUrl"]["Value"]
+		if name == "" {
+			eq(t, "distribution aliases", st.distribution(t)["Aliases"], nil)
+			eq(t, "certificates", len(st.certificates()), 0)
+			eq(t, "alias records", len(records), 0)
+			if !strings.Contains(toString(url), "DomainName") {
+				t.Errorf("SiteUrl %s is not the distribution's domain name", toString(url))
+			}
+			return
+		}
+		eq(t, "distribution aliases", st.distribution(t)["Aliases"], []string{name})
+		eq(t, "SiteUrl", url, "https://"+name)
+		certs := st.certificates()
+		eq(t, "certificates", len(certs), 1)
+		for _, c := range certs {
+			eq(t, "certificate DomainName", c.Properties["DomainName"], name)
+			eq(t, "certificate ValidationMethod", c.Properties["ValidationMethod"], "DNS")
+		}
+		for _, typ := range []string{"A", "AAAA"} {
+			if len(records[typ]) != 1 {
+				t.Fatalf("%d %s records, want 1", len(records[typ]), typ)
+			}
+			eq(t, typ+" record name", records[typ][0].Properties["Name"], name+".")
+			if !strings.Contains(toString(property(records[typ][0], "AliasTarget", "DNSName")), "DomainName") {
+				t.Errorf("the %s record does not alias the distribution: %v", typ, records[typ][0].Properties["AliasTarget"])
+			}
+		}
+	},
+	"Site.Domain.HostedZoneId": func(t *testing.T, st stageTemplates) {
+		id := st.cfg.Site.Domain.HostedZoneId
+		if id == "" {
+			eq(t, "alias records", len(st.aliasRecords()), 0)
+			return
+		}
+		for typ, list := range st.aliasRecords() {
+			for _, r := range list {
+				eq(t, typ+" record HostedZoneId", r.Properties["HostedZoneId"], id)
+			}
+		}
+		for _, c := range st.certificates() {
+			eq(t, "certificate validation", c.Properties["DomainValidationOptions"],
+				[]map[string]string{{"DomainName": st.cfg.Site.Domain.Name, "HostedZoneId": id}})
+		}
+	},
+	"OnCall": func(t *testing.T, st stageTemplates) {
+		param, hasParam := st.data.Parameters[stacks.AlarmEmailParameter]
+		eq(t, "has the AlarmEmail parameter", hasParam, st.cfg.OnCall)
+		var subs []resource
+		for _, s := range st.data.ofType("AWS::SNS::Subscription") {
+			subs = append(subs, s)
+		}
+		if !st.cfg.OnCall {
+			eq(t, "subscriptions to the alarm topic", len(subs), 0)
+			return
+		}
+		// The tests synthesize without an alarm email: the default is empty.
+		eq(t, "AlarmEmail default", param["Default"], "")
+		if len(subs) != 1 {
+			t.Fatalf("%d subscriptions to the alarm topic, want the email one", len(subs))
+		}
+		alarmTopic, _ := st.data.one(t, "AWS::SNS::Topic", "AlarmTopic")
+		eq(t, "subscription", subs[0].Properties, map[string]any{
+			"Protocol": "email", "Endpoint": map[string]string{"Ref": stacks.AlarmEmailParameter},
+			"TopicArn": map[string]string{"Ref": alarmTopic},
+		})
+		if subs[0].Condition == "" || st.data.Conditions[subs[0].Condition] == nil {
+			t.Errorf("the subscription has no condition on the address (%q)", subs[0].Condition)
+		}
+	},
+	"OutboxInterval": func(t *testing.T, st stageTemplates) {
+		_, rule := st.app.one(t, "AWS::Events::Rule", "OutboxSchedule")
+		eq(t, "outbox schedule", rule.Properties["ScheduleExpression"], rate(st.cfg.OutboxInterval))
+	},
+}
