@@ -34,6 +34,14 @@ type Options struct {
 	// "<stage>.<name>").
 	// Default: - none: the stages use their CloudFront domain names.
 	Domain Domain
+	// Stage, when set, is the one stage Build builds ("Dev", "Staging" or
+	// "Prod"): its stacks alone, so only its handlers are compiled and only
+	// its stacks are checked by cdk-nag and validated. Its templates are the
+	// same as in a full build. There is no Pipeline stack then, even with an
+	// account: the pipeline deploys Staging and Prod, so it comes only from a
+	// full build, which is what its own synth step runs.
+	// Default: - every stage, and the Pipeline stack with an account.
+	Stage string
 }
 
 // The environment variables main.go reads a setting from when CDK context
@@ -89,6 +97,7 @@ func (o Options) env() *awscdk.Environment {
 
 // App is everything Build made.
 type App struct {
+	// Dev, Staging and Prod are nil when Options.Stage selected another.
 	Dev, Staging, Prod *Stage
 	// Pipeline deploys Staging, then Prod after an approval; nil without
 	// an account.
@@ -100,9 +109,10 @@ type App struct {
 // Build composes the whole application into app: the Dev stage for
 // engineers' own `cdk deploy`, the Staging and Prod stages with the
 // pipeline that deploys them, and the compliance checks every stack must
-// pass (an unsuppressed cdk-nag error fails `cdk synth`). Invalid
-// configurations or settings panic with a *ConfigError naming every problem
-// of every stage, before anything is built.
+// pass (an unsuppressed cdk-nag error fails `cdk synth`); or, with
+// opts.Stage, that one stage alone. Invalid configurations or settings panic
+// with a *ConfigError naming every problem of every stage (selected or not:
+// checking them costs nothing), before anything is built.
 func Build(app awscdk.App, opts Options) *App {
 	opts = opts.withDefaults()
 	problems := opts.problems()
@@ -112,15 +122,17 @@ func Build(app awscdk.App, opts Options) *App {
 	if len(problems) > 0 {
 		panic(&ConfigError{Problems: problems})
 	}
-	out := &App{
-		Dev:     NewStage(app, Dev, opts),
-		Staging: NewStage(app, Staging, opts),
-		Prod:    NewStage(app, Prod, opts),
+	out := &App{}
+	for _, s := range []struct {
+		cfg  Config
+		into **Stage
+	}{{Dev, &out.Dev}, {Staging, &out.Staging}, {Prod, &out.Prod}} {
+		if opts.Stage == "" || opts.Stage == s.cfg.Name {
+			*s.into = NewStage(app, s.cfg, opts)
+			out.Stacks = append(out.Stacks, (*s.into).Stacks()...)
+		}
 	}
-	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
-		out.Stacks = append(out.Stacks, s.Stacks()...)
-	}
-	if opts.Account != "" {
+	if opts.Account != "" && opts.Stage == "" {
 		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
 			Env:         opts.env(),
 			Description: jsii.String("Stratus: the pipeline that tests, synthesizes and deploys Staging then Prod"),
