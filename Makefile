@@ -121,10 +121,15 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstrap init time, the local server under load
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v /local/devstack)
+bench: deps web $(APP) ## benchmarks: handlers against local PostgreSQL, bootstrap init, the local server under load, make dev's restart, cdk synth against its floor
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v -e /local/devstack -e /cmd/stratus-local)
 	# The local server at 1, 8 and 32 clients: long enough for the queue's backlog to matter.
 	$(GO) test -run '^$$' -bench LocalServer -benchtime 5s -count=1 ./lambdas/internal/local/devstack
+	# make dev's inner loop: a handler's Go file saved -> the rebuilt server answers /v1/health, 7 times.
+	$(GO) test -run '^$$' -bench 'DevRestart|Fingerprint' -benchtime 7x -count=1 -timeout 30m ./lambdas/cmd/stratus-local
+	# cdk synth of the whole app and of one stage, with and without validation, against an empty app,
+	# then where the time goes (SYNTHBENCH_FLAGS='-rounds 9' for steadier medians).
+	$(GO) run ./cmd/synthbench $(SYNTHBENCH_FLAGS)
 
 # deploy and watch act on one stage (default Dev); their prerequisites (synth) see the same STAGE.
 deploy watch: STAGE := $(or $(STAGE),Dev)
