@@ -57,6 +57,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.ApiFn.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
 	s.Uploads.GrantPut(s.ApiFn, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.Bus.GrantPublish(s.ApiFn)
+	s.Bus.BindPublisher(s.ApiFn)
 	nag.Suppress(s.ApiFn, nag.NoDLQSynchronous())
 
 	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker.Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
@@ -67,6 +68,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 
 	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed (every minute)")
 	s.Bus.GrantPublish(s.Outbox)
+	s.Bus.BindPublisher(s.Outbox)
 	s.scheduleOutbox(cfg)
 
 	s.Api = apiwithauth.New(stack, "Api", &apiwithauth.Props{
@@ -99,7 +101,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 }
 
 // newFunction builds one of the app's Go functions: in the database's VPC,
-// allowed to connect as AppDBUser.
+// allowed (GrantConnect) and able (Bind) to connect as AppDBUser.
 func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, description string) awslambda.Function {
 	fn := gofunction.New(s.Stack, id, &gofunction.Props{
 		Entry: jsii.String(entry),
@@ -113,6 +115,7 @@ func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, descripti
 		},
 	})
 	data.DB.GrantConnect(fn, AppDBUser)
+	data.DB.Bind(fn, AppDBUser)
 	return fn
 }
 
@@ -192,9 +195,9 @@ func (s *AppStack) newDashboard(cfg Config, data *DataStack) {
 				graph("Function duration (ms)", s.ApiFn.MetricDuration(nil), s.Worker.MetricDuration(nil)),
 			},
 			{
-				graph("Database capacity (ACU)", data.DB.MetricACU()),
-				graph("Database CPU (%)", data.DB.MetricCPU()),
-				graph("Database connections", data.DB.MetricConnections()),
+				graph("Database capacity (ACU)", data.DB.MetricACU(nil)),
+				graph("Database CPU (%)", data.DB.MetricCPU(nil)),
+				graph("Database connections", data.DB.MetricConnections(nil)),
 			},
 		},
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -27,6 +28,8 @@ var (
 	defaultsStack, customStack, existingStack, regionalStack awscdk.Stack
 	defaultsTpl, customTpl, existingTpl, regionalTpl         assertions.Template
 	defaultsDb, customDb, existingDb                         *serverlessdb.ServerlessDb
+	// Grants to roles, not functions: through the proxy and direct.
+	proxyRoleGrant, directRoleGrant awsiam.Grant
 )
 
 // regionalAZs are the AZs an environment-specific stack reads from context
@@ -79,6 +82,8 @@ func TestMain(m *testing.M) {
 	api := inVpc(customStack, "Api", customDb)
 	nag.Suppress(api, nag.NoDLQSynchronous())
 	customDb.GrantConnect(api, "app")
+	customDb.Bind(api, "app")
+	proxyRoleGrant = customDb.GrantConnect(analystRole(customStack), "analyst")
 	customDb.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: inVpc(customStack, "Migrate", customDb),
 		Version:  jsii.String("v7"),
@@ -104,10 +109,13 @@ func TestMain(m *testing.M) {
 		SecretsManagerEndpoint: jsii.Bool(true),
 		Migrations:             &serverlessdb.MigrationsProps{Function: migrate, Version: jsii.String("v2")},
 	})
-	existingDb.GrantConnect(gofunction.New(existingStack, "Reports", &gofunction.Props{
+	reports := gofunction.New(existingStack, "Reports", &gofunction.Props{
 		Entry:           jsii.String(hello),
 		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: existingDb.FunctionSubnets()},
-	}), "reporting")
+	})
+	existingDb.GrantConnect(reports, "reporting")
+	existingDb.Bind(reports, "reporting")
+	directRoleGrant = existingDb.GrantConnect(analystRole(existingStack), "analyst")
 
 	// Regional: an environment-specific stack over three AZs.
 	regionalStack = awscdk.NewStack(app, jsii.String("Regional"), &awscdk.StackProps{
@@ -148,6 +156,11 @@ func readMissingContext(outDir string) []string {
 		keys = append(keys, m.Key)
 	}
 	return keys
+}
+
+// analystRole is a role people assume, e.g. to connect with psql.
+func analystRole(stack awscdk.Stack) awsiam.Role {
+	return awsiam.NewRole(stack, jsii.String("Analyst"), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
 }
 
 // inVpc is a Go function placed where the database wants its clients.
