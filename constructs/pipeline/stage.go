@@ -24,7 +24,7 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 	name := *stage.StageName()
 	entry := &stageEntry{name: name, opts: opts}
 	for _, s := range stacksOf(stage) {
-		if !*awscdk.Token_IsUnresolved(s.Account()) {
+		if !propcheck.Unresolved(s.Account()) {
 			entry.accounts = append(entry.accounts, *s.Account())
 		}
 	}

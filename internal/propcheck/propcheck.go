@@ -69,6 +69,9 @@ func (p *Problems) Require(prop string, value any, what string, args ...any) boo
 	return true
 }
 
+// Path is the construct path the problems are about.
+func (p *Problems) Path() string { return p.path }
+
 // Len is the number of problems recorded.
 func (p *Problems) Len() int { return len(p.list) }
 
