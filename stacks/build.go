@@ -53,7 +53,13 @@ func Build(app awscdk.App, opts Options) *App {
 		Staging: NewStage(app, Staging, env),
 		Prod:    NewStage(app, Prod, env),
 	}
+	// The compliance checks, on the app (the pipeline's stack) and on each
+	// stage: aspects stop at a Stage's boundary, and CDK Pipelines
+	// synthesizes a stage as soon as it is added, so the packs go on before
+	// the pipeline exists.
+	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
+		nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
 		out.Stacks = append(out.Stacks, s.Stacks()...)
 	}
 	if opts.Account != "" {
@@ -64,7 +70,6 @@ func Build(app awscdk.App, opts Options) *App {
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
 		out.Stacks = append(out.Stacks, stack)
 	}
-	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	return out
 }
 

@@ -70,16 +70,9 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		props.WebAclArn = edge.WebAcl.AttrArn()
 	}
 	site := staticsite.New(stack, "Site", props)
-	for _, ack := range [][2]string{
-		{"@stratus/staticsite:noAlarms", "CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from " +
-			"MetricErrorRate there, and the API behind /v1/ alarms in this region."},
-		{"@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate", "The reference stages use the CloudFront domain; " +
-			"with a custom domain (staticsite.DomainProps) TLSv1.2_2021 applies."},
-		{"@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk", "The default root object is index.html; LIST only makes a " +
-			"missing file a 404 instead of a 403."},
-	} {
-		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String(ack[0]), jsii.String(ack[1]))
-	}
+	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@stratus/staticsite:noAlarms"), jsii.String(
+		"CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from "+
+			"MetricErrorRate there, and the API behind /v1/ alarms in this region."))
 	for _, a := range site.Alarms {
 		alarmTo(a, app.Alarms)
 	}

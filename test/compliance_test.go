@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stratus-cdk/stratus/internal/assembly"
@@ -22,6 +23,29 @@ func TestNoUnsuppressedErrors(t *testing.T) {
 	for _, s := range stacks {
 		for _, e := range s.Errors {
 			t.Errorf("%s/%s: unsuppressed error: %s", s.Stage, s.Name, e)
+		}
+	}
+}
+
+// Both cdk-nag packs looked at every stack, each writing its report: aspects
+// stop at a Stage's boundary (and CDK Pipelines synthesizes a stage when it
+// is added), so packs applied to the app alone would check no stage's stack
+// and TestNoUnsuppressedErrors would pass for nothing.
+func TestNagPacksCheckedEveryStack(t *testing.T) {
+	reports, err := filepath.Glob(filepath.Join(assemblyDir, "*-NagReport.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range built.Stacks {
+		for _, pack := range []string{"AwsSolutions", "Serverless"} {
+			found := false
+			for _, r := range reports {
+				base := filepath.Base(r)
+				found = found || (strings.HasPrefix(base, pack+"-") && strings.HasSuffix(base, "-"+*s.StackName()+"-NagReport.csv"))
+			}
+			if !found {
+				t.Errorf("%s: no %s report: the pack did not check this stack", stackID(s), pack)
+			}
 		}
 	}
 }

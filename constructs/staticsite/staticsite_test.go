@@ -483,6 +483,16 @@ func TestMetricOptionsOverrideDefaults(t *testing.T) {
 	}
 }
 
+// With minimal props not even a warning is left: what the caller did not
+// ask for (geo restriction, a web ACL) is excused with its reason.
+func TestNoNagWarningsWithMinimalProps(t *testing.T) {
+	msgs := assertions.Annotations_FromStack(defaultStack).FindWarning(jsii.String("*"),
+		assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless)-")))
+	for _, m := range *msgs {
+		t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+	}
+}
+
 func TestNoUnsuppressedNagErrors(t *testing.T) {
 	for _, s := range []awscdk.Stack{defaultStack, domainStack} {
 		if errs := cdktest.NagErrors(s); len(errs) > 0 {
