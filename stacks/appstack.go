@@ -99,8 +99,6 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	}
 	s.newDashboard(cfg, data)
 	suppressCDKSingletons(stack)
-	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
-		jsii.String("The functions keep all outbound traffic (they call AWS APIs); the database's ingress rule is what limits access to it."))
 	return s
 }
 

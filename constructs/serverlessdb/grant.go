@@ -59,6 +59,11 @@ func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
 	} else {
 		fn.Connections().AllowTo(db.Cluster, awsec2.Port_Tcp(db.ClusterPort()), desc)
 	}
+	// AllowTo also asks for an egress rule, which CDK drops (with a
+	// warning) when the function keeps all outbound traffic, Lambda's
+	// default: the ingress rule on the database's side is the one that counts.
+	awscdk.Annotations_Of(fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"), jsii.String(
+		"Bind's egress rule is redundant while the function allows all outbound traffic; the database admits it by its ingress rule."))
 	fn.AddEnvironment(jsii.String(contract.EnvDBHost), db.Endpoint(), nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBPort), jsii.String(fmt.Sprint(*db.Port())), nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBName), db.DatabaseName, nil)

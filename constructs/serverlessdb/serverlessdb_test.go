@@ -183,6 +183,18 @@ func TestNagCustom(t *testing.T) {
 	}
 }
 
+// Bind's egress rule, which CDK drops for a function that allows all
+// outbound traffic, leaves no warning behind.
+func TestBindLeavesNoEgressWarning(t *testing.T) {
+	for _, stack := range []awscdk.Stack{customStack, existingStack} {
+		msgs := assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("Ignoring Egress rule")))
+		for _, m := range *msgs {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
+	}
+}
+
 // Nothing left as a warning either: validation failures and Serverless
 // warnings are suppressed with reasons or fixed.
 func TestNagWarnings(t *testing.T) {
