@@ -212,22 +212,22 @@ func (a *ApiWithAuth) Url() *string { return a.url }
 
 // MetricServerErrors counts 5XX responses of the stage (Sum) or their rate
 // (Average).
-func (a *ApiWithAuth) MetricServerErrors(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricServerError(props)
+func (a *ApiWithAuth) MetricServerErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricServerError(opts)
 }
 
 // MetricClientErrors counts 4XX responses of the stage.
-func (a *ApiWithAuth) MetricClientErrors(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricClientError(props)
+func (a *ApiWithAuth) MetricClientErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricClientError(opts)
 }
 
 // MetricLatency is the time between API Gateway receiving a request and
 // sending the response, in milliseconds.
-func (a *ApiWithAuth) MetricLatency(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricLatency(props)
+func (a *ApiWithAuth) MetricLatency(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricLatency(opts)
 }
 
 // MetricCount counts the stage's requests.
-func (a *ApiWithAuth) MetricCount(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricCount(props)
+func (a *ApiWithAuth) MetricCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricCount(opts)
 }
