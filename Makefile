@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
+.PHONY: help synth test example e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,7 +79,13 @@ test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-na
 	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory e2e
+
+# A module of its own, so the root's `go test ./...` skips it: a team's app
+# built from the constructs, synthesized offline under both cdk-nag packs.
+example: ## the example module (examples/team-app): vet, build, synthesize, check cdk-nag and each construct's resources
+	cd examples/team-app && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 $(LOCAL): $(GO_SRC)
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
@@ -113,9 +119,10 @@ diff: deps web ## what changes since a git ref, per stage and stack; fails on a 
 	$(GO) build -o bin/stratusdiff ./cmd/stratusdiff
 	bin/stratusdiff -ref "$$REF"
 
-lint: ## gofmt and go vet
+lint: ## gofmt and go vet (the example module too)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd examples/team-app && $(GO) vet ./...
 
 bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstrap init time, the local server under load
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v /local/devstack)

@@ -102,12 +102,6 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 	if edge != nil && edge.WebAcl != nil {
 		props.WebAclArn = edge.WebAcl.AttrArn()
 	}
-	acks := [][2]string{
-		{"@stratus/staticsite:noAlarms", "CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from " +
-			"MetricErrorRate there, and the API behind /v1/ alarms in this region."},
-		{"@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk", "The default root object is index.html; LIST only makes a " +
-			"missing file a 404 instead of a 403."},
-	}
 	if d := cfg.Site.Domain; d.IsSet() {
 		props.Domain = &staticsite.DomainProps{
 			DomainNames:  []*string{jsii.String(d.Name)},
@@ -115,14 +109,11 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 			ZoneName:     jsii.String(d.Name), // see Domain
 			Certificate:  edge.Certificate,
 		}
-	} else {
-		acks = append(acks, [2]string{"@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate", "Without a custom domain " +
-			"(Site.Domain) the stage uses the CloudFront domain; with one, TLSv1.2_2021 applies."})
 	}
 	site := staticsite.New(stack, "Site", props)
-	for _, ack := range acks {
-		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String(ack[0]), jsii.String(ack[1]))
-	}
+	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@stratus/staticsite:noAlarms"), jsii.String(
+		"CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from "+
+			"MetricErrorRate there, and the API behind /v1/ alarms in this region."))
 	for _, a := range site.Alarms {
 		alarmTo(a, app.Alarms)
 	}

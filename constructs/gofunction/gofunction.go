@@ -1,30 +1,3 @@
-// Package gofunction builds a Go main package into a Lambda function at synth
-// time, without Docker.
-//
-// New runs `go build` for linux with the reproducible flags
-//
-//	CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w -buildid="
-//
-// and ships the resulting `bootstrap` as the function's code on the
-// provided.al2023 runtime. The asset hash is the SHA-256 of the binary, so the
-// same source built by the same Go version gives the same asset, whatever the
-// checkout path or the time of the build. Each distinct build runs once per
-// process: several stages that use the same entry share one binary.
-//
-// Defaults (each can be overridden through the embedded FunctionOptions):
-//
-//   - Architecture: ARM_64 (Graviton: cheaper per GB-second); X86_64 builds GOARCH=amd64.
-//   - MemorySize: 256 MB. Timeout: 10 seconds.
-//   - An execution role that may write only to the function's log group (plus
-//     X-Ray and, in a VPC, network interfaces); set Role to bring your own.
-//   - A log group owned by the function, with LogRetention (default ONE_MONTH) and
-//     LogRemovalPolicy (default RETAIN) applied to it; set LogGroup to bring your own.
-//     FunctionOptions.LogRetention is never handed to Lambda's deprecated
-//     log-retention custom resource.
-//   - LoggingFormat: JSON, so log/slog's JSON lines are indexed by CloudWatch.
-//   - Tracing: ACTIVE (X-Ray).
-//
-// A build failure panics at synth with the compiler's output and the entry.
 package gofunction
 
 import (
@@ -43,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // Props configures a Go Lambda function. Every awslambda.FunctionOptions
@@ -80,7 +54,9 @@ const (
 	DefaultLogRetention   = awslogs.RetentionDays_ONE_MONTH
 )
 
-// New builds props.Entry and returns the function running it.
+// New builds props.Entry and returns the function running it. Invalid
+// props panic with one message naming every problem; a failed build panics
+// with the compiler's output (see the package doc).
 func New(scope constructs.Construct, id string, props *Props) awslambda.Function {
 	if props == nil {
 		props = &Props{}
@@ -89,13 +65,12 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	if arch == nil {
 		arch = awslambda.Architecture_ARM_64()
 	}
-	spec, err := newSpec(props, *arch.Name())
-	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: %v", id, err))
-	}
+	c := propcheck.For("gofunction.New", scope, id)
+	spec := newSpec(c, props, *arch.Name())
+	c.Panic()
 	asset, err := build(spec)
 	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: entry %s: %v", id, *props.Entry, err))
+		panic(fmt.Sprintf("gofunction.New %s: Entry %q: %v", c.Path(), *props.Entry, err))
 	}
 
 	fp := functionProps(props.FunctionOptions)
@@ -182,27 +157,33 @@ func newRole(scope constructs.Construct, id string, fp *awslambda.FunctionProps)
 	return role
 }
 
-// newSpec resolves the entry and the build options into a build spec.
-func newSpec(props *Props, archName string) (buildSpec, error) {
-	if props.Entry == nil || strings.TrimSpace(*props.Entry) == "" {
-		return buildSpec{}, fmt.Errorf("Entry is required: the directory of a Go main package, e.g. \"./lambdas/api\"")
+// newSpec resolves the entry and the build options into a build spec,
+// recording what is wrong with them.
+func newSpec(c *propcheck.Problems, props *Props, archName string) buildSpec {
+	spec := buildSpec{}
+	if c.Require("Entry", props.Entry, `the directory of a Go main package, e.g. "./lambdas/api"`) {
+		dir, err := filepath.Abs(*props.Entry)
+		if err != nil {
+			c.Add("Entry", props.Entry, "%v", err)
+		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			c.Add("Entry", props.Entry, "does not exist or is not a directory (resolved to %s)", dir)
+		}
+		spec.entryDir = dir
 	}
-	dir, err := filepath.Abs(*props.Entry)
-	if err != nil {
-		return buildSpec{}, fmt.Errorf("Entry %q: %v", *props.Entry, err)
+	spec.goarch = map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
+	if spec.goarch == "" {
+		c.Add("Architecture", archName, "not supported (want ARM_64 or X86_64)")
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return buildSpec{}, fmt.Errorf("Entry %q does not exist or is not a directory (resolved to %s)", *props.Entry, dir)
-	}
-	goarch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
-	if goarch == "" {
-		return buildSpec{}, fmt.Errorf("Architecture %q is not supported (want ARM_64 or X86_64)", archName)
-	}
-	spec := buildSpec{entryDir: dir, goarch: goarch}
 	if b := props.Build; b != nil {
 		spec.tags, spec.ldflags, spec.env = b.Tags, b.LDFlags, b.Env
+		for k := range b.Env {
+			switch k {
+			case "GOOS", "GOARCH", "CGO_ENABLED":
+				c.Add("Build.Env", k, "set by the construct from the function's architecture (linux, static)")
+			}
+		}
 	}
-	return spec, nil
+	return spec
 }
 
 // functionProps copies every FunctionOptions field into FunctionProps by

@@ -187,7 +187,7 @@ func TestCompileErrorQuotesCompiler(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		gofunction.New(newStack(), "Broken", &gofunction.Props{Entry: jsii.String("./testdata/broken")})
 	})
-	for _, want := range []string{"gofunction Broken", "./testdata/broken", "undefined: undefinedFunction"} {
+	for _, want := range []string{"gofunction.New S/Broken", `Entry "./testdata/broken"`, "undefined: undefinedFunction"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("panic %q does not contain %q", msg, want)
 		}
@@ -198,12 +198,28 @@ func TestMissingEntryIsNamed(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		gofunction.New(newStack(), "Missing", &gofunction.Props{Entry: jsii.String("./testdata/nope")})
 	})
-	if !strings.Contains(msg, `Entry "./testdata/nope" does not exist`) {
+	if !strings.Contains(msg, `gofunction.New S/Missing: invalid props`) || !strings.Contains(msg, `Entry "./testdata/nope": does not exist`) {
 		t.Errorf("panic %q does not name the missing entry", msg)
 	}
 	msg = cdktest.Recover(func() { gofunction.New(newStack(), "NoEntry", nil) })
-	if !strings.Contains(msg, "Entry is required") {
+	if !strings.Contains(msg, "Entry (unset): required") {
 		t.Errorf("panic %q does not say Entry is required", msg)
+	}
+}
+
+// Every problem of the props at once, before anything is built.
+func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Bad", &gofunction.Props{
+			Entry: jsii.String("./testdata/nope"),
+			Build: &gofunction.BuildOptions{Env: map[string]string{"GOARCH": "386"}},
+		})
+	})
+	for _, want := range []string{"gofunction.New S/Bad: invalid props", `Entry "./testdata/nope": does not exist`,
+		`Build.Env "GOARCH": set by the construct`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -290,17 +292,35 @@ func TestDefaultAlarms(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	for name, m := range map[string]interface{ MetricName() *string }{
-		"ServerlessDatabaseCapacity": defaultsDb.MetricACU(),
-		"ACUUtilization":             defaultsDb.MetricACUUtilization(),
-		"CPUUtilization":             defaultsDb.MetricCPU(),
-		"DatabaseConnections":        defaultsDb.MetricConnections(),
+		"ServerlessDatabaseCapacity": defaultsDb.MetricACU(nil),
+		"ACUUtilization":             defaultsDb.MetricACUUtilization(nil),
+		"CPUUtilization":             defaultsDb.MetricCPU(nil),
+		"DatabaseConnections":        defaultsDb.MetricConnections(nil),
 	} {
 		if *m.MetricName() != name {
 			t.Errorf("metric %s, want %s", *m.MetricName(), name)
 		}
 	}
-	if got := *defaultsDb.MetricConnections().Statistic(); got != "Maximum" {
+	if got := *defaultsDb.MetricConnections(nil).Statistic(); got != "Maximum" {
 		t.Errorf("connections statistic = %s", got)
+	}
+}
+
+// What the caller sets in the options wins over each metric's defaults.
+func TestMetricOptionsOverrideDefaults(t *testing.T) {
+	opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("p90"), Period: awscdk.Duration_Minutes(jsii.Number(1))}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricACU":            defaultsDb.MetricACU(opts),
+		"MetricACUUtilization": defaultsDb.MetricACUUtilization(opts),
+		"MetricCPU":            defaultsDb.MetricCPU(opts),
+		"MetricConnections":    defaultsDb.MetricConnections(opts),
+	} {
+		if *m.Statistic() != "p90" || *m.Period().ToMinutes(nil) != 1 {
+			t.Errorf("%s: statistic %s, period %v min; want the options' p90 and 1", name, *m.Statistic(), *m.Period().ToMinutes(nil))
+		}
+	}
+	if m := defaultsDb.MetricCPU(nil); *m.Statistic() != "Average" || *m.Period().ToMinutes(nil) != 5 {
+		t.Errorf("MetricCPU(nil): %s over %v min, want the defaults Average over 5", *m.Statistic(), *m.Period().ToMinutes(nil))
 	}
 }
 
@@ -375,7 +395,7 @@ func TestAddMigrationsTwicePanics(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		defaultsDb.AddMigrations(&serverlessdb.MigrationsProps{Version: jsii.String("v9")})
 	})
-	if !strings.Contains(msg, "already added") {
+	if !strings.Contains(msg, "a database has one; Defaults/Db/Migrations already runs the first") {
 		t.Errorf("panic = %q", msg)
 	}
 }
@@ -470,16 +490,17 @@ func TestProxyRequiresTLSAndIAM(t *testing.T) {
 	tpl.has("AWS::RDS::DBProxyTargetGroup", map[string]any{
 		"DBProxyName": ref(proxy), "DBClusterIdentifiers": []any{ref(cluster)},
 	})
-	// The proxy logs in to the cluster as the granted user with IAM.
+	// The proxy logs in to the cluster as the granted user with IAM (and as
+	// the analyst, granted to a role).
 	tpl.has("AWS::IAM::Policy", map[string]any{
 		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "DbProxyRole"))},
-		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
 			"Action": "rds-db:connect", "Effect": "Allow",
 			"Resource": map[string]any{"Fn::Join": []any{"", []any{
 				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
 				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/app",
 			}}},
-		}}}),
+		})}),
 	})
 	// The cluster admits the proxy.
 	tpl.has("AWS::EC2::SecurityGroupIngress", map[string]any{
@@ -512,6 +533,37 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ApiSecurityGroup"), "GroupId"),
 		"FromPort":              5432, "ToPort": 5432,
 	})
+}
+
+// A role holds the same IAM grant as a function, on the proxy; the proxy's
+// own role may then log in to the cluster as that user. No network rule and
+// no environment: those are Bind's, for functions.
+func TestGrantConnectToRoleThroughProxy(t *testing.T) {
+	tpl := custom()
+	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "Analyst"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", getAtt(proxy, "DBProxyArn")}}}}, "/analyst",
+			}}},
+		}}}),
+	})
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "DbProxyRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				getAtt(tpl.one(t, "AWS::RDS::DBCluster", "Db"), "DBClusterResourceId"), "/analyst",
+			}}},
+		})}),
+	})
+	if !*proxyRoleGrant.Success() || len(*proxyRoleGrant.PrincipalStatements()) != 1 {
+		t.Errorf("grant to the role: success %v, %d statements; want true, 1", *proxyRoleGrant.Success(), len(*proxyRoleGrant.PrincipalStatements()))
+	}
 }
 
 // Existing VPC, Props.Migrations, direct grant.
@@ -563,6 +615,24 @@ func TestGrantConnectDirect(t *testing.T) {
 		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId"),
 		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ReportsSecurityGroup"), "GroupId"),
 	})
+}
+
+func TestGrantConnectToRoleDirect(t *testing.T) {
+	tpl := existing()
+	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "Analyst"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
+				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/analyst",
+			}}},
+		}}}),
+	})
+	if !*directRoleGrant.Success() || len(*directRoleGrant.PrincipalStatements()) != 1 {
+		t.Errorf("grant to the role: success %v, %d statements; want true, 1", *directRoleGrant.Success(), len(*directRoleGrant.PrincipalStatements()))
+	}
 }
 
 // An environment-specific stack: MaxAzs and NatGateways, AZs from context.

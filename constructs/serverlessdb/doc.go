@@ -4,7 +4,8 @@
 //	db := serverlessdb.New(stack, "Db", &serverlessdb.Props{Proxy: jsii.Bool(true)})
 //	api := gofunction.New(stack, "Api", &gofunction.Props{Entry: jsii.String("./lambdas/api"),
 //		FunctionOptions: awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()}})
-//	db.GrantConnect(api, "app") // IAM auth; DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true
+//	db.GrantConnect(api, "app") // IAM: rds-db:connect as "app"; any awsiam.IGrantable
+//	db.Bind(api, "app")         // network path and DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true
 //	migrate := gofunction.New(stack, "Migrate", ...) // in the VPC as well
 //	db.AddMigrations(&serverlessdb.MigrationsProps{Function: migrate,
 //		Version: jsii.String(serverlessdb.HashDir("./lambdas/internal/app/schema/sql"))})
@@ -54,12 +55,20 @@
 // connections keep an auto-pausing cluster from pausing, and on Aurora
 // Limitless Database versions, which RDS Proxy does not support.
 //
-// Access: GrantConnect(fn, user) grants rds-db:connect for exactly that user
-// (on the proxy when there is one, and to the proxy's role on the cluster),
-// security-group ingress from fn, and the environment variables DB_HOST,
-// DB_PORT, DB_NAME, DB_USER and DB_IAM_AUTH=true. fn must be in the VPC. The
-// user is created by the migrations (CREATE ROLE app LOGIN; GRANT rds_iam TO
-// app).
+// Access is two calls, because a role has no network and no environment:
+//
+//   - GrantConnect(grantee, user) takes any awsiam.IGrantable (a function, a
+//     role people assume, a user) and returns the awsiam.Grant: rds-db:connect
+//     for exactly that user, on the proxy when there is one (and to the
+//     proxy's role on the cluster), on the cluster otherwise.
+//   - Bind(fn, user) gives a Lambda function in the VPC the rest: a
+//     security-group ingress rule from fn to the proxy (5432) or the cluster
+//     (Port), and the environment variables DB_HOST, DB_PORT, DB_NAME,
+//     DB_USER, DB_IAM_AUTH=true (and DB_PROXY=true behind a proxy). It
+//     grants nothing.
+//
+// The user is created by the migrations (CREATE ROLE app LOGIN; GRANT
+// rds_iam TO app); the admin user may not be granted or bound.
 //
 // Migrations: a function run through the CDK Provider framework as a custom
 // resource, after the writer instance, the rotation schedule and its ingress
@@ -71,8 +80,9 @@
 // a migration should re-read the secret and retry once when its password is
 // refused.
 //
-// Monitoring: MetricACU, MetricACUUtilization, MetricCPU, MetricConnections,
-// and three alarms without actions in Alarms (CPU > 80%, ACU > 90% of
+// Monitoring: MetricACU, MetricACUUtilization, MetricCPU and
+// MetricConnections (each takes *awscloudwatch.MetricOptions, whose
+// statistic and period override the defaults), and three alarms without actions in Alarms (CPU > 80%, ACU > 90% of
 // MaxCapacity, connections > 80% of max_connections, each for 15 minutes).
 //
 // Props are validated together: New panics with one message naming every

@@ -1,8 +1,6 @@
 package serverlessdb
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -14,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // Defaults documented on Props and in the package comment.
@@ -129,7 +129,8 @@ type Props struct {
 
 	// Proxy puts an RDS Proxy in front of the cluster, requiring TLS and IAM
 	// authentication end to end (no per-user secrets). GrantConnect then
-	// grants on the proxy and DB_HOST is the proxy endpoint (port 5432).
+	// grants on the proxy, and Bind opens the proxy's port 5432 and sets
+	// DB_HOST to the proxy endpoint.
 	// Not allowed with MinCapacity 0 or an Aurora Limitless engine version.
 	// Default: false
 	Proxy *bool
@@ -192,7 +193,7 @@ type ServerlessDb struct {
 	Secret awssecretsmanager.ISecret
 	// EncryptionKey encrypts storage, the secret, Performance Insights and the logs.
 	EncryptionKey awskms.Key
-	// SecurityGroup of the cluster: nothing may connect unless granted.
+	// SecurityGroup of the cluster: nothing may connect unless bound (Bind).
 	SecurityGroup awsec2.SecurityGroup
 	// Proxy is the RDS Proxy, nil when Props.Proxy is off.
 	Proxy awsrds.DatabaseProxy
@@ -224,9 +225,9 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessDb {
 		props = &Props{}
 	}
 	r := resolve(props)
-	if problems := validate(props, r); len(problems) > 0 {
-		panic(fmt.Sprintf("serverlessdb %s: invalid props:\n  - %s", id, joinLines(problems)))
-	}
+	c := propcheck.For("serverlessdb.New", scope, id)
+	validate(c, props, r)
+	c.Panic()
 
 	db := &ServerlessDb{
 		Construct:    constructs.NewConstruct(scope, jsii.String(id)),
@@ -282,15 +283,4 @@ func (db *ServerlessDb) ClusterPort() *float64 {
 // otherwise (then AWS APIs are reachable only through VPC endpoints).
 func (db *ServerlessDb) FunctionSubnets() *awsec2.SubnetSelection {
 	return db.functionSubs
-}
-
-func joinLines(lines []string) string {
-	out := ""
-	for i, l := range lines {
-		if i > 0 {
-			out += "\n  - "
-		}
-		out += l
-	}
-	return out
 }

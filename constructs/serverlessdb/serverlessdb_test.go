@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -27,6 +28,8 @@ var (
 	defaultsStack, customStack, existingStack, regionalStack, zonedStack awscdk.Stack
 	defaultsTpl, customTpl, existingTpl, regionalTpl, zonedTpl           assertions.Template
 	defaultsDb, customDb, existingDb                                     *serverlessdb.ServerlessDb
+	// Grants to roles, not functions: through the proxy and direct.
+	proxyRoleGrant, directRoleGrant awsiam.Grant
 )
 
 // regionalAZs are the AZs an environment-specific stack reads from context
@@ -82,6 +85,8 @@ func TestMain(m *testing.M) {
 	api := inVpc(customStack, "Api", customDb)
 	nag.Suppress(api, nag.NoDLQSynchronous())
 	customDb.GrantConnect(api, "app")
+	customDb.Bind(api, "app")
+	proxyRoleGrant = customDb.GrantConnect(analystRole(customStack), "analyst")
 	customDb.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: inVpc(customStack, "Migrate", customDb),
 		Version:  jsii.String("v7"),
@@ -107,10 +112,13 @@ func TestMain(m *testing.M) {
 		SecretsManagerEndpoint: jsii.Bool(true),
 		Migrations:             &serverlessdb.MigrationsProps{Function: migrate, Version: jsii.String("v2")},
 	})
-	existingDb.GrantConnect(gofunction.New(existingStack, "Reports", &gofunction.Props{
+	reports := gofunction.New(existingStack, "Reports", &gofunction.Props{
 		Entry:           jsii.String(hello),
 		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: existingDb.FunctionSubnets()},
-	}), "reporting")
+	})
+	existingDb.GrantConnect(reports, "reporting")
+	existingDb.Bind(reports, "reporting")
+	directRoleGrant = existingDb.GrantConnect(analystRole(existingStack), "analyst")
 
 	// Regional: an environment-specific stack over three AZs.
 	regionalStack = awscdk.NewStack(app, jsii.String("Regional"), &awscdk.StackProps{
@@ -160,6 +168,11 @@ func readMissingContext(outDir string) []string {
 	return keys
 }
 
+// analystRole is a role people assume, e.g. to connect with psql.
+func analystRole(stack awscdk.Stack) awsiam.Role {
+	return awsiam.NewRole(stack, jsii.String("Analyst"), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
+}
+
 // inVpc is a Go function placed where the database wants its clients.
 func inVpc(stack awscdk.Stack, id string, db *serverlessdb.ServerlessDb) awslambda.Function {
 	return gofunction.New(stack, id, &gofunction.Props{
@@ -177,6 +190,18 @@ func TestNagDefaults(t *testing.T) {
 func TestNagCustom(t *testing.T) {
 	for _, e := range cdktest.NagErrors(customStack) {
 		t.Error(e)
+	}
+}
+
+// Bind's egress rule, which CDK drops for a function that allows all
+// outbound traffic, leaves no warning behind.
+func TestBindLeavesNoEgressWarning(t *testing.T) {
+	for _, stack := range []awscdk.Stack{customStack, existingStack} {
+		msgs := assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("Ignoring Egress rule")))
+		for _, m := range *msgs {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
 	}
 }
 

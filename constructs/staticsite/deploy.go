@@ -79,7 +79,9 @@ func suppressDeploymentFindings(d awss3deployment.BucketDeployment, bucket awss3
 	assets := nag.Rule("AwsSolutions-IAM5",
 		"CDK grants its bucket-deployment function read access to the CDK assets bucket, where the zipped site is staged under a content-hash key.")
 	assets.AppliesTo = &[]interface{}{&cdknag.RegexAppliesTo{
-		Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/g`),
+		// The partition is a token in an environment-agnostic stack and
+		// literal (aws, aws-cn…) once the stack has an account and region.
+		Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/g`),
 	}}
 	nag.Suppress(handler,
 		nag.Rule("AwsSolutions-IAM4",
@@ -99,6 +101,8 @@ func suppressDeploymentFindings(d awss3deployment.BucketDeployment, bucket awss3
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
 		nag.Rule("Serverless-LambdaLatestVersion",
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
+		nag.Rule("Serverless-LambdaTracing",
+			"aws-cdk-lib's bucket-deployment function offers no tracing option; it runs once per deploy and logs to its log group."),
 		nag.NoDLQCustomResource(),
 	)
 }

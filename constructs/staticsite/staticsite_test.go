@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -459,6 +460,36 @@ func TestErrorRateAlarmAndMetric(t *testing.T) {
 	}
 	if got := (*m.Dimensions())["Region"]; got != "Global" {
 		t.Errorf("MetricErrorRate Region dimension %v, want Global", got)
+	}
+}
+
+// What the caller sets in the options wins over each metric's defaults; the
+// metric stays in us-east-1 with CloudFront's dimensions.
+func TestMetricOptionsOverrideDefaults(t *testing.T) {
+	opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1)), Label: jsii.String("5xx")}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricErrorRate": domainSite.MetricErrorRate(opts),
+		"MetricRequests":  domainSite.MetricRequests(opts),
+	} {
+		if *m.Statistic() != "Maximum" || *m.Period().ToMinutes(nil) != 1 || *m.Label() != "5xx" {
+			t.Errorf("%s: statistic %s, period %v min, label %v; want the options' Maximum, 1, 5xx", name, *m.Statistic(), *m.Period().ToMinutes(nil), m.Label())
+		}
+		if *m.Region() != "us-east-1" || (*m.Dimensions())["Region"] != "Global" {
+			t.Errorf("%s: region %s, dimensions %v", name, *m.Region(), *m.Dimensions())
+		}
+	}
+	if m := domainSite.MetricRequests(nil); *m.Statistic() != "Sum" || *m.Period().ToMinutes(nil) != 5 {
+		t.Errorf("MetricRequests(nil): %s over %v min, want the defaults Sum over 5", *m.Statistic(), *m.Period().ToMinutes(nil))
+	}
+}
+
+// With minimal props not even a warning is left: what the caller did not
+// ask for (geo restriction, a web ACL) is excused with its reason.
+func TestNoNagWarningsWithMinimalProps(t *testing.T) {
+	msgs := assertions.Annotations_FromStack(defaultStack).FindWarning(jsii.String("*"),
+		assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless)-")))
+	for _, m := range *msgs {
+		t.Errorf("%s: %v", *m.Id, m.Entry.Data)
 	}
 }
 
