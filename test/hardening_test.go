@@ -143,7 +143,8 @@ func TestGetStackOutputOnlyWhereDocumented(t *testing.T) {
 }
 
 // Every log group of every stage (and the pipeline's) is encrypted with a
-// customer managed key of the app.
+// customer managed key of the app: its KmsKeyId is the Arn of an
+// AWS::KMS::Key, of its own stack or, through Fn::GetStackOutput, of another.
 func TestEveryLogGroupIsEncryptedWithACustomerKey(t *testing.T) {
 	n := 0
 	for _, s := range allStacks() {
@@ -155,13 +156,44 @@ func TestEveryLogGroupIsEncryptedWithACustomerKey(t *testing.T) {
 				t.Errorf("%s %s has no KmsKeyId", stackID(s), id)
 				continue
 			}
-			if k := toString(key); !strings.Contains(k, "Key") || !strings.Contains(k, "Arn") {
-				t.Errorf("%s %s: KmsKeyId %s is not the ARN of one of the app's keys", stackID(s), id, k)
+			owner, v := tpl, key
+			km, _ := key.(map[string]any)
+			if out, ok := km["Fn::GetStackOutput"].(map[string]any); ok {
+				owner, v = stackTemplate(t, s, toString(out["StackName"])), outputValue(t, s, toString(out["StackName"]), toString(out["OutputName"]))
+			}
+			vm, _ := v.(map[string]any)
+			att, _ := vm["Fn::GetAtt"].([]any)
+			if len(att) != 2 || att[1] != "Arn" || owner.Resources[toString(att[0])].Type != "AWS::KMS::Key" {
+				t.Errorf("%s %s: KmsKeyId %s is not the Arn of one of the app's keys", stackID(s), id, toString(key))
 			}
 		}
 	}
 	if n < 20 {
 		t.Errorf("only %d log groups in %d stacks", n, len(allStacks()))
+	}
+}
+
+// Staging's and Prod's Aurora instances have Enhanced Monitoring, with a
+// role; Prod's API stage publishes per-method detailed metrics.
+func TestStagingAndProdAreMonitored(t *testing.T) {
+	for _, stage := range []*stacks.Stage{built.Staging, built.Prod} {
+		data := load(t, stage.Data.Stack)
+		instances := data.ofType("AWS::RDS::DBInstance")
+		if len(instances) < 2 {
+			t.Errorf("%s: %d database instances, want a writer and a reader", stage.Config.Name, len(instances))
+		}
+		for id, inst := range instances {
+			if iv, _ := inst.Properties["MonitoringInterval"].(float64); iv <= 0 || inst.Properties["MonitoringRoleArn"] == nil {
+				t.Errorf("%s %s: MonitoringInterval %v, MonitoringRoleArn %v: no Enhanced Monitoring", stage.Config.Name, id,
+					inst.Properties["MonitoringInterval"], inst.Properties["MonitoringRoleArn"])
+			}
+		}
+	}
+	_, apiStage := load(t, built.Prod.App.Stack).one(t, "AWS::ApiGateway::Stage", "Api")
+	for _, m := range property(apiStage, "MethodSettings").([]any) {
+		if m.(map[string]any)["MetricsEnabled"] != true {
+			t.Errorf("Prod's API stage: method settings %v without MetricsEnabled", m)
+		}
 	}
 }
 
@@ -192,9 +224,10 @@ func TestFunctionsSendOnlyHttpsAndTheDatabasePort(t *testing.T) {
 			want["App/"+fn] = []egressRule{{"tcp", "443", "0.0.0.0/0"}, {"tcp", dbPort, dbGroup}}
 		}
 		got := map[string][]egressRule{}
-		for name, tpl := range map[string]template{"Data": data, "App": app} {
+		for name, s := range map[string]awscdk.Stack{"Data": stage.Data.Stack, "App": stage.App.Stack} {
+			tpl := map[string]template{"Data": data, "App": app}[name]
 			for label, sg := range functionGroups(t, tpl) {
-				got[name+"/"+label] = egressOf(t, tpl, sg)
+				got[name+"/"+label] = egressOf(t, s, tpl, sg)
 			}
 		}
 		for fn, rules := range want {
@@ -256,7 +289,7 @@ func functionGroups(t *testing.T, tpl template) map[string]string {
 // AWS::EC2::SecurityGroupEgress resources, a port given as the cluster's
 // (a GetAtt of its endpoint's port) resolved to the cluster's Port, another
 // stack's group resolved through that stack's outputs to its logical id.
-func egressOf(t *testing.T, tpl template, sg string) []egressRule {
+func egressOf(t *testing.T, consumer awscdk.Stack, tpl template, sg string) []egressRule {
 	rules, _ := tpl.Resources[sg].Properties["SecurityGroupEgress"].([]any)
 	for _, r := range tpl.ofType("AWS::EC2::SecurityGroupEgress") {
 		if toString(r.Properties["GroupId"]) == toString(map[string]any{"Fn::GetAtt": []any{sg, "GroupId"}}) {
@@ -281,7 +314,7 @@ func egressOf(t *testing.T, tpl template, sg string) []egressRule {
 		case r["CidrIp"] != nil:
 			e.To = toString(r["CidrIp"])
 		case r["DestinationSecurityGroupId"] != nil:
-			e.To = groupName(t, r["DestinationSecurityGroupId"])
+			e.To = groupName(t, consumer, r["DestinationSecurityGroupId"])
 		default:
 			e.To = toString(r)
 		}
@@ -294,10 +327,10 @@ func egressOf(t *testing.T, tpl template, sg string) []egressRule {
 // groupName is the logical id prefix of the security group a GetAtt or a
 // Fn::GetStackOutput refers to: "DatabaseSecurityGroup" for
 // DatabaseSecurityGroup5C91FDCB.
-func groupName(t *testing.T, v any) string {
+func groupName(t *testing.T, consumer awscdk.Stack, v any) string {
 	m, _ := v.(map[string]any)
 	if out, ok := m["Fn::GetStackOutput"].(map[string]any); ok {
-		v = outputValue(t, toString(out["StackName"]), toString(out["OutputName"]))
+		v = outputValue(t, consumer, toString(out["StackName"]), toString(out["OutputName"]))
 		m, _ = v.(map[string]any)
 	}
 	att, _ := m["Fn::GetAtt"].([]any)
@@ -311,17 +344,28 @@ func groupName(t *testing.T, v any) string {
 	return id
 }
 
-// outputValue is the value of an output of the stack named stackName.
-func outputValue(t *testing.T, stackName, output string) any {
+// stackTemplate is the template of the stack named stackName in the app
+// of consumer (the stage built with a domain is an app of its own, whose
+// stack names are Dev's).
+func stackTemplate(t *testing.T, consumer awscdk.Stack, stackName string) template {
+	inDomainApp := func(s awscdk.Stack) bool { return strings.HasPrefix(templatePath(s), domainAssemblyDir) }
 	for _, s := range allStacks() {
-		if *s.StackName() == stackName {
-			if o, ok := load(t, s).Outputs[output]; ok {
-				return o["Value"]
-			}
+		if *s.StackName() == stackName && inDomainApp(s) == inDomainApp(consumer) {
+			return load(t, s)
 		}
 	}
-	t.Fatalf("no output %s in stack %s", output, stackName)
-	return nil
+	t.Fatalf("no stack %s in the app of %s", stackName, stackID(consumer))
+	return template{}
+}
+
+// outputValue is the value of an output of the stack named stackName, in
+// the app of consumer.
+func outputValue(t *testing.T, consumer awscdk.Stack, stackName, output string) any {
+	o, ok := stackTemplate(t, consumer, stackName).Outputs[output]
+	if !ok {
+		t.Fatalf("no output %s in stack %s", output, stackName)
+	}
+	return o["Value"]
 }
 
 func keys[V any](m map[string]V) []string {
