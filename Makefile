@@ -23,7 +23,7 @@ STAGE    ?= Dev
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test example e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
+.PHONY: help synth test cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,12 +75,21 @@ cost: $(REF_OUT)/manifest.json ## monthly cost per stage and stack, idle and at 
 diagram: $(REF_OUT)/manifest.json ## the architecture, drawn from the synthesized app: Mermaid into the README, docs/architecture.svg
 	$(GO) run ./cmd/diagram -detail Prod -svg docs/architecture.svg -readme README.md $(REF_OUT) > /dev/null
 
-test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator), browser e2e
+test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), cfn-lint on every template, handlers (PostgreSQL, Lambda emulator), browser e2e
 	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) --no-print-directory cfnlint
 	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory e2e
+
+# cfn-lint (a Python tool, pinned in internal/cfnlint.Version) on every
+# template of the assembly `make cost` prices: every stage and the Pipeline
+# stack, synthesized for the placeholder account. Where cfn-lint is missing,
+# cmd/cfnlint says so in one line and succeeds, and nothing is synthesized.
+cfnlint: deps web ## cfn-lint on every template of every stage and the pipeline: fails on an error, lists the warnings; exceptions with reasons in test/cfn-lint.exceptions.json
+	@if command -v cfn-lint >/dev/null; then $(MAKE) --no-print-directory $(REF_OUT)/manifest.json; fi
+	$(GO) run ./cmd/cfnlint -exceptions test/cfn-lint.exceptions.json $(REF_OUT)
 
 # A module of its own, so the root's `go test ./...` skips it: a team's app
 # built from the constructs, synthesized offline under both cdk-nag packs.

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stratus-cdk/stratus/internal/cfnlint"
 )
 
 // The README's snippet for using the constructs is the marked region of the
@@ -61,4 +63,23 @@ func diffLines(want, got string) string {
 		}
 	}
 	return ""
+}
+
+// The README's prerequisites pin the cfn-lint the exceptions were written
+// for (.ci/run and the pipeline read cfnlint.Version itself).
+func TestReadmePinsCfnLint(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "pip install cfn-lint==" + cfnlint.Version; !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's prerequisites do not say %q", want)
+	}
+	run, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(run), `sed -n 's/^const Version = "\(.*\)"$/\1/p' internal/cfnlint/cfnlint.go`) {
+		t.Error(".ci/run no longer reads the pinned version from internal/cfnlint/cfnlint.go")
+	}
 }

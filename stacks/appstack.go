@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -37,6 +38,8 @@ type AppStack struct {
 	Config                awsssm.StringParameter
 	// Alarms is the stage's alarm topic (held by the data stack).
 	Alarms awssns.ITopic
+	// LogsKey encrypts the stage's log groups (held by the data stack).
+	LogsKey awskms.IKey
 }
 
 // NewAppStack creates the app stack of cfg on top of its data stack.
@@ -44,7 +47,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	stack := awscdk.NewStack(scope, jsii.String("App"), &awscdk.StackProps{
 		Description: jsii.String("Stratus " + cfg.Name + ": API, functions, event bus, uploads, dashboard"),
 	})
-	s := &AppStack{Stack: stack, Alarms: data.Alarms}
+	s := &AppStack{Stack: stack, Alarms: data.Alarms, LogsKey: data.LogsKey}
 	s.Uploads = newUploadsBucket(stack, cfg)
 	s.Config = awsssm.NewStringParameter(stack, jsii.String("AppConfig"), &awsssm.StringParameterProps{
 		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),
@@ -94,7 +97,9 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		ThreatProtection:     cfg.Api.ThreatProtection,
 		ThrottlingRateLimit:  jsii.Number(cfg.Api.ThrottleRate),
 		ThrottlingBurstLimit: jsii.Number(cfg.Api.Burst),
+		MetricsEnabled:       jsii.Bool(cfg.Api.DetailedMetrics),
 		LogRetention:         cfg.LogRetention,
+		LogEncryptionKey:     data.LogsKey,
 	})
 	for _, a := range s.Api.Alarms {
 		alarmTo(a, data.Alarms)
@@ -109,11 +114,15 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	return s
 }
 
-// newFunction builds one of the app's Go functions: in the database's VPC,
-// allowed (GrantConnect) and able (Bind) to connect as AppDBUser.
+// newFunction builds one of the app's Go functions: in the database's VPC
+// with HTTPS out (functionEgress), allowed (GrantConnect) and able (Bind)
+// to connect as AppDBUser, logging to a log group encrypted with the
+// stage's key.
 func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, description string) awslambda.Function {
 	fn := gofunction.New(s.Stack, id, &gofunction.Props{
-		Entry: jsii.String(entry),
+		Entry:            jsii.String(entry),
+		LogEncryptionKey: data.LogsKey,
+		Egress:           functionEgress(),
 		FunctionOptions: awslambda.FunctionOptions{
 			Description:      jsii.String(description),
 			Vpc:              data.DB.Vpc,

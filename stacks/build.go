@@ -5,6 +5,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/pipeline"
+	"github.com/stratus-cdk/stratus/internal/cfnlint"
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
@@ -139,14 +140,17 @@ func Build(app awscdk.App, opts Options) *App {
 
 // synthInstallCommands install what `make test` needs on the pipeline's
 // aws/codebuild/standard:7.0 image (Ubuntu 22.04): PostgreSQL for the store
-// tests and a Chromium for the browser tests. Ubuntu 22.04 ships Chromium
-// only as a snap, which does not run in CodeBuild, so the image's Google
-// Chrome is made available as `chromium` unless one is installable.
+// tests, a Chromium for the browser tests and cfn-lint for the template
+// lint. Ubuntu 22.04 ships Chromium only as a snap, which does not run in
+// CodeBuild, so the image's Google Chrome is made available as `chromium`
+// unless one is installable. cfn-lint comes from PyPI into the image's own
+// Python; if that fails, `make test` says it skipped the lint.
 var synthInstallCommands = []string{
 	"apt-get update -y",
 	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql",
 	`command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium || ln -sf "$(command -v google-chrome || command -v google-chrome-stable)" /usr/local/bin/chromium`,
 	"chromium --version",
+	`python3 -m pip install --quiet cfn-lint==` + cfnlint.Version + ` || echo "cfn-lint could not be installed: make test will skip the template lint"`,
 }
 
 // synthCommands are this app's build: every test (the README's `make test`,

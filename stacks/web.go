@@ -98,6 +98,7 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		RemovalPolicy:     cfg.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 		LogRetention:      cfg.LogRetention,
+		LogEncryptionKey:  app.LogsKey,
 	}
 	if edge != nil && edge.WebAcl != nil {
 		props.WebAclArn = edge.WebAcl.AttrArn()
@@ -118,9 +119,15 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		alarmTo(a, app.Alarms)
 	}
 	site.Distribution.(awscloudfront.Distribution).AddBehavior(jsii.String(apiPath+"*"),
-		awscloudfrontorigins.NewRestApiOrigin(app.Api.Api, &awscloudfrontorigins.RestApiOriginProps{
+		// What RestApiOrigin makes (HTTPS only, TLS 1.2), but with the API's
+		// host built from its id: RestApiOrigin cuts the host out of the
+		// API's URL with Fn::Split, which here would split another stack's
+		// Fn::GetStackOutput, a use CloudFormation does not document.
+		awscloudfrontorigins.NewHttpOrigin(apiHost(app), &awscloudfrontorigins.HttpOriginProps{
 			// The request path already starts with the stage name.
-			OriginPath: jsii.String("/"),
+			OriginPath:         jsii.String("/"),
+			ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+			OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
 		}),
 		&awscloudfront.AddBehaviorOptions{
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
@@ -134,4 +141,11 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		Description: jsii.String("The web app; the API answers under /v1/"),
 	})
 	return &WebStack{Stack: stack, Site: site, SiteUrl: url}
+}
+
+// apiHost is the host of the app's REST API, <id>.execute-api.<region>.<suffix>.
+func apiHost(app *AppStack) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{
+		app.Api.Api.RestApiId(), jsii.String(".execute-api."), app.Stack.Region(), jsii.String("."), app.Stack.UrlSuffix(),
+	})
 }

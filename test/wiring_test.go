@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/stratus-cdk/stratus/internal/cfnlint"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
@@ -265,8 +266,9 @@ func TestPipelineTestsBeforeItSynthesizes(t *testing.T) {
 			t.Errorf("%s: build commands %q, want make test then make synth", id, got)
 		}
 		install := strings.Join(bs.Phases["install"].Commands, "\n")
-		if !strings.Contains(install, "postgresql") || !strings.Contains(install, "chromium --version") {
-			t.Errorf("%s: install commands do not provide PostgreSQL and Chromium:\n%s", id, install)
+		if !strings.Contains(install, "postgresql") || !strings.Contains(install, "chromium --version") ||
+			!strings.Contains(install, "pip install --quiet cfn-lint=="+cfnlint.Version) {
+			t.Errorf("%s: install commands do not provide PostgreSQL, Chromium and cfn-lint %s:\n%s", id, cfnlint.Version, install)
 		}
 	}
 	if found != 1 {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // accessLogFields are the access log's JSON fields, in order. Every value
@@ -52,12 +53,17 @@ func accessLogFormat() string {
 // same shape the handlers use. messageString is already a quoted JSON string.
 const errorTemplate = `{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}`
 
-// createApi makes the regional REST API and its stage: JSON access logs,
-// execution logs without data, X-Ray, throttling, TLS 1.2.
+// createApi makes the regional REST API and its stage: JSON access logs
+// (encrypted with LogEncryptionKey when given), execution logs without data,
+// X-Ray, throttling, detailed metrics when asked, TLS 1.2.
 func (a *ApiWithAuth) createApi(p *Props, c *config) {
+	if c.logKey != nil {
+		secure.AllowLogs(c.logKey)
+	}
 	logs := awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention:     c.logRetention,
 		RemovalPolicy: c.removal,
+		EncryptionKey: c.logKey,
 	})
 	a.AccessLogs = logs
 
@@ -74,6 +80,7 @@ func (a *ApiWithAuth) createApi(p *Props, c *config) {
 			LoggingLevel:         c.logLevel,
 			DataTraceEnabled:     jsii.Bool(false),
 			TracingEnabled:       jsii.Bool(true),
+			MetricsEnabled:       jsii.Bool(c.metrics),
 			ThrottlingRateLimit:  jsii.Number(c.rateLimit),
 			ThrottlingBurstLimit: jsii.Number(c.burstLimit),
 		},

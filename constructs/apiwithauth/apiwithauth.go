@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
@@ -115,6 +116,19 @@ type Props struct {
 	// LogRetention of the access log group.
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the access log group with a customer managed
+	// key. New adds the statement CloudWatch Logs needs to the key's policy
+	// (this account's log groups may use it); an imported key's policy must
+	// already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
+	// MetricsEnabled turns on the stage's detailed CloudWatch metrics: Count,
+	// 4XXError, 5XXError, Latency and IntegrationLatency per method (resource
+	// and HTTP method), besides the per-API metrics API Gateway always
+	// publishes. CloudWatch bills them as custom metrics, for each metric
+	// and hour that receives data: five per method with traffic.
+	// Default: false.
+	MetricsEnabled *bool
 	// ExecutionLogLevel of API Gateway's execution logs (request and
 	// response data are never logged).
 	// Default: awsapigateway.MethodLoggingLevel_ERROR (the access log

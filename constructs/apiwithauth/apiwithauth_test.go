@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
@@ -109,6 +110,8 @@ func TestMain(m *testing.M) {
 			ThrottlingRateLimit:  jsii.Number(25),
 			ThrottlingBurstLimit: jsii.Number(50),
 			LogRetention:         awslogs.RetentionDays_THREE_MONTHS,
+			LogEncryptionKey:     awskms.NewKey(fn.Stack(), jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}),
+			MetricsEnabled:       jsii.Bool(true),
 			WebAclRateLimit:      jsii.Number(500),
 			StageName:            jsii.String("prod"),
 			Domain: &apiwithauth.Domain{
@@ -438,10 +441,11 @@ func TestStageThrottlingLoggingTracing(t *testing.T) {
 		f            *fixture
 		stage, level string
 		rate, burst  int
+		metrics      bool
 	}{
-		{&def, "v1", "ERROR", apiwithauth.DefaultThrottlingRateLimit, apiwithauth.DefaultThrottlingBurstLimit},
-		{&full, "prod", "ERROR", 25, 50},
-		{&lean, "v1", "INFO", 100, 200},
+		{&def, "v1", "ERROR", apiwithauth.DefaultThrottlingRateLimit, apiwithauth.DefaultThrottlingBurstLimit, false},
+		{&full, "prod", "ERROR", 25, 50, true},
+		{&lean, "v1", "INFO", 100, 200, false},
 	} {
 		c.f.tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{
 			"StageName":      c.stage,
@@ -453,6 +457,7 @@ func TestStageThrottlingLoggingTracing(t *testing.T) {
 				"DataTraceEnabled":     false,
 				"ThrottlingRateLimit":  c.rate,
 				"ThrottlingBurstLimit": c.burst,
+				"MetricsEnabled":       c.metrics,
 			}},
 			"AccessLogSetting": map[string]any{
 				"DestinationArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ApiAccessLogs")), "Arn"}},
@@ -486,6 +491,22 @@ func TestAccessLogIsJSONWithRetention(t *testing.T) {
 	})
 	full.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 90})
 	lean.tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{"DeletionPolicy": "Delete"})
+}
+
+// LogEncryptionKey encrypts the access log group, and the key lets
+// CloudWatch Logs use it; without the prop the group has no KmsKeyId.
+func TestAccessLogEncryption(t *testing.T) {
+	full.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^LogsKey")), "Arn"}},
+	})
+	full.tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"Sid": "CloudWatchLogsOfThisAccount"}),
+		})},
+	})
+	def.tpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": assertions.Match_AnyValue(),
+	}, jsii.Number(0))
 }
 
 func TestTLS12Minimum(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/stratus-cdk/stratus/internal/propcheck"
@@ -22,6 +23,8 @@ type config struct {
 	rateLimit        float64
 	burstLimit       float64
 	logRetention     awslogs.RetentionDays
+	logKey           awskms.IKey
+	metrics          bool
 	logLevel         awsapigateway.MethodLoggingLevel
 	cloudWatchRole   bool
 	webAcl           bool
@@ -49,6 +52,8 @@ func resolve(p *Props) *config {
 		rateLimit:        num(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
 		burstLimit:       num(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
 		logRetention:     p.LogRetention,
+		logKey:           p.LogEncryptionKey,
+		metrics:          boolean(p.MetricsEnabled, false),
 		logLevel:         p.ExecutionLogLevel,
 		cloudWatchRole:   boolean(p.CloudWatchRole, false),
 		webAcl:           boolean(p.WebAcl, true),

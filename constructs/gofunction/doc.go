@@ -43,6 +43,19 @@
 //   - LoggingFormat: JSON, so log/slog's JSON lines are indexed by CloudWatch.
 //   - Tracing: ACTIVE (X-Ray).
 //
+// # Encryption and network
+//
+// LogEncryptionKey encrypts the log group with a customer managed key (New
+// adds the statement CloudWatch Logs needs to the policy of a key made in
+// the app). Egress restricts a function in a VPC, which CDK lets send
+// anything anywhere, to HTTPS: TCP 443 to Egress.HttpsTo (default
+// 0.0.0.0/0, because behind a NAT gateway the AWS APIs answer on public
+// addresses; name the VPC endpoints instead in a VPC without one). Other
+// destinations are opened where the function is connected to them, e.g.
+// serverlessdb's Bind adds the database port to the proxy or cluster's
+// security group, egress and ingress. DNS (the VPC's resolver) and X-Ray
+// (the Lambda environment's daemon) do not pass through security groups.
+//
 // A function from New with these defaults passes cdk-nag's AwsSolutions
 // pack and the Serverless pack's memory, timeout, tracing and log checks.
 // Serverless-LambdaDLQ depends on how the function is invoked, so it is left
@@ -54,7 +67,8 @@
 // Everything is checked before anything is built, and New panics once,
 // naming the construct path, each prop and its value: Entry missing, not a
 // directory; an Architecture other than ARM_64 or X86_64; GOOS, GOARCH or
-// CGO_ENABLED in Build.Env. A failed build panics with the entry and the
+// CGO_ENABLED in Build.Env; LogEncryptionKey with LogGroup; Egress without
+// Vpc, with SecurityGroups or AllowAllOutbound, or with an empty HttpsTo. A failed build panics with the entry and the
 // compiler's output; an entry that is not a `package main` (go build would
 // write an archive) panics saying so. There is no error return: like every
 // CDK construct, a bad definition stops the synth.

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/internal/nag"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // Props configures a Go Lambda function. Every awslambda.FunctionOptions
@@ -33,6 +36,34 @@ type Props struct {
 	// Build adjusts `go build`.
 	// Default: - no extra tags, ldflags or environment.
 	Build *BuildOptions
+
+	// LogEncryptionKey encrypts the log group New creates (not one given as
+	// LogGroup: encrypt that one yourself). New adds to the key's policy the
+	// statement CloudWatch Logs needs (this account's log groups in the key's
+	// region may use it); an imported key's policy must already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
+
+	// Egress restricts a function in a VPC to HTTPS out (see Egress); other
+	// destinations, such as a database's port, are opened by what connects
+	// the function, through its Connections() (serverlessdb's Bind does).
+	// Needs Vpc; not with SecurityGroups (bring their rules) or
+	// AllowAllOutbound.
+	// Default: - all outbound traffic allowed, CDK's default for a function in a VPC.
+	Egress *Egress
+}
+
+// Egress is the outbound traffic a function in a VPC may send: HTTPS (TCP
+// 443) to HttpsTo, and whatever is added later through the function's
+// Connections().
+type Egress struct {
+	// HttpsTo are where HTTPS may go: the AWS APIs the function calls.
+	// Behind a NAT gateway those answer on public addresses that no security
+	// group rule can list, so the default is anywhere. In a VPC without a NAT
+	// (VPC endpoints only) name the endpoints instead: the VPC's CIDR for
+	// interface endpoints, the S3 or DynamoDB prefix list for gateway ones.
+	// Default: - awsec2.Peer_AnyIpv4(): 0.0.0.0/0 on port 443 only.
+	HttpsTo *[]awsec2.IPeer
 }
 
 // BuildOptions adjusts the `go build` command. The reproducible flags are
@@ -67,6 +98,7 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	}
 	c := propcheck.For("gofunction.New", scope, id)
 	spec := newSpec(c, props, *arch.Name())
+	checkOptions(c, props)
 	c.Panic()
 	asset, err := build(spec)
 	if err != nil {
@@ -103,7 +135,14 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	// function too would add CDK's deprecated log-retention custom resource.
 	fp.LogRetention = ""
 	fp.LogRemovalPolicy = ""
-	return awslambda.NewFunction(scope, jsii.String(id), fp)
+	if props.Egress != nil {
+		fp.AllowAllOutbound = jsii.Bool(false)
+	}
+	fn := awslambda.NewFunction(scope, jsii.String(id), fp)
+	if props.Egress != nil {
+		restrictEgress(fn, props.Egress)
+	}
+	return fn
 }
 
 func newLogGroup(scope constructs.Construct, id string, props *Props) awslogs.LogGroup {
@@ -115,9 +154,13 @@ func newLogGroup(scope constructs.Construct, id string, props *Props) awslogs.Lo
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
+	if key := props.LogEncryptionKey; key != nil {
+		secure.AllowLogs(key)
+	}
 	return awslogs.NewLogGroup(scope, jsii.String(id+"LogGroup"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: removal,
+		EncryptionKey: props.LogEncryptionKey,
 	})
 }
 

@@ -28,7 +28,20 @@ func (db *ServerlessDb) GrantConnect(grantee awsiam.IGrantable, dbUser string) a
 	c.Panic()
 	if db.Proxy != nil {
 		db.grantProxyUser(dbUser)
-		return db.Proxy.GrantConnect(grantee, jsii.String(dbUser))
+		// What DatabaseProxy.GrantConnect grants, but naming the proxy by
+		// ProxyResourceId: CDK's grant cuts the id out of the proxy's ARN
+		// with Fn::Split, which in another stack's template would split a
+		// Fn::GetStackOutput, a use CloudFormation does not document.
+		return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: grantee,
+			Actions: jsii.Strings("rds-db:connect"),
+			ResourceArns: jsii.Strings(*awscdk.Stack_Of(db.Construct).FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("rds-db"),
+				Resource:     jsii.String("dbuser"),
+				ResourceName: jsii.String(*db.ProxyResourceId() + "/" + dbUser),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})),
+		})
 	}
 	return db.Cluster.GrantConnect(grantee, jsii.String(dbUser))
 }
@@ -59,11 +72,18 @@ func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
 	} else {
 		fn.Connections().AllowTo(db.Cluster, awsec2.Port_Tcp(db.ClusterPort()), desc)
 	}
-	// AllowTo also asks for an egress rule, which CDK drops (with a
-	// warning) when the function keeps all outbound traffic, Lambda's
-	// default: the ingress rule on the database's side is the one that counts.
-	awscdk.Annotations_Of(fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"), jsii.String(
-		"Bind's egress rule is redundant while the function allows all outbound traffic; the database admits it by its ingress rule."))
+	// AllowTo also adds the egress rule to the function's security group,
+	// which a function with restricted egress (gofunction's Egress) needs.
+	// CDK drops it, with a warning, when the function keeps all outbound
+	// traffic (Lambda's default): there the ingress rule on the database's
+	// side is the one that counts.
+	for _, sg := range *fn.Connections().SecurityGroups() {
+		if *sg.AllowAllOutbound() {
+			awscdk.Annotations_Of(fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"), jsii.String(
+				"Bind's egress rule is redundant while the function allows all outbound traffic; the database admits it by its ingress rule."))
+			break
+		}
+	}
 	fn.AddEnvironment(jsii.String(contract.EnvDBHost), db.Endpoint(), nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBPort), jsii.String(fmt.Sprint(*db.Port())), nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBName), db.DatabaseName, nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -106,6 +107,13 @@ type Props struct {
 	// (rds.force_ssl=1).
 	// Default: - rds.force_ssl=1 only.
 	Parameters *map[string]*string
+	// MonitoringInterval turns on Enhanced Monitoring of every instance: OS
+	// metrics (processes, memory, disk, network) every 1, 5, 10, 15, 30 or
+	// 60 seconds, with a role for it (MonitoringRole). RDS writes them to
+	// the account's RDSOSMetrics log group, billed as CloudWatch Logs
+	// ingestion: the shorter the interval, the more.
+	// Default: - no Enhanced Monitoring (CloudWatch's standard RDS metrics only).
+	MonitoringInterval awscdk.Duration
 
 	// BackupRetention of automated backups (1-35 days).
 	// Default: 7 days.
@@ -197,6 +205,9 @@ type ServerlessDb struct {
 	SecurityGroup awsec2.SecurityGroup
 	// Proxy is the RDS Proxy, nil when Props.Proxy is off.
 	Proxy awsrds.DatabaseProxy
+	// MonitoringRole lets RDS publish Enhanced Monitoring metrics; nil
+	// without Props.MonitoringInterval.
+	MonitoringRole awsiam.IRole
 	// DatabaseName is the database created in the cluster.
 	DatabaseName *string
 	// AdminUser is the admin (master) user name, kept in Secret.
@@ -216,6 +227,7 @@ type ServerlessDb struct {
 	proxyUsers   map[string]bool
 	smEndpoint   awsec2.InterfaceVpcEndpoint
 	rotation     awssecretsmanager.SecretRotation
+	proxyID      awsssm.StringParameter
 }
 
 // New creates the database. props may be nil. Invalid props panic with one
@@ -257,6 +269,22 @@ func (db *ServerlessDb) Endpoint() *string {
 		return db.Proxy.Endpoint()
 	}
 	return db.Cluster.ClusterEndpoint().Hostname()
+}
+
+// ProxyResourceId is the proxy's resource id ("prx-…"), the name IAM
+// policies give the proxy in rds-db:connect ARNs
+// (arn:…:rds-db:<region>:<account>:dbuser:<id>/<user>); nil without a
+// proxy. CloudFormation has no attribute for it, so it is cut from the
+// proxy's ARN in the database's own stack, where the ARN is local, and
+// published as the value of an SSM parameter: a stack that references it
+// gets the whole value (Fn::GetStackOutput or Fn::ImportValue as a plain
+// value), never a split of another stack's output, which CloudFormation
+// does not document.
+func (db *ServerlessDb) ProxyResourceId() *string {
+	if db.proxyID == nil {
+		return nil
+	}
+	return db.proxyID.StringValue()
 }
 
 // ReaderEndpoint is the cluster's reader endpoint (the writer when there are

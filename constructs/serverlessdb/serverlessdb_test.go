@@ -27,7 +27,11 @@ const hello = "../gofunction/testdata/hello"
 var (
 	defaultsStack, customStack, existingStack, regionalStack, zonedStack awscdk.Stack
 	defaultsTpl, customTpl, existingTpl, regionalTpl, zonedTpl           assertions.Template
-	defaultsDb, customDb, existingDb                                     *serverlessdb.ServerlessDb
+	// consumerStack holds a role granted on customDb's proxy from another
+	// stack: the cross-stack reference a team's app stack makes.
+	consumerStack                    awscdk.Stack
+	consumerTpl                      assertions.Template
+	defaultsDb, customDb, existingDb *serverlessdb.ServerlessDb
 	// Grants to roles, not functions: through the proxy and direct.
 	proxyRoleGrant, directRoleGrant awsiam.Grant
 )
@@ -47,6 +51,9 @@ func TestMain(m *testing.M) {
 	outDir, _ := os.MkdirTemp("", "serverlessdb-test")
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &map[string]any{
 		"availability-zones:account=123456789012:region=eu-west-1": regionalAZs,
+		// As this repository's cdk.json: cross-stack references read the
+		// producer's outputs with Fn::GetStackOutput.
+		"@aws-cdk/core:defaultCrossStackReferences": "weak",
 	}})
 
 	// Defaults: only the construct and its migrations, under cdk-nag.
@@ -77,12 +84,19 @@ func TestMain(m *testing.M) {
 		RotationInterval:   awscdk.Duration_Days(jsii.Number(7)),
 		LogRetention:       awslogs.RetentionDays_ONE_WEEK,
 		Proxy:              jsii.Bool(true),
+		MonitoringInterval: awscdk.Duration_Seconds(jsii.Number(60)),
 		InterfaceEndpoints: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SNS()},
 		Alarms: &serverlessdb.AlarmProps{
 			CPUPercent: jsii.Number(70), ACUPercent: jsii.Number(75), Connections: jsii.Number(500),
 		},
 	})
-	api := inVpc(customStack, "Api", customDb)
+	// Without a NAT the function reaches AWS APIs through the VPC's
+	// interface endpoints only: HTTPS to the VPC's CIDR.
+	api := gofunction.New(customStack, "Api", &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: customDb.Vpc, VpcSubnets: customDb.FunctionSubnets()},
+		Egress:          &gofunction.Egress{HttpsTo: &[]awsec2.IPeer{awsec2.Peer_Ipv4(customDb.Vpc.VpcCidrBlock())}},
+	})
 	nag.Suppress(api, nag.NoDLQSynchronous())
 	customDb.GrantConnect(api, "app")
 	customDb.Bind(api, "app")
@@ -120,6 +134,9 @@ func TestMain(m *testing.M) {
 	existingDb.Bind(reports, "reporting")
 	directRoleGrant = existingDb.GrantConnect(analystRole(existingStack), "analyst")
 
+	consumerStack = awscdk.NewStack(app, jsii.String("Consumer"), nil)
+	customDb.GrantConnect(analystRole(consumerStack), "reader")
+
 	// Regional: an environment-specific stack over three AZs.
 	regionalStack = awscdk.NewStack(app, jsii.String("Regional"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")},
@@ -141,6 +158,7 @@ func TestMain(m *testing.M) {
 	existingTpl = assertions.Template_FromStack(existingStack, nil)
 	regionalTpl = assertions.Template_FromStack(regionalStack, nil)
 	zonedTpl = assertions.Template_FromStack(zonedStack, nil)
+	consumerTpl = assertions.Template_FromStack(consumerStack, nil)
 
 	code := m.Run()
 	os.RemoveAll(outDir)

@@ -98,6 +98,10 @@ func resolve(p *Props) resolved {
 	return r
 }
 
+// monitoringIntervals are the Enhanced Monitoring intervals RDS accepts, in
+// seconds (0, off, is leaving the prop unset).
+var monitoringIntervals = map[float64]bool{1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
+
 var (
 	identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 	versionRE    = regexp.MustCompile(`^(\d+)\.(\d+)`)
@@ -158,6 +162,11 @@ func validate(c *propcheck.Problems, p *Props, r resolved) {
 	if d := p.BackupRetention; propcheck.Known(d) {
 		if days := *d.ToMilliseconds(nil) / 86400000; days < 1 || days > 35 || days != math.Trunc(days) {
 			c.Add("BackupRetention", d, "must be whole days from 1 to 35")
+		}
+	}
+	if d := p.MonitoringInterval; propcheck.Known(d) {
+		if s := *d.ToMilliseconds(nil) / 1000; !monitoringIntervals[s] {
+			c.Add("MonitoringInterval", d, "must be 1, 5, 10, 15, 30 or 60 seconds (leave it unset for no Enhanced Monitoring)")
 		}
 	}
 	if d := p.RotationInterval; propcheck.Known(d) {

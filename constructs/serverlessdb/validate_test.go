@@ -37,17 +37,18 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	stack := scratch(t)
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(stack, "Db", &serverlessdb.Props{
-			MinCapacity:      jsii.Number(0.25),
-			MaxCapacity:      jsii.Number(300),
-			Readers:          jsii.Number(-1),
-			Port:             jsii.Number(80),
-			DatabaseName:     jsii.String("1orders"),
-			BackupRetention:  awscdk.Duration_Days(jsii.Number(40)),
-			RotationInterval: awscdk.Duration_Hours(jsii.Number(12)),
-			MaxAzs:           jsii.Number(1),
-			NatGateways:      jsii.Number(3),
-			RemovalPolicy:    awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-			Alarms:           &serverlessdb.AlarmProps{CPUPercent: jsii.Number(120)},
+			MinCapacity:        jsii.Number(0.25),
+			MaxCapacity:        jsii.Number(300),
+			Readers:            jsii.Number(-1),
+			Port:               jsii.Number(80),
+			DatabaseName:       jsii.String("1orders"),
+			BackupRetention:    awscdk.Duration_Days(jsii.Number(40)),
+			RotationInterval:   awscdk.Duration_Hours(jsii.Number(12)),
+			MonitoringInterval: awscdk.Duration_Seconds(jsii.Number(7)),
+			MaxAzs:             jsii.Number(1),
+			NatGateways:        jsii.Number(3),
+			RemovalPolicy:      awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
+			Alarms:             &serverlessdb.AlarmProps{CPUPercent: jsii.Number(120)},
 		})
 	})
 	wantAll(t, msg,
@@ -58,6 +59,7 @@ func TestValidationListsEveryProblem(t *testing.T) {
 		"Port 80: outside 1150-65535",
 		`DatabaseName "1orders": must start`,
 		"BackupRetention 40 days: must be whole days from 1 to 35",
+		"MonitoringInterval 7 seconds: must be 1, 5, 10, 15, 30 or 60 seconds",
 		"RotationInterval 12 hours: must be whole days",
 		"MaxAzs 1: must be",
 		"NatGateways 3: must be",

@@ -2,6 +2,8 @@ package staticsite
 
 import (
 	"fmt"
+	"path/filepath"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -9,9 +11,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-	"path/filepath"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // deploymentMemoryMiB sizes CDK's bucket-deployment function: the default
@@ -45,9 +47,13 @@ func (s *StaticSite) deploy(bucket awss3.IBucket, dist awscloudfront.IDistributi
 	}
 	// The deployment function is a singleton per stack: this log group is
 	// used by the first site of a stack, later ones share its function.
+	if key := s.props.LogEncryptionKey; key != nil {
+		secure.AllowLogs(key)
+	}
 	logGroup := awslogs.NewLogGroup(s.Construct, jsii.String("DeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: s.removalPolicy(),
+		EncryptionKey: s.props.LogEncryptionKey,
 	})
 	paths := make([]*string, len(NoCachePaths))
 	for i, p := range NoCachePaths {

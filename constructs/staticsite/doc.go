@@ -25,7 +25,9 @@
 //     the build) is cached a year at the edge and in browsers (immutable);
 //   - one bucket deployment that uploads SourceDir and writes RuntimeConfig to
 //     /config.json (both sources in the same deployment, so pruning old files
-//     never deletes the other's), then invalidates only NoCachePaths;
+//     never deletes the other's), then invalidates only NoCachePaths; its
+//     function logs to a log group with LogRetention, encrypted with
+//     LogEncryptionKey when given;
 //   - with Domain: A and AAAA alias records for each domain name;
 //   - an alarm on the 5xx error rate (Alarms; add actions to it), and the
 //     MetricErrorRate and MetricRequests methods for dashboards.

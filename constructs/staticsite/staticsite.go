@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -105,6 +106,12 @@ type Props struct {
 	// LogRetention is the retention of the deployment function's logs.
 	// Default: - awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+
+	// LogEncryptionKey encrypts the deployment function's log group with a
+	// customer managed key. New adds the statement CloudWatch Logs needs to
+	// the key's policy; an imported key's policy must already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
 
 	// AccessLogsExpiration is how long the S3 server access logs and the
 	// CloudFront access logs are kept.

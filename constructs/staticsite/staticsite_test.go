@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -72,6 +73,7 @@ func TestMain(m *testing.M) {
 		PriceClass:        awscloudfront.PriceClass_PRICE_CLASS_ALL,
 		GeoRestriction:    awscloudfront.GeoRestriction_Allowlist(jsii.String("DE"), jsii.String("FR")),
 		WebAclArn:         jsii.String("arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abc"),
+		LogEncryptionKey:  awskms.NewKey(domainStack, jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}),
 		Domain: &staticsite.DomainProps{
 			DomainNames:  []*string{jsii.String("app.example.com"), jsii.String("www.app.example.com")},
 			HostedZoneId: jsii.String("Z0123456789ABC"),
@@ -337,6 +339,22 @@ func TestOneDeploymentPrunesAndInvalidatesOnlyWhatChanges(t *testing.T) {
 		"MemorySize":    512,
 		"LoggingConfig": obj(map[string]interface{}{"LogGroup": map[string]interface{}{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^SiteDeploymentLogs"))}}),
 	}))
+}
+
+// LogEncryptionKey encrypts the deployment function's log group, with the
+// key policy CloudWatch Logs needs; without it the group has no KmsKeyId.
+func TestDeploymentLogEncryption(t *testing.T) {
+	domainTpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), obj(map[string]interface{}{
+		"KmsKeyId": map[string]interface{}{"Fn::GetAtt": []interface{}{assertions.Match_StringLikeRegexp(jsii.String("^LogsKey")), "Arn"}},
+	}))
+	domainTpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), obj(map[string]interface{}{
+		"KeyPolicy": obj(map[string]interface{}{"Statement": assertions.Match_ArrayWith(&[]interface{}{
+			obj(map[string]interface{}{"Sid": "CloudWatchLogsOfThisAccount"}),
+		})}),
+	}))
+	defaultTpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), obj(map[string]interface{}{
+		"KmsKeyId": assertions.Match_AnyValue(),
+	}), jsii.Number(0))
 }
 
 // config.json is generated with deploy-time markers for the tokens and the
