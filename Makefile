@@ -27,7 +27,7 @@ STAGE_CONTEXT = $(if $(STAGE),-c stage=$(STAGE))
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
+.PHONY: help synth test cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,11 +79,26 @@ cost: $(REF_OUT)/manifest.json ## monthly cost per stage and stack, idle and at 
 diagram: $(REF_OUT)/manifest.json ## the architecture, drawn from the synthesized app: Mermaid into the README, docs/architecture.svg
 	$(GO) run ./cmd/diagram -detail Prod -svg docs/architecture.svg -readme README.md $(REF_OUT) > /dev/null
 
-test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), handlers (PostgreSQL, Lambda emulator), browser e2e
+test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), cfn-lint on every template, handlers (PostgreSQL, Lambda emulator), browser e2e
 	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) --no-print-directory cfnlint
+	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory e2e
+
+# cfn-lint (a Python tool, pinned in internal/cfnlint.Version) on every
+# template of the assembly `make cost` prices: every stage and the Pipeline
+# stack, synthesized for the placeholder account. Where cfn-lint is missing,
+# cmd/cfnlint says so in one line and succeeds, and nothing is synthesized.
+cfnlint: deps web ## cfn-lint on every template of every stage and the pipeline: fails on an error, lists the warnings; exceptions with reasons in test/cfn-lint.exceptions.json
+	@if command -v cfn-lint >/dev/null; then $(MAKE) --no-print-directory $(REF_OUT)/manifest.json; fi
+	$(GO) run ./cmd/cfnlint -exceptions test/cfn-lint.exceptions.json $(REF_OUT)
+
+# A module of its own, so the root's `go test ./...` skips it: a team's app
+# built from the constructs, synthesized offline under both cdk-nag packs.
+example: ## the example module (examples/team-app): vet, build, synthesize, check cdk-nag and each construct's resources
+	cd examples/team-app && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 $(LOCAL): $(GO_SRC)
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
@@ -117,9 +132,10 @@ diff: deps web ## what changes since a git ref, per stage and stack; fails on a 
 	$(GO) build -o bin/stratusdiff ./cmd/stratusdiff
 	bin/stratusdiff -ref "$$REF"
 
-lint: ## gofmt and go vet
+lint: ## gofmt and go vet (the example module too)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd examples/team-app && $(GO) vet ./...
 
 bench: deps web $(APP) ## benchmarks: handlers against local PostgreSQL, bootstrap init, the local server under load, make dev's restart, cdk synth against its floor
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v -e /local/devstack -e /cmd/stratus-local)

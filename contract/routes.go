@@ -30,6 +30,22 @@ type Route struct {
 	Schema string
 	// Public routes need no signed-in user (no authorizer).
 	Public bool
+	// Query declares the route's query-string parameters, name → required.
+	// API Gateway rejects a request without a required one; optional ones
+	// are documented in the API's definition. Path parameters are always
+	// required and need no declaration.
+	Query map[string]bool
+}
+
+// pageQuery are the paging parameters of a list route, both optional:
+// limit (1 to the domain's maximum page size) and the cursor of the next
+// page a previous answer returned.
+func pageQuery(more ...string) map[string]bool {
+	q := map[string]bool{"limit": false, "cursor": false}
+	for _, name := range more {
+		q[name] = false
+	}
+	return q
 }
 
 var itemProps = `
@@ -41,7 +57,7 @@ var itemProps = `
 // Routes is every route of the API.
 var Routes = []Route{
 	{Name: "health", Method: "GET", Path: "/health", Public: true},
-	{Name: "listItems", Method: "GET", Path: "/items"},
+	{Name: "listItems", Method: "GET", Path: "/items", Query: pageQuery("status")},
 	{Name: "createItem", Method: "POST", Path: "/items", Schema: `{
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "CreateItem",
@@ -74,7 +90,7 @@ var Routes = []Route{
   }
 }`},
 	{Name: "listAttachments", Method: "GET", Path: "/items/{id}/attachments"},
-	{Name: "listActivity", Method: "GET", Path: "/activity"},
+	{Name: "listActivity", Method: "GET", Path: "/activity", Query: pageQuery()},
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

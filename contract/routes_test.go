@@ -25,6 +25,11 @@ func TestRoutesAreUniqueAndWellFormed(t *testing.T) {
 		if !regexp.MustCompile(`^(/[a-z]+|/\{[a-z]+\})+$`).MatchString(r.Path) {
 			t.Errorf("%s: bad path %q", r.Name, r.Path)
 		}
+		for name := range r.Query {
+			if !regexp.MustCompile(`^[a-z][a-zA-Z]*$`).MatchString(name) {
+				t.Errorf("%s: bad query parameter name %q", r.Name, name)
+			}
+		}
 		if r.Schema == "" {
 			continue
 		}

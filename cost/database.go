@@ -170,7 +170,27 @@ func priceInstance(e *estimator, n *wiring.Node) ([]Line, string) {
 	if c.ioOptimized {
 		key = "rds.aurora-serverless-v2-io-optimized.acu-hour"
 	}
-	return []Line{e.line(n, "Aurora Serverless v2 capacity", key, idle*HoursPerMonth, profile*HoursPerMonth, note)}, ""
+	lines := []Line{e.line(n, "Aurora Serverless v2 capacity", key, idle*HoursPerMonth, profile*HoursPerMonth, note)}
+	if l, ok := e.enhancedMonitoring(n, idle/math.Max(c.min, 0.5)); ok {
+		lines = append(lines, l)
+	}
+	return lines, ""
+}
+
+// enhancedMonitoring bills an instance's Enhanced Monitoring
+// (MonitoringInterval seconds, 0 or absent when off) as what it is billed
+// as: CloudWatch Logs ingestion into the account's RDSOSMetrics log group,
+// which RDS creates (not in the templates), one record of the profile's
+// EMRecordKB per interval while the instance runs (awake: the share of
+// the month it runs at idle; a paused instance reports nothing).
+func (e *estimator) enhancedMonitoring(n *wiring.Node, awake float64) (Line, bool) {
+	interval, ok := n.Number("MonitoringInterval")
+	if !ok || interval <= 0 {
+		return Line{}, false
+	}
+	gb := HoursPerMonth * 3600 / interval * e.profile.EMRecordKB / 1e6
+	return e.line(n, "Enhanced Monitoring (CloudWatch Logs ingestion, RDSOSMetrics)", "cloudwatch.logs.ingest.gb",
+		gb*math.Min(awake, 1), gb, fmt.Sprintf("a %g KB record every %gs", e.profile.EMRecordKB, interval)), true
 }
 
 // priceProxy bills the ACUs of the instances behind the proxy, at least the

@@ -44,6 +44,10 @@ type Profile struct {
 	// LogGB per month for log groups whose writer is not traffic the profile
 	// counts (VPC flow logs, database logs).
 	LogGB float64
+	// EMRecordKB is the size of one Enhanced Monitoring record, which RDS
+	// writes to CloudWatch Logs for each monitored instance every
+	// MonitoringInterval (its process list makes most of it).
+	EMRecordKB float64
 	// NATGB processed per month by each NAT gateway, EndpointGB by each
 	// interface endpoint.
 	NATGB, EndpointGB float64
@@ -68,6 +72,7 @@ var DefaultProfile = Profile{
 	LambdaMS:      100,
 	LogKB:         1,
 	LogGB:         1,
+	EMRecordKB:    10,
 	NATGB:         10,
 	EndpointGB:    1,
 	PipelineRuns:  30,
@@ -95,6 +100,7 @@ var fields = []field{
 	{"lambda-ms", "average duration of a function invocation, in milliseconds", func(p *Profile) *float64 { return &p.LambdaMS }},
 	{"log-kb", "KB logged per invocation or API request", func(p *Profile) *float64 { return &p.LogKB }},
 	{"log-gb", "GB per month for log groups of other writers (flow logs, database logs)", func(p *Profile) *float64 { return &p.LogGB }},
+	{"em-kb", "KB per Enhanced Monitoring record (one per monitored database instance and interval)", func(p *Profile) *float64 { return &p.EMRecordKB }},
 	{"nat-gb", "GB per month processed by each NAT gateway", func(p *Profile) *float64 { return &p.NATGB }},
 	{"endpoint-gb", "GB per month processed by each interface VPC endpoint", func(p *Profile) *float64 { return &p.EndpointGB }},
 	{"pipeline-runs", "runs per month of each pipeline", func(p *Profile) *float64 { return &p.PipelineRuns }},

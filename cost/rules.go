@@ -60,7 +60,7 @@ var rules = map[string]rule{
 	"AWS::EC2::FlowLog":       {free: "free: flow logs are billed as ingestion into their log group, priced there"},
 	"AWS::ApiGateway::Method": {free: freeAPIPart}, "AWS::ApiGateway::Resource": {free: freeAPIPart},
 	"AWS::ApiGateway::Model": {free: freeAPIPart}, "AWS::ApiGateway::RequestValidator": {free: freeAPIPart},
-	"AWS::ApiGateway::Deployment": {free: freeAPIPart}, "AWS::ApiGateway::Stage": {free: freeAPIPart},
+	"AWS::ApiGateway::Deployment": {free: freeAPIPart}, "AWS::ApiGateway::Stage": {price: priceStage},
 	"AWS::ApiGateway::Authorizer": {free: freeAPIPart}, "AWS::ApiGateway::GatewayResponse": {free: freeAPIPart},
 	"AWS::ApiGateway::Account":        {free: freeConfig},
 	"AWS::Lambda::Permission":         {free: freePolicy},

@@ -29,6 +29,33 @@ func priceFunction(e *estimator, n *wiring.Node) ([]Line, string) {
 	}, ""
 }
 
+// priceStage bills the detailed metrics of a stage whose MethodSettings
+// turn on MetricsEnabled: five per method of its API (Count, 4XXError,
+// 5XXError, Latency, IntegrationLatency), custom metrics billed for the
+// hours they receive data: none idle, every method at profile (an upper
+// bound: a method without traffic publishes nothing).
+func priceStage(e *estimator, n *wiring.Node) ([]Line, string) {
+	enabled := false
+	for _, s := range n.List("MethodSettings") {
+		if m, _ := s.(map[string]any); m["MetricsEnabled"] == true {
+			enabled = true
+		}
+	}
+	if !enabled {
+		return nil, freeAPIPart + "; no detailed metrics"
+	}
+	apis := e.app.RefsOfType(n.Stack, n.Prop("RestApiId"), "AWS::ApiGateway::RestApi")
+	methods := 0
+	for _, m := range e.app.NodesOf(n.Stack, "AWS::ApiGateway::Method") {
+		mine := e.app.RefsOfType(m.Stack, m.Prop("RestApiId"), "AWS::ApiGateway::RestApi")
+		if len(apis) == 1 && len(mine) == 1 && mine[0] == apis[0] {
+			methods++
+		}
+	}
+	return []Line{e.line(n, "API Gateway detailed metrics", "cloudwatch.metric.month", 0, float64(5*methods),
+		fmt.Sprintf("%d methods × 5 metrics, billed for hours with traffic: none idle, all at profile", methods))}, ""
+}
+
 func priceRestAPI(e *estimator, n *wiring.Node) ([]Line, string) {
 	return []Line{e.line(n, "REST API requests", "apigateway.rest.requests.million", 0, e.profile.APIRequests/million, "")}, ""
 }

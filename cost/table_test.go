@@ -219,3 +219,53 @@ func TestAutoPauseCountsWakeUps(t *testing.T) {
 		}
 	}
 }
+
+// Enhanced Monitoring is billed as CloudWatch Logs ingestion, one record of
+// EMRecordKB per instance and interval; a stage's detailed metrics as five
+// custom metrics per method, only at profile (no traffic, no data).
+func TestEnhancedMonitoringAndDetailedMetrics(t *testing.T) {
+	const resources = `
+		"Cluster": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql",
+			"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 2}}},
+		"Writer": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"},
+			"DBInstanceClass": "db.serverless", "PromotionTier": 0, "MonitoringInterval": 60}},
+		"Reader": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"},
+			"DBInstanceClass": "db.serverless", "PromotionTier": 1, "MonitoringInterval": 0}},
+		"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+		"Get": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"}, "HttpMethod": "GET"}},
+		"Post": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"}, "HttpMethod": "POST"}},
+		"Other": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+		"OtherGet": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Other"}, "HttpMethod": "GET"}},
+		"Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"},
+			"MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "MetricsEnabled": true}]}},
+		"OtherStage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Other"},
+			"MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "MetricsEnabled": false}]}}`
+	res, err := Estimate(writeAssembly(t, resources), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]Line{}
+	for _, l := range res.Stacks[0].Lines {
+		lines[l.LogicalID+" "+l.PriceKey] = l
+	}
+	em, ok := lines["Writer cloudwatch.logs.ingest.gb"]
+	// 730 h × 60 records an hour × 10 KB = 0.438 GB, idle and at profile.
+	if !ok || math.Abs(em.IdleQty-0.438) > 1e-9 || math.Abs(em.ProfileQty-0.438) > 1e-9 || !strings.Contains(em.Note, "every 60s") {
+		t.Errorf("writer's Enhanced Monitoring line %+v, want 0.438 GB idle and at profile", em)
+	}
+	if _, ok := lines["Reader cloudwatch.logs.ingest.gb"]; ok {
+		t.Error("an instance with MonitoringInterval 0 is billed for Enhanced Monitoring")
+	}
+	metrics, ok := lines["Stage cloudwatch.metric.month"]
+	if !ok || metrics.IdleQty != 0 || metrics.ProfileQty != 10 {
+		t.Errorf("stage's detailed metrics line %+v, want 0 idle and 10 metrics (2 methods × 5) at profile", metrics)
+	}
+	if _, ok := lines["OtherStage cloudwatch.metric.month"]; ok {
+		t.Error("a stage without MetricsEnabled is billed for detailed metrics")
+	}
+	for _, u := range res.Stacks[0].Unpriced {
+		if u.LogicalID == "OtherStage" && !u.Free {
+			t.Errorf("a stage without detailed metrics is listed as not priced: %+v", u)
+		}
+	}
+}

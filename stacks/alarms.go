@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/internal/nag"
 	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
@@ -66,4 +67,7 @@ func emailOnCall(stack awscdk.Stack, topic awssns.ITopic, address string) {
 		Endpoint: param.ValueAsString(),
 	})
 	sub.CfnOptions().SetCondition(given)
+	nag.Suppress(sub, nag.Rule("Serverless-SNSRedrivePolicy",
+		"An email subscription: SNS retries email delivery itself (50 attempts over 6 hours), and a dead-letter queue "+
+			"would hold pages nobody reads; the alarm stays in ALARM on the dashboard and in CloudWatch."))
 }

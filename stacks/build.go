@@ -5,6 +5,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/pipeline"
+	"github.com/stratus-cdk/stratus/internal/cfnlint"
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
@@ -132,6 +133,16 @@ func Build(app awscdk.App, opts Options) *App {
 			out.Stacks = append(out.Stacks, (*s.into).Stacks()...)
 		}
 	}
+	// The compliance checks, on the app (the pipeline's stack) and on each
+	// stage built: aspects stop at a Stage's boundary, and CDK Pipelines
+	// synthesizes a stage as soon as it is added, so the packs go on before
+	// the pipeline exists.
+	nag.Check(app, nag.AwsSolutions, nag.Serverless)
+	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
+		if s != nil {
+			nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
+		}
+	}
 	if opts.Account != "" && opts.Stage == "" {
 		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
 			Env:         opts.env(),
@@ -140,16 +151,40 @@ func Build(app awscdk.App, opts Options) *App {
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
 		out.Stacks = append(out.Stacks, stack)
 	}
-	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	return out
 }
+
+// synthInstallCommands install what `make test` needs on the pipeline's
+// aws/codebuild/standard:7.0 image (Ubuntu 22.04): PostgreSQL for the store
+// tests, a Chromium for the browser tests and cfn-lint for the template
+// lint. Ubuntu 22.04 ships Chromium only as a snap, which does not run in
+// CodeBuild, so the image's Google Chrome is made available as `chromium`
+// unless one is installable. cfn-lint comes from PyPI into the image's own
+// Python; if that fails, `make test` says it skipped the lint.
+var synthInstallCommands = []string{
+	"apt-get update -y",
+	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql",
+	`command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium || ln -sf "$(command -v google-chrome || command -v google-chrome-stable)" /usr/local/bin/chromium`,
+	"chromium --version",
+	`python3 -m pip install --quiet cfn-lint==` + cfnlint.Version + ` || echo "cfn-lint could not be installed: make test will skip the template lint"`,
+}
+
+// synthCommands are this app's build: every test (the README's `make test`,
+// release-safety checks included), then `make synth`, which installs the
+// pinned CDK CLI and the web app's dependencies itself and leaves cdk.out.
+var synthCommands = []string{"make test", "make synth"}
 
 // newPipeline deploys staging, checks its health through the site, and
 // deploys prod after a manual approval.
 func newPipeline(stack awscdk.Stack, opts Options, staging, prod *Stage) *pipeline.Pipeline {
-	props := &pipeline.Props{}
+	props := &pipeline.Props{
+		Synth: &pipeline.SynthOptions{
+			InstallCommands: jsii.Strings(synthInstallCommands...),
+			Commands:        jsii.Strings(synthCommands...),
+		},
+	}
 	if env := opts.synthEnv(); len(env) > 0 {
-		props.Synth = &pipeline.SynthOptions{Env: &env}
+		props.Synth.Env = &env
 	}
 	if opts.ConnectionArn != "" {
 		props.Connection = &pipeline.ConnectionSource{

@@ -50,6 +50,12 @@ type DatabaseConfig struct {
 	Proxy                    bool    // RDS Proxy in front of the cluster
 	NatGateways              int     // 0 keeps dev free of NAT hourly charges
 	BackupRetentionDays      float64
+	// EnhancedMonitoring is the interval of every instance's Enhanced
+	// Monitoring (OS metrics: processes, memory, disk): 1, 5, 10, 15, 30 or
+	// 60 seconds, 0 for none. RDS writes a record per instance and interval
+	// to CloudWatch Logs, billed as ingestion (at 60 s a few tenths of a
+	// dollar a month per instance, see `make cost`).
+	EnhancedMonitoring time.Duration
 	// AvailabilityZones the VPC spans, per region: given, not looked up, so
 	// synth with an account stays offline. A region missing here is an error
 	// naming it.
@@ -65,6 +71,11 @@ type ApiConfig struct {
 	// NO_ENFORCEMENT keeps it on ESSENTIALS.
 	ThreatProtection    awscognito.StandardThreatProtectionMode
 	ThrottleRate, Burst float64
+	// DetailedMetrics turns on the stage's per-method CloudWatch metrics
+	// (count, 4XX, 5XX, latency, integration latency for each route),
+	// billed as custom metrics: five per route with traffic, about 0.30 USD
+	// each a month (see `make cost`).
+	DetailedMetrics bool
 }
 
 // SiteConfig is the static site's edge protection and address.
@@ -99,7 +110,8 @@ var Zones = map[string][]string{
 	"sa-east-1":      {"sa-east-1a", "sa-east-1b"},
 }
 
-// Dev is an engineer's own environment: cheap and disposable.
+// Dev is an engineer's own environment: cheap and disposable (no Enhanced
+// Monitoring, no detailed API metrics).
 var Dev = Config{
 	Name:          "Dev",
 	LogRetention:  awslogs.RetentionDays_ONE_WEEK,
@@ -121,7 +133,7 @@ var Staging = Config{
 	LogRetention:  awslogs.RetentionDays_ONE_MONTH,
 	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7,
-		AvailabilityZones: Zones},
+		EnhancedMonitoring: time.Minute, AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100,
 		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
 	Site:           SiteConfig{WebAcl: true},
@@ -130,16 +142,17 @@ var Staging = Config{
 
 // Prod is safe first: a reader in another AZ, a proxy, deletion protection
 // and snapshots, retained data, long log retention, WAF on API and site,
-// MFA required and alarms that page.
+// MFA required, alarms that page, Enhanced Monitoring and per-route API
+// metrics to see why.
 var Prod = Config{
 	Name:          "Prod",
 	Production:    true,
 	LogRetention:  awslogs.RetentionDays_ONE_YEAR,
 	RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30,
-		AvailabilityZones: Zones},
+		EnhancedMonitoring: time.Minute, AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
-		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
+		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true},
 	Site:           SiteConfig{WebAcl: true},
 	OnCall:         true,
 	OutboxInterval: time.Minute,

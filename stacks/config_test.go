@@ -42,11 +42,13 @@ func TestRegionWithoutZonesNamesTheRegionOnce(t *testing.T) {
 func TestConfigProblemsNameEveryBadValue(t *testing.T) {
 	bad := Dev
 	bad.OutboxInterval = 90 * time.Second
+	bad.Database.EnhancedMonitoring = 2 * time.Minute
 	bad.Database.NatGateways = 4
 	bad.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a", "eu-west-1a", "us-east-1b"}}
 	bad.Site.Domain = Domain{Name: "App.example.com", HostedZoneId: "zone"}
 	wantAll(t, stageProblems("eu-west-1", bad),
 		"Dev: OutboxInterval 1m30s must be whole minutes",
+		"Dev: Database.EnhancedMonitoring 2m0s must be 1, 5, 10, 15, 30 or 60 seconds, or 0 for none",
 		`Dev: Database.AvailabilityZones[eu-west-1] lists "eu-west-1a" twice`,
 		`Dev: Database.AvailabilityZones[eu-west-1] has "us-east-1b", not a zone of eu-west-1`,
 		"Dev: Database.NatGateways 4 is more than its 3 zones in eu-west-1",

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -10,7 +11,16 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
+
+// functionEgress restricts the app's functions, in the database's VPC, to
+// HTTPS and what they are bound to (the database's port, by Bind and
+// AddMigrations). HTTPS may go anywhere: every stage has a NAT gateway,
+// and the AWS APIs behind it (SNS, SSM, S3, Secrets Manager) answer on
+// public addresses that no security-group rule can list; the S3 gateway
+// endpoint's traffic goes to S3's public addresses too.
+func functionEgress() *gofunction.Egress { return &gofunction.Egress{} }
 
 // AppDBUser is the PostgreSQL login role the functions connect as (IAM
 // authentication); the migrations create it.
@@ -29,6 +39,10 @@ type DataStack struct {
 	Migrate awslambda.Function
 	// Alarms receives every alarm of the stage.
 	Alarms awssns.ITopic
+	// LogsKey encrypts the stage's log groups outside the database
+	// construct (whose own logs use its key): the functions', the API's
+	// access log, the site deployment's.
+	LogsKey awskms.IKey
 }
 
 // NewDataStack creates the data stack of cfg in opts.Region (not "").
@@ -40,6 +54,7 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataSta
 		TerminationProtection: jsii.Bool(cfg.Production),
 	}, zones)
 	s := &DataStack{Stack: stack}
+	s.LogsKey = newLogsKey(stack, cfg)
 	s.Alarms = newAlarmTopic(stack, cfg)
 	if cfg.OnCall {
 		emailOnCall(stack, s.Alarms, opts.AlarmEmail)
@@ -52,10 +67,24 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataSta
 	return s
 }
 
+// newLogsKey is the stage's key for log groups. It lives here, with what
+// outlives releases, because the log groups it encrypts are kept as long as
+// the stage's data (Prod retains both): a log group whose key is gone can no
+// longer be read. CloudWatch Logs may use it for this account's log groups.
+func newLogsKey(stack awscdk.Stack, cfg Config) awskms.IKey {
+	key := secure.Key(stack, "LogsKey", "Encrypts the log groups of the Stratus "+cfg.Name+" stage", cfg.RemovalPolicy)
+	secure.AllowLogs(key)
+	return key
+}
+
 func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.ServerlessDb {
 	removal := awscdk.RemovalPolicy_DESTROY
 	if cfg.Production {
 		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+	var monitoring awscdk.Duration
+	if d := cfg.Database.EnhancedMonitoring; d > 0 {
+		monitoring = awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 	}
 	return serverlessdb.New(stack, "Database", &serverlessdb.Props{
 		AvailabilityZones:  jsii.Strings(zones...),
@@ -68,13 +97,18 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 		DeletionProtection: jsii.Bool(cfg.Production),
 		RemovalPolicy:      removal,
 		LogRetention:       cfg.LogRetention,
+		MonitoringInterval: monitoring,
 	})
 }
 
 // addMigrations runs lambdas/migrate on every deploy that changes the SQL.
+// It reaches the Secrets Manager API over HTTPS and the cluster's port (the
+// latter opened by AddMigrations), nothing else.
 func (s *DataStack) addMigrations(cfg Config) {
 	s.Migrate = gofunction.New(s.Stack, "Migrate", &gofunction.Props{
-		Entry: jsii.String(contract.Migrate.Entry()),
+		Entry:            jsii.String(contract.Migrate.Entry()),
+		LogEncryptionKey: s.LogsKey,
+		Egress:           functionEgress(),
 		FunctionOptions: awslambda.FunctionOptions{
 			Description:      jsii.String("Applies the SQL migrations (CloudFormation custom resource)"),
 			Timeout:          awscdk.Duration_Minutes(jsii.Number(5)),

@@ -24,6 +24,9 @@ func apiRoutes(handler awslambda.IFunction) []apiwithauth.Route {
 			Path:    jsii.String(r.Path),
 			Handler: handler,
 			Public:  jsii.Bool(r.Public),
+			// API Gateway requires the path parameters and validates the
+			// declared query parameters (documenting the optional ones).
+			QueryParameters: r.Query,
 		}
 		if r.Schema != "" {
 			route.RequestSchema = jsonSchema(r.Name, r.Schema)

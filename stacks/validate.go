@@ -73,6 +73,11 @@ func (c Config) problems(region string) []string {
 	if c.OutboxInterval < time.Minute || c.OutboxInterval%time.Minute != 0 {
 		add("OutboxInterval %v must be whole minutes, at least one (EventBridge schedules run at most every minute)", c.OutboxInterval)
 	}
+	switch c.Database.EnhancedMonitoring {
+	case 0, time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute:
+	default:
+		add("Database.EnhancedMonitoring %v must be 1, 5, 10, 15, 30 or 60 seconds, or 0 for none", c.Database.EnhancedMonitoring)
+	}
 	out = append(out, c.zoneProblems(region)...)
 	return append(out, c.Site.Domain.problems("Site.Domain.Name", "Site.Domain.HostedZoneId")...)
 }

@@ -98,15 +98,10 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		RemovalPolicy:     cfg.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY),
 		LogRetention:      cfg.LogRetention,
+		LogEncryptionKey:  app.LogsKey,
 	}
 	if edge != nil && edge.WebAcl != nil {
 		props.WebAclArn = edge.WebAcl.AttrArn()
-	}
-	acks := [][2]string{
-		{"@stratus/staticsite:noAlarms", "CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from " +
-			"MetricErrorRate there, and the API behind /v1/ alarms in this region."},
-		{"@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk", "The default root object is index.html; LIST only makes a " +
-			"missing file a 404 instead of a 403."},
 	}
 	if d := cfg.Site.Domain; d.IsSet() {
 		props.Domain = &staticsite.DomainProps{
@@ -115,21 +110,24 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 			ZoneName:     jsii.String(d.Name), // see Domain
 			Certificate:  edge.Certificate,
 		}
-	} else {
-		acks = append(acks, [2]string{"@aws-cdk/aws-cloudfront:minimumProtocolVersionWithoutCertificate", "Without a custom domain " +
-			"(Site.Domain) the stage uses the CloudFront domain; with one, TLSv1.2_2021 applies."})
 	}
 	site := staticsite.New(stack, "Site", props)
-	for _, ack := range acks {
-		awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String(ack[0]), jsii.String(ack[1]))
-	}
+	awscdk.Annotations_Of(stack).AcknowledgeWarning(jsii.String("@stratus/staticsite:noAlarms"), jsii.String(
+		"CloudFront publishes its metrics in us-east-1 only; the site's error rate is graphed from "+
+			"MetricErrorRate there, and the API behind /v1/ alarms in this region."))
 	for _, a := range site.Alarms {
 		alarmTo(a, app.Alarms)
 	}
 	site.Distribution.(awscloudfront.Distribution).AddBehavior(jsii.String(apiPath+"*"),
-		awscloudfrontorigins.NewRestApiOrigin(app.Api.Api, &awscloudfrontorigins.RestApiOriginProps{
+		// What RestApiOrigin makes (HTTPS only, TLS 1.2), but with the API's
+		// host built from its id: RestApiOrigin cuts the host out of the
+		// API's URL with Fn::Split, which here would split another stack's
+		// Fn::GetStackOutput, a use CloudFormation does not document.
+		awscloudfrontorigins.NewHttpOrigin(apiHost(app), &awscloudfrontorigins.HttpOriginProps{
 			// The request path already starts with the stage name.
-			OriginPath: jsii.String("/"),
+			OriginPath:         jsii.String("/"),
+			ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+			OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
 		}),
 		&awscloudfront.AddBehaviorOptions{
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
@@ -143,4 +141,11 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		Description: jsii.String("The web app; the API answers under /v1/"),
 	})
 	return &WebStack{Stack: stack, Site: site, SiteUrl: url}
+}
+
+// apiHost is the host of the app's REST API, <id>.execute-api.<region>.<suffix>.
+func apiHost(app *AppStack) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{
+		app.Api.Api.RestApiId(), jsii.String(".execute-api."), app.Stack.Region(), jsii.String("."), app.Stack.UrlSuffix(),
+	})
 }

@@ -57,6 +57,29 @@ func TestNoContextLookups(t *testing.T) {
 	}
 }
 
+// Both cdk-nag packs looked at every stack, each writing its report: aspects
+// stop at a Stage's boundary (and CDK Pipelines synthesizes a stage when it
+// is added), so packs applied to the app alone would check no stage's stack
+// and TestNoUnsuppressedErrors would pass for nothing.
+func TestNagPacksCheckedEveryStack(t *testing.T) {
+	reports, err := filepath.Glob(filepath.Join(assemblyDir, "*-NagReport.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range built.Stacks {
+		for _, pack := range []string{"AwsSolutions", "Serverless"} {
+			found := false
+			for _, r := range reports {
+				base := filepath.Base(r)
+				found = found || (strings.HasPrefix(base, pack+"-") && strings.HasSuffix(base, "-"+*s.StackName()+"-NagReport.csv"))
+			}
+			if !found {
+				t.Errorf("%s: no %s report: the pack did not check this stack", stackID(s), pack)
+			}
+		}
+	}
+}
+
 // The app synthesizes with "@aws-cdk/core:validateAgainstDefaultRules" on, so
 // an unacknowledged CloudFormation Validate finding already fails the synth in
 // TestMain; the report must also list no violation.

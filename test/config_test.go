@@ -253,6 +253,22 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 	"Database.BackupRetentionDays": func(t *testing.T, st stageTemplates) {
 		eq(t, "BackupRetentionPeriod", st.cluster(t).Properties["BackupRetentionPeriod"], st.cfg.Database.BackupRetentionDays)
 	},
+	"Database.EnhancedMonitoring": func(t *testing.T, st stageTemplates) {
+		instances := st.data.ofType("AWS::RDS::DBInstance")
+		if len(instances) == 0 {
+			t.Fatal("no database instances")
+		}
+		for id, inst := range instances {
+			if st.cfg.Database.EnhancedMonitoring == 0 {
+				eq(t, "MonitoringInterval of "+id, inst.Properties["MonitoringInterval"], nil)
+				eq(t, "MonitoringRoleArn of "+id, inst.Properties["MonitoringRoleArn"], nil)
+				continue
+			}
+			eq(t, "MonitoringInterval of "+id, inst.Properties["MonitoringInterval"], st.cfg.Database.EnhancedMonitoring.Seconds())
+			role, _ := st.data.one(t, "AWS::IAM::Role", "DatabaseMonitoringRole")
+			eq(t, "MonitoringRoleArn of "+id, inst.Properties["MonitoringRoleArn"], map[string]any{"Fn::GetAtt": []string{role, "Arn"}})
+		}
+	},
 	"Database.AvailabilityZones": func(t *testing.T, st stageTemplates) {
 		zones := map[string]bool{}
 		for _, s := range st.data.ofType("AWS::EC2::Subnet") {
@@ -293,6 +309,10 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 	"Api.Burst": func(t *testing.T, st stageTemplates) {
 		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
 		eq(t, "ThrottlingBurstLimit", property(stage, "MethodSettings").([]any)[0].(map[string]any)["ThrottlingBurstLimit"], st.cfg.Api.Burst)
+	},
+	"Api.DetailedMetrics": func(t *testing.T, st stageTemplates) {
+		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
+		eq(t, "MetricsEnabled", property(stage, "MethodSettings").([]any)[0].(map[string]any)["MetricsEnabled"], st.cfg.Api.DetailedMetrics)
 	},
 	"Site.WebAcl": func(t *testing.T, st stageTemplates) {
 		eq(t, "distribution has a web ACL", st.distribution(t)["WebACLId"] != nil, st.cfg.Site.WebAcl)

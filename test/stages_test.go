@@ -49,6 +49,21 @@ var stageRows = []struct {
 	{"RDS Proxy", func(t *testing.T, st stageTemplates) string {
 		return yesNo(len(st.data.ofType("AWS::RDS::DBProxy")) > 0)
 	}},
+	{"Enhanced Monitoring (Aurora instances)", func(t *testing.T, st stageTemplates) string {
+		intervals := map[string]bool{}
+		for _, inst := range st.data.ofType("AWS::RDS::DBInstance") {
+			intervals[toString(inst.Properties["MonitoringInterval"])] = true
+		}
+		if len(intervals) != 1 {
+			t.Errorf("%s: instances monitored at different intervals %v: describe it here", st.cfg.Name, intervals)
+		}
+		for i := range intervals {
+			if i != "null" {
+				return "every " + i + " s"
+			}
+		}
+		return "no"
+	}},
 	{"NAT gateways", func(t *testing.T, st stageTemplates) string {
 		return fmt.Sprint(len(st.data.ofType("AWS::EC2::NatGateway")))
 	}},
@@ -93,6 +108,10 @@ var stageRows = []struct {
 		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
 		m := property(stage, "MethodSettings").([]any)[0].(map[string]any)
 		return fmt.Sprintf("%v, %v", m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"])
+	}},
+	{"API detailed metrics (per route)", func(t *testing.T, st stageTemplates) string {
+		_, stage := st.app.one(t, "AWS::ApiGateway::Stage", "Api")
+		return yesNo(property(stage, "MethodSettings").([]any)[0].(map[string]any)["MetricsEnabled"] == true)
 	}},
 	{"alarms", func(t *testing.T, st stageTemplates) string {
 		if len(st.data.ofType("AWS::SNS::Subscription")) > 0 {

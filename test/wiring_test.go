@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/stratus-cdk/stratus/internal/cfnlint"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
@@ -235,4 +236,42 @@ func toString(v interface{}) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// The pipeline builds this app with its own recipe (the construct's defaults
+// are generic): PostgreSQL and a Chromium for the tests, then `make test`
+// before `make synth`, so nothing deploys that did not pass every test.
+func TestPipelineTestsBeforeItSynthesizes(t *testing.T) {
+	if built.Pipeline == nil {
+		t.Fatal("no pipeline: the test app is built with an account")
+	}
+	tpl := load(t, awscdk.Stack_Of(built.Pipeline.Construct))
+	found := 0
+	for id, p := range tpl.ofType("AWS::CodeBuild::Project") {
+		source, _ := p.Properties["Source"].(map[string]any)
+		spec, _ := source["BuildSpec"].(string)
+		if !strings.Contains(spec, "cdk.out") || !strings.Contains(spec, "make synth") {
+			continue
+		}
+		found++
+		var bs struct {
+			Phases map[string]struct {
+				Commands []string `json:"commands"`
+			} `json:"phases"`
+		}
+		if err := json.Unmarshal([]byte(spec), &bs); err != nil {
+			t.Fatalf("%s: buildspec: %v", id, err)
+		}
+		if got := bs.Phases["build"].Commands; strings.Join(got, "; ") != "make test; make synth" {
+			t.Errorf("%s: build commands %q, want make test then make synth", id, got)
+		}
+		install := strings.Join(bs.Phases["install"].Commands, "\n")
+		if !strings.Contains(install, "postgresql") || !strings.Contains(install, "chromium --version") ||
+			!strings.Contains(install, "pip install --quiet cfn-lint=="+cfnlint.Version) {
+			t.Errorf("%s: install commands do not provide PostgreSQL, Chromium and cfn-lint %s:\n%s", id, cfnlint.Version, install)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d synth projects run make synth, want 1", found)
+	}
 }

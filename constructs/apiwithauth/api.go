@@ -2,19 +2,17 @@ package apiwithauth
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // accessLogFields are the access log's JSON fields, in order. Every value
@@ -55,12 +53,17 @@ func accessLogFormat() string {
 // same shape the handlers use. messageString is already a quoted JSON string.
 const errorTemplate = `{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}`
 
-// createApi makes the regional REST API and its stage: JSON access logs,
-// execution logs without data, X-Ray, throttling, TLS 1.2.
+// createApi makes the regional REST API and its stage: JSON access logs
+// (encrypted with LogEncryptionKey when given), execution logs without data,
+// X-Ray, throttling, detailed metrics when asked, TLS 1.2.
 func (a *ApiWithAuth) createApi(p *Props, c *config) {
+	if c.logKey != nil {
+		secure.AllowLogs(c.logKey)
+	}
 	logs := awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention:     c.logRetention,
 		RemovalPolicy: c.removal,
+		EncryptionKey: c.logKey,
 	})
 	a.AccessLogs = logs
 
@@ -77,6 +80,7 @@ func (a *ApiWithAuth) createApi(p *Props, c *config) {
 			LoggingLevel:         c.logLevel,
 			DataTraceEnabled:     jsii.Bool(false),
 			TracingEnabled:       jsii.Bool(true),
+			MetricsEnabled:       jsii.Bool(c.metrics),
 			ThrottlingRateLimit:  jsii.Number(c.rateLimit),
 			ThrottlingBurstLimit: jsii.Number(c.burstLimit),
 		},
@@ -120,108 +124,6 @@ func (a *ApiWithAuth) createApi(p *Props, c *config) {
 				"which AWS keeps current; it must write to any API's log groups in the account, so no narrower policy fits.",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"))
 	}
-}
-
-// corsMethods are the preflight's allowed methods: those of the routes.
-func corsMethods(routes []route) []string {
-	set := map[string]bool{"OPTIONS": true}
-	for _, r := range routes {
-		set[r.method] = true
-	}
-	out := make([]string, 0, len(set))
-	for m := range set {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// addRoutes adds one Lambda-proxy method per route: Cognito-authorized
-// unless public, with a model and the validator when it has a schema.
-func (a *ApiWithAuth) addRoutes(p *Props, c *config) {
-	var authorizer awsapigateway.CognitoUserPoolsAuthorizer
-	var validator awsapigateway.RequestValidator
-	ids := map[string]int{}
-	for _, r := range c.routes {
-		id := routeID(r.method, r.path)
-		if n := ids[id]; n > 0 {
-			id = fmt.Sprintf("%s%d", id, n+1)
-		}
-		ids[id]++
-
-		opts := &awsapigateway.MethodOptions{}
-		if r.public {
-			opts.AuthorizationType = awsapigateway.AuthorizationType_NONE
-		} else {
-			if authorizer == nil {
-				// Created only when a route uses it: an authorizer attached
-				// to no method fails synthesis.
-				authorizer = awsapigateway.NewCognitoUserPoolsAuthorizer(a.Construct, jsii.String("Authorizer"),
-					&awsapigateway.CognitoUserPoolsAuthorizerProps{
-						CognitoUserPools: &[]awscognito.IUserPool{a.UserPool},
-					})
-			}
-			opts.AuthorizationType = awsapigateway.AuthorizationType_COGNITO
-			opts.Authorizer = authorizer
-		}
-		if r.RequestSchema != nil {
-			if validator == nil {
-				validator = a.Api.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
-					ValidateRequestBody:       jsii.Bool(true),
-					ValidateRequestParameters: jsii.Bool(true),
-				})
-			}
-			schema := *r.RequestSchema
-			if schema.Schema == "" {
-				schema.Schema = awsapigateway.JsonSchemaVersion_DRAFT4
-			}
-			model := a.Api.AddModel(jsii.String(id+"Model"), &awsapigateway.ModelOptions{
-				ContentType: jsii.String("application/json"),
-				Description: jsii.String("Request body of " + r.method + " " + r.path),
-				Schema:      &schema,
-			})
-			opts.RequestValidator = validator
-			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": model}
-		}
-		integration := awsapigateway.NewLambdaIntegration(r.Handler, &awsapigateway.LambdaIntegrationOptions{
-			// The console's test button needs a second permission per
-			// method; leave it out.
-			AllowTestInvoke: jsii.Bool(false),
-		})
-		resource := a.Api.Root()
-		if r.path != "/" {
-			resource = a.Api.Root().ResourceForPath(jsii.String(r.path))
-		}
-		method := resource.AddMethod(jsii.String(r.method), integration, opts)
-		if r.public {
-			reason := fmt.Sprintf("%s %s is declared Public in the route table: it serves callers that are not signed in.", r.method, r.path)
-			nag.Suppress(method,
-				nag.Rule("AwsSolutions-APIG4", reason),
-				nag.Rule("AwsSolutions-COG4", reason))
-		}
-	}
-}
-
-// routeID turns "POST /items/{id}" into "PostItemsId".
-func routeID(method, path string) string {
-	var b strings.Builder
-	upper := true
-	for _, r := range strings.ToLower(method) + "/" + path {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if upper {
-				b.WriteRune(unicode.ToUpper(r))
-			} else {
-				b.WriteRune(r)
-			}
-			upper = false
-		} else {
-			upper = true
-		}
-	}
-	if path == "/" {
-		b.WriteString("Root")
-	}
-	return b.String()
 }
 
 // addGatewayResponses makes API Gateway's own errors (bad token, invalid

@@ -6,11 +6,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // Route is one method of the API: an HTTP method on a path, the function
@@ -31,6 +34,13 @@ type Route struct {
 	// Gateway before the handler runs.
 	// Default: - the body is not validated.
 	RequestSchema *awsapigateway.JsonSchema
+	// QueryParameters declares the route's query-string parameters, name →
+	// required. API Gateway answers a request without a required one 400
+	// BAD_REQUEST_PARAMETERS before the handler runs; optional ones are
+	// documented in the API's definition (and its exports). Path parameters
+	// need no declaration: every one in Path is required.
+	// Default: - none declared.
+	QueryParameters map[string]bool
 	// Public routes need no signed-in user (e.g. GET /health).
 	// Default: false (the Cognito authorizer checks an ID token).
 	Public *bool
@@ -106,6 +116,19 @@ type Props struct {
 	// LogRetention of the access log group.
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the access log group with a customer managed
+	// key. New adds the statement CloudWatch Logs needs to the key's policy
+	// (this account's log groups may use it); an imported key's policy must
+	// already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
+	// MetricsEnabled turns on the stage's detailed CloudWatch metrics: Count,
+	// 4XXError, 5XXError, Latency and IntegrationLatency per method (resource
+	// and HTTP method), besides the per-API metrics API Gateway always
+	// publishes. CloudWatch bills them as custom metrics, for each metric
+	// and hour that receives data: five per method with traffic.
+	// Default: false.
+	MetricsEnabled *bool
 	// ExecutionLogLevel of API Gateway's execution logs (request and
 	// response data are never logged).
 	// Default: awsapigateway.MethodLoggingLevel_ERROR (the access log
@@ -172,22 +195,23 @@ type ApiWithAuth struct {
 }
 
 // New creates the user pool (unless given), the SPA client, the REST API
-// with one method per route, and its alarms and outputs. Invalid props
-// panic with one message listing every problem.
+// with one method per route, and its alarms and outputs. It excuses
+// cdk-nag's Serverless-LambdaDLQ on each route's function (see the package
+// doc). Invalid props panic with one message listing every problem.
 func New(scope constructs.Construct, id string, props *Props) *ApiWithAuth {
 	if props == nil {
 		props = &Props{}
 	}
 	cfg := resolve(props)
-	if problems := validate(props, cfg); len(problems) > 0 {
-		panic(formatProblems(id, problems))
-	}
+	c := propcheck.For("apiwithauth.New", scope, id)
+	validate(c, props, cfg)
+	c.Panic()
 	a := &ApiWithAuth{Construct: constructs.NewConstruct(scope, jsii.String(id))}
 	a.createUserPool(props, cfg)
 	a.createClient(props)
 	a.createLoginDomain(props, cfg)
 	a.createApi(props, cfg)
-	a.addRoutes(props, cfg)
+	a.addRoutes(cfg)
 	a.addGatewayResponses(cfg)
 	a.createWebAcl(cfg)
 	a.createRecord(props)
@@ -202,22 +226,22 @@ func (a *ApiWithAuth) Url() *string { return a.url }
 
 // MetricServerErrors counts 5XX responses of the stage (Sum) or their rate
 // (Average).
-func (a *ApiWithAuth) MetricServerErrors(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricServerError(props)
+func (a *ApiWithAuth) MetricServerErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricServerError(opts)
 }
 
 // MetricClientErrors counts 4XX responses of the stage.
-func (a *ApiWithAuth) MetricClientErrors(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricClientError(props)
+func (a *ApiWithAuth) MetricClientErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricClientError(opts)
 }
 
 // MetricLatency is the time between API Gateway receiving a request and
 // sending the response, in milliseconds.
-func (a *ApiWithAuth) MetricLatency(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricLatency(props)
+func (a *ApiWithAuth) MetricLatency(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricLatency(opts)
 }
 
 // MetricCount counts the stage's requests.
-func (a *ApiWithAuth) MetricCount(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return a.Api.DeploymentStage().MetricCount(props)
+func (a *ApiWithAuth) MetricCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Api.DeploymentStage().MetricCount(opts)
 }

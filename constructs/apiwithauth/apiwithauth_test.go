@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
@@ -37,7 +39,8 @@ var (
 	outDir string
 	// Default: only routes. Full: every option on. Lean: cost-saving
 	// choices and a single CORS origin. Existing: a user pool brought in.
-	def, full, lean, existing fixture
+	// Minimal: two routes without body schemas, nothing else.
+	def, full, lean, existing, minimal fixture
 )
 
 // itemSchema uses every draft-04 keyword the app's route table uses.
@@ -63,15 +66,19 @@ func appRoutes(fn awslambda.IFunction) []apiwithauth.Route {
 	health.Public = jsii.Bool(true)
 	post, put := r("POST", "/items"), r("PUT", "/items/{id}")
 	post.RequestSchema, put.RequestSchema = itemSchema(), itemSchema()
-	return []apiwithauth.Route{health, r("GET", "/items"), post, r("GET", "/items/{id}"), put,
-		r("DELETE", "/items/{id}"), r("GET", "/me"), r("GET", "/")}
+	list := r("GET", "/items")
+	list.QueryParameters = map[string]bool{"status": false, "limit": false, "cursor": false}
+	search := r("GET", "/search")
+	search.QueryParameters = map[string]bool{"q": true}
+	return []apiwithauth.Route{health, list, post, r("GET", "/items/{id}"), put,
+		r("DELETE", "/items/{id}"), r("GET", "/me"), r("GET", "/"), search}
 }
 
 func newFixture(app awscdk.App, name string, props func(fn awslambda.IFunction) *apiwithauth.Props) fixture {
 	stack := awscdk.NewStack(app, jsii.String(name), nil)
 	nag.Check(stack, nag.AwsSolutions, nag.Serverless)
+	// No suppression here: New excuses Serverless-LambdaDLQ on the handler.
 	fn := gofunction.New(stack, "Handler", &gofunction.Props{Entry: jsii.String("../gofunction/testdata/hello")})
-	nag.Suppress(fn, nag.NoDLQSynchronous())
 	p := props(fn)
 	f := fixture{stack: stack, api: apiwithauth.New(stack, "Api", p), public: map[string]bool{}, routes: p.Routes}
 	for _, r := range p.Routes {
@@ -103,6 +110,8 @@ func TestMain(m *testing.M) {
 			ThrottlingRateLimit:  jsii.Number(25),
 			ThrottlingBurstLimit: jsii.Number(50),
 			LogRetention:         awslogs.RetentionDays_THREE_MONTHS,
+			LogEncryptionKey:     awskms.NewKey(fn.Stack(), jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}),
+			MetricsEnabled:       jsii.Bool(true),
 			WebAclRateLimit:      jsii.Number(500),
 			StageName:            jsii.String("prod"),
 			Domain: &apiwithauth.Domain{
@@ -136,8 +145,14 @@ func TestMain(m *testing.M) {
 			DomainPrefix: jsii.String("stratus-existing-test"),
 		}
 	})
+	minimal = newFixture(app, "Minimal", func(fn awslambda.IFunction) *apiwithauth.Props {
+		return &apiwithauth.Props{Routes: []apiwithauth.Route{
+			{Method: jsii.String("GET"), Path: jsii.String("/items"), Handler: fn},
+			{Method: jsii.String("GET"), Path: jsii.String("/items/{id}"), Handler: fn},
+		}}
+	})
 	app.Synth(nil)
-	for _, f := range []*fixture{&def, &full, &lean, &existing} {
+	for _, f := range []*fixture{&def, &full, &lean, &existing, &minimal} {
 		f.tpl = assertions.Template_FromStack(f.stack, nil)
 	}
 
@@ -148,7 +163,7 @@ func TestMain(m *testing.M) {
 }
 
 func all() map[string]*fixture {
-	return map[string]*fixture{"Default": &def, "Full": &full, "Lean": &lean, "Existing": &existing}
+	return map[string]*fixture{"Default": &def, "Full": &full, "Lean": &lean, "Existing": &existing, "Minimal": &minimal}
 }
 
 // resources returns the template's resources of one type, by logical id.
@@ -289,23 +304,16 @@ func TestModelsAndValidators(t *testing.T) {
 		},
 	})
 
-	validators := resources(tpl, "AWS::ApiGateway::RequestValidator")
 	models := resources(tpl, "AWS::ApiGateway::Model")
-	paths := methodPaths(t, tpl)
 	withSchema := map[string]bool{"POST /items": true, "PUT /items/{id}": true}
-	for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
-		p, route := props(m), paths[id]
+	for route, p := range routeMethods(t, tpl) {
+		rm, _ := p["RequestModels"].(map[string]any)
 		if !withSchema[route] {
-			if p["RequestValidatorId"] != nil || p["RequestModels"] != nil {
-				t.Errorf("%s has no schema but a validator or model", route)
+			if rm != nil {
+				t.Errorf("%s has no schema but a model %v", route, rm)
 			}
 			continue
 		}
-		vref, _ := p["RequestValidatorId"].(map[string]any)
-		if _, ok := validators[fmt.Sprint(vref["Ref"])]; !ok {
-			t.Errorf("%s: RequestValidatorId %v is not the validator", route, p["RequestValidatorId"])
-		}
-		rm, _ := p["RequestModels"].(map[string]any)
 		mref, _ := rm["application/json"].(map[string]any)
 		if _, ok := models[fmt.Sprint(mref["Ref"])]; !ok {
 			t.Errorf("%s: RequestModels %v do not name a model", route, p["RequestModels"])
@@ -313,13 +321,75 @@ func TestModelsAndValidators(t *testing.T) {
 	}
 }
 
+// routeMethods are the properties of each method of a route (not the CORS
+// preflights), by "METHOD /path".
+func routeMethods(t *testing.T, tpl assertions.Template) map[string]map[string]any {
+	t.Helper()
+	paths := methodPaths(t, tpl)
+	out := map[string]map[string]any{}
+	for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
+		if p := props(m); p["HttpMethod"] != "OPTIONS" {
+			out[paths[id]] = p
+		}
+	}
+	return out
+}
+
+// Every method of every fixture, schema or not, is checked by the one
+// validator that checks both the body and the parameters (cdk-nag's APIG2).
+func TestEveryMethodHasTheRequestValidator(t *testing.T) {
+	for name, f := range all() {
+		validators := resources(f.tpl, "AWS::ApiGateway::RequestValidator")
+		if len(validators) != 1 {
+			t.Errorf("%s: %d request validators, want 1", name, len(validators))
+		}
+		for id, v := range validators {
+			if p := props(v); p["ValidateRequestBody"] != true || p["ValidateRequestParameters"] != true {
+				t.Errorf("%s: validator %s checks body %v, parameters %v; want both", name, id, p["ValidateRequestBody"], p["ValidateRequestParameters"])
+			}
+		}
+		for route, p := range routeMethods(t, f.tpl) {
+			ref, _ := p["RequestValidatorId"].(map[string]any)
+			if _, ok := validators[fmt.Sprint(ref["Ref"])]; !ok {
+				t.Errorf("%s: %s is not checked by the validator (RequestValidatorId %v)", name, route, p["RequestValidatorId"])
+			}
+		}
+	}
+}
+
+// Path parameters are required; query parameters as the route declares
+// them; a route with neither declares nothing.
+func TestRequestParameters(t *testing.T) {
+	want := map[string]map[string]any{
+		"GET /items": {
+			"method.request.querystring.status": false, "method.request.querystring.limit": false, "method.request.querystring.cursor": false,
+		},
+		"GET /items/{id}":    {"method.request.path.id": true},
+		"PUT /items/{id}":    {"method.request.path.id": true},
+		"DELETE /items/{id}": {"method.request.path.id": true},
+		"GET /search":        {"method.request.querystring.q": true},
+	}
+	for route, p := range routeMethods(t, def.tpl) {
+		got, _ := p["RequestParameters"].(map[string]any)
+		if w := want[route]; !jsonEqual(got, w) && !(w == nil && got == nil) {
+			t.Errorf("%s: RequestParameters %v, want %v", route, got, w)
+		}
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
 func TestCorsPreflightOnlyForListedOrigins(t *testing.T) {
 	def.tpl.ResourcePropertiesCountIs(jsii.String("AWS::ApiGateway::Method"),
 		map[string]any{"HttpMethod": "OPTIONS"}, jsii.Number(0))
 
-	// One preflight per resource path of the routes: /, /health, /items, /items/{id}, /me.
+	// One preflight per resource path of the routes: /, /health, /items, /items/{id}, /me, /search.
 	full.tpl.ResourcePropertiesCountIs(jsii.String("AWS::ApiGateway::Method"),
-		map[string]any{"HttpMethod": "OPTIONS"}, jsii.Number(5))
+		map[string]any{"HttpMethod": "OPTIONS"}, jsii.Number(6))
 	full.tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Method"), map[string]any{
 		"HttpMethod":        "OPTIONS",
 		"AuthorizationType": "NONE",
@@ -371,10 +441,11 @@ func TestStageThrottlingLoggingTracing(t *testing.T) {
 		f            *fixture
 		stage, level string
 		rate, burst  int
+		metrics      bool
 	}{
-		{&def, "v1", "ERROR", apiwithauth.DefaultThrottlingRateLimit, apiwithauth.DefaultThrottlingBurstLimit},
-		{&full, "prod", "ERROR", 25, 50},
-		{&lean, "v1", "INFO", 100, 200},
+		{&def, "v1", "ERROR", apiwithauth.DefaultThrottlingRateLimit, apiwithauth.DefaultThrottlingBurstLimit, false},
+		{&full, "prod", "ERROR", 25, 50, true},
+		{&lean, "v1", "INFO", 100, 200, false},
 	} {
 		c.f.tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{
 			"StageName":      c.stage,
@@ -386,6 +457,7 @@ func TestStageThrottlingLoggingTracing(t *testing.T) {
 				"DataTraceEnabled":     false,
 				"ThrottlingRateLimit":  c.rate,
 				"ThrottlingBurstLimit": c.burst,
+				"MetricsEnabled":       c.metrics,
 			}},
 			"AccessLogSetting": map[string]any{
 				"DestinationArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ApiAccessLogs")), "Arn"}},
@@ -419,6 +491,22 @@ func TestAccessLogIsJSONWithRetention(t *testing.T) {
 	})
 	full.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 90})
 	lean.tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{"DeletionPolicy": "Delete"})
+}
+
+// LogEncryptionKey encrypts the access log group, and the key lets
+// CloudWatch Logs use it; without the prop the group has no KmsKeyId.
+func TestAccessLogEncryption(t *testing.T) {
+	full.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^LogsKey")), "Arn"}},
+	})
+	full.tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{"Sid": "CloudWatchLogsOfThisAccount"}),
+		})},
+	})
+	def.tpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": assertions.Match_AnyValue(),
+	}, jsii.Number(0))
 }
 
 func TestTLS12Minimum(t *testing.T) {
@@ -635,6 +723,18 @@ func TestAlarmsAndMetrics(t *testing.T) {
 			t.Errorf("metric %s, want %s", got, want)
 		}
 	}
+	// The caller's statistic and period reach the metric.
+	opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("p90"), Period: awscdk.Duration_Minutes(jsii.Number(1))}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricServerErrors": def.api.MetricServerErrors(opts),
+		"MetricClientErrors": def.api.MetricClientErrors(opts),
+		"MetricLatency":      def.api.MetricLatency(opts),
+		"MetricCount":        def.api.MetricCount(opts),
+	} {
+		if *m.Statistic() != "p90" || *m.Period().ToMinutes(nil) != 1 {
+			t.Errorf("%s: statistic %s, period %v min; want the options' p90 and 1", name, *m.Statistic(), *m.Period().ToMinutes(nil))
+		}
+	}
 }
 
 func TestCloudWatchRoleOnlyWhenAsked(t *testing.T) {
@@ -694,6 +794,18 @@ func TestNagSuppressionsOnlyWhereChosen(t *testing.T) {
 			t.Errorf("%s %s: %s suppressed = %v, want %v", *c.f.stack.StackName(), c.typ, c.rule, got, c.suppressed)
 		}
 	}
+	// Serverless-LambdaDLQ on the handler's function resource, by New, and
+	// on nothing else (its role, its invoke permissions).
+	for name, f := range all() {
+		if !suppressed(f.tpl, "AWS::Lambda::Function")["Serverless-LambdaDLQ"] {
+			t.Errorf("%s: the route's function is not excused from Serverless-LambdaDLQ", name)
+		}
+		for _, typ := range []string{"AWS::IAM::Role", "AWS::Lambda::Permission", "AWS::IAM::Policy"} {
+			if suppressed(f.tpl, typ)["Serverless-LambdaDLQ"] {
+				t.Errorf("%s: Serverless-LambdaDLQ suppressed on %s too", name, typ)
+			}
+		}
+	}
 	// APIG4/COG4 only on the public route's method.
 	paths := methodPaths(t, def.tpl)
 	for id, m := range resources(def.tpl, "AWS::ApiGateway::Method") {
@@ -718,6 +830,8 @@ func TestInvalidRoutesPanicOnceNamingEach(t *testing.T) {
 	}
 	schemaOnGet := route("GET", "/search", fn)
 	schemaOnGet.RequestSchema = itemSchema()
+	badQuery := route("GET", "/find", fn)
+	badQuery.QueryParameters = map[string]bool{"q q": true, "ok": false}
 	msg := cdktest.Recover(func() {
 		apiwithauth.New(stack, "Api", &apiwithauth.Props{Routes: []apiwithauth.Route{
 			route("GET", "/items", fn),           // 0: fine
@@ -731,22 +845,24 @@ func TestInvalidRoutesPanicOnceNamingEach(t *testing.T) {
 			schemaOnGet,                          // 8: body schema on GET
 			route("OPTIONS", "/items", fn),       // 9: reserved for preflight
 			route("GET", "/fine/{id}/child", fn), // 10: fine
+			badQuery,                             // 11: a query parameter name with a space
 		}})
 	})
 	if msg == "" {
 		t.Fatal("New did not panic")
 	}
 	for _, want := range []string{
-		"apiwithauth Api: invalid props",
+		"apiwithauth.New Bad/Api: invalid props",
 		`Routes[1] "GET /items": duplicate of Routes[0]`,
 		`Routes[2] "POST items": Path "items" must start with "/"`,
 		`Routes[3] "FETCH /things": unknown Method "FETCH"`,
-		`Routes[4] "DELETE /items/{id}": Handler is nil`,
+		`Routes[4] "DELETE /items/{id}": Handler is required`,
 		`Routes[5] "PUT /items/{itemId}": path parameter {itemId} under "/items" conflicts with {id} of Routes[4]`,
 		`Routes[6] "GET /a//b": Path "/a//b" has an empty segment`,
 		`Routes[7] "GET /files/{p+}/x": Path "/files/{p+}/x": greedy parameter {p+} must be the last segment`,
 		`Routes[8] "GET /search": RequestSchema on GET`,
 		`Routes[9] "OPTIONS /items": Method OPTIONS is reserved for the CORS preflight`,
+		`Routes[11] "GET /find": QueryParameters name "q q" must be`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("panic does not contain %q:\n%s", want, msg)
@@ -785,18 +901,18 @@ func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
 		})
 	})
 	for _, want := range []string{
-		`Mfa "REQUIRED" has no effect with ExistingUserPool`,
-		`CorsOrigins "*": list the allowed origins`,
-		`CorsOrigins "https://app.example.com/" must be https://host[:port]`,
-		`CallbackUrls "http://evil.example.com/cb" must be an https URL`,
-		`DomainPrefix "my-cognito-login" must not contain the reserved word "cognito"`,
-		"ThrottlingRateLimit 0 must be greater than 0",
-		"ThrottlingBurstLimit 2.5 must be a whole number",
-		"WebAclRateLimit 5 must be a whole number from 10",
-		`StageName "my stage"`,
-		"Domain.Certificate is required",
-		"Domain.HostedZoneId is required",
-		`Domain.DomainName "api.other.org" is not in Domain.ZoneName "example.com"`,
+		`Mfa "REQUIRED": has no effect with ExistingUserPool`,
+		`CorsOrigins[0] "*": list the allowed origins`,
+		`CorsOrigins[1] "https://app.example.com/": must be https://host[:port]`,
+		`CallbackUrls[0] "http://evil.example.com/cb": must be an https URL`,
+		`DomainPrefix "my-cognito-login": must not contain the reserved word "cognito"`,
+		"ThrottlingRateLimit 0: must be greater than 0",
+		"ThrottlingBurstLimit 2.5: must be a whole number",
+		"WebAclRateLimit 5: must be a whole number from 10",
+		`StageName "my stage": must be 1-128`,
+		"Domain.Certificate (unset): required",
+		"Domain.HostedZoneId (unset): required",
+		`Domain.DomainName "api.other.org": not in Domain.ZoneName "example.com"`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("panic does not contain %q:\n%s", want, msg)
@@ -807,7 +923,7 @@ func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
 func TestNoRoutesIsAnError(t *testing.T) {
 	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Bad"), nil)
 	msg := cdktest.Recover(func() { apiwithauth.New(stack, "Api", nil) })
-	if !strings.Contains(msg, "Routes: at least one route is required") {
+	if !strings.Contains(msg, "Routes []: at least one route is required") {
 		t.Errorf("panic %q does not ask for routes", msg)
 	}
 }

@@ -6,7 +6,9 @@
 //	api := apiwithauth.New(stack, "Api", &apiwithauth.Props{
 //		Routes: []apiwithauth.Route{
 //			{Method: jsii.String("GET"), Path: jsii.String("/health"), Handler: fn, Public: jsii.Bool(true)},
-//			{Method: jsii.String("GET"), Path: jsii.String("/items/{id}"), Handler: fn},
+//			{Method: jsii.String("GET"), Path: jsii.String("/items"), Handler: fn,
+//				QueryParameters: map[string]bool{"cursor": false}}, // optional
+//			{Method: jsii.String("GET"), Path: jsii.String("/items/{id}"), Handler: fn}, // id required
 //			{Method: jsii.String("POST"), Path: jsii.String("/items"), Handler: fn, RequestSchema: itemSchema},
 //		},
 //		CorsOrigins: jsii.Strings("https://app.example.com"),
@@ -19,15 +21,28 @@
 // handler receives an events.APIGatewayProxyRequest. Unless the route is
 // Public, the method uses a Cognito user-pools authorizer: the client sends
 // the user's ID token in the Authorization header, and the handler finds its
-// claims (sub, email, …) in requestContext.authorizer.claims. A route with a
-// RequestSchema (JSON Schema draft-04: type, properties, required,
-// additionalProperties, minLength/maxLength, enum, format, pattern,
-// minimum/maximum, …) gets a model and a request validator, so a malformed
-// body is answered 400 by API Gateway before the function runs.
+// claims (sub, email, …) in requestContext.authorizer.claims.
+//
+// Every method is checked by the API's request validator (body and
+// parameters) before the function runs:
+//
+//   - Parameters, always: each {parameter} of the path is declared required,
+//     and each of Route.QueryParameters as declared (name → required). A
+//     request without a required query parameter is answered 400
+//     BAD_REQUEST_PARAMETERS; optional ones are documented in the API's
+//     definition and exports without being enforced.
+//   - The body, where the route has a RequestSchema (JSON Schema draft-04:
+//     type, properties, required, additionalProperties, minLength/maxLength,
+//     enum, format, pattern, minimum/maximum, …): it becomes the method's
+//     model for application/json, and a body that does not match is
+//     answered 400 BAD_REQUEST_BODY. API Gateway checks a body only against
+//     a model for the request's Content-Type, so a route without a schema
+//     passes its body on, and the handler should still check what it reads.
 //
 // Validation happens before anything is created: a duplicate method and
 // path, a path without a leading "/", an unknown method, a nil handler (and
-// every other bad prop) are reported together in one panic.
+// every other bad prop) are reported together in one panic that names the
+// construct path, each prop and its value.
 //
 // # Secure defaults
 //
@@ -50,8 +65,12 @@
 //   - API: regional endpoint, TLS 1.2 minimum (the execute-api endpoint and
 //     the custom domain), stage throttling (100 rps, burst 200), JSON access
 //     logs (request id, caller IP, user sub, status, latencies, error, WAF
-//     status; never tokens or bodies) to a log group with retention,
-//     execution logs at ERROR without request/response data, X-Ray tracing.
+//     status; never tokens or bodies) to a log group with retention (and a
+//     customer managed key with LogEncryptionKey), execution logs at ERROR
+//     without request/response data, X-Ray tracing. MetricsEnabled (default
+//     off) adds per-method detailed metrics, billed as CloudWatch custom
+//     metrics: five per method that receives traffic, about 0.30 USD each a
+//     month.
 //   - API Gateway's own 4XX/5XX responses (bad token, invalid body,
 //     throttling, integration failure) are JSON,
 //     {"error":{"code":"<responseType>","message":"..."}}, with CORS headers,
@@ -80,11 +99,24 @@
 //
 // # cdk-nag
 //
-// A stack holding only this construct passes the AwsSolutions and
-// Serverless packs. Suppressions, each next to its resource: COG2 when MFA
-// is not required and COG8 when threat protection is off (both the caller's
-// choice), APIG4/COG4 on routes declared Public, APIG3 when WebAcl is off,
-// IAM4 on CDK's CloudWatch role (AWS's managed policy for it) when
-// CloudWatchRole is on. The handlers' Serverless-LambdaDLQ finding is the
-// caller's: API Gateway invokes synchronously, so no DLQ applies.
+// A stack holding this construct with minimal props passes the AwsSolutions
+// and Serverless packs. Suppressions, each next to its resource: COG2 when
+// MFA is not required and COG8 when threat protection is off (both the
+// caller's choice), APIG4/COG4 on routes declared Public, APIG3 when WebAcl
+// is off, IAM4 on CDK's CloudWatch role (AWS's managed policy for it) when
+// CloudWatchRole is on.
+//
+// Serverless-LambdaDLQ is excused on each route's function, by New, on the
+// function resource only (not its role, security group or permissions),
+// with the reason of nag.NoDLQSynchronous: API Gateway invokes it
+// synchronously and the caller receives every error, while a Lambda
+// dead-letter queue only ever receives failed asynchronous invocations. The
+// suppression belongs to the function, not to one way of invoking it: if the
+// same function is also invoked asynchronously elsewhere (an EventBridge
+// rule, an S3 or SNS notification, InvokeAsync), that use would still need a
+// dead-letter queue or an on-failure destination, and cdk-nag would no longer
+// say so. Give such a function a DeadLetterQueue (or an EventInvokeConfig
+// with OnFailure) yourself, or serve the asynchronous events with a function
+// of their own. An imported handler (awslambda.Function_FromFunctionArn) has
+// no resource in the app and gets nothing.
 package apiwithauth

@@ -12,7 +12,8 @@ import (
 )
 
 // An API with a public health check and signed-in routes, one of which
-// validates its request body.
+// validates its request body. Every route's parameters are validated; the
+// handler's Serverless-LambdaDLQ finding is excused by New.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Backend"), nil)
@@ -29,7 +30,9 @@ func Example() {
 	api := apiwithauth.New(stack, "Api", &apiwithauth.Props{
 		Routes: []apiwithauth.Route{
 			{Method: jsii.String("GET"), Path: jsii.String("/health"), Handler: fn, Public: jsii.Bool(true)},
-			{Method: jsii.String("GET"), Path: jsii.String("/items"), Handler: fn},
+			// Optional paging parameters: documented, not required.
+			{Method: jsii.String("GET"), Path: jsii.String("/items"), Handler: fn,
+				QueryParameters: map[string]bool{"limit": false, "cursor": false}},
 			{Method: jsii.String("POST"), Path: jsii.String("/items"), Handler: fn, RequestSchema: newItem},
 			{Method: jsii.String("GET"), Path: jsii.String("/items/{id}"), Handler: fn},
 		},

@@ -10,7 +10,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // config is Props with defaults applied and strings dereferenced.
@@ -20,6 +23,8 @@ type config struct {
 	rateLimit        float64
 	burstLimit       float64
 	logRetention     awslogs.RetentionDays
+	logKey           awskms.IKey
+	metrics          bool
 	logLevel         awsapigateway.MethodLoggingLevel
 	cloudWatchRole   bool
 	webAcl           bool
@@ -47,6 +52,8 @@ func resolve(p *Props) *config {
 		rateLimit:        num(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
 		burstLimit:       num(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
 		logRetention:     p.LogRetention,
+		logKey:           p.LogEncryptionKey,
+		metrics:          boolean(p.MetricsEnabled, false),
 		logLevel:         p.ExecutionLogLevel,
 		cloudWatchRole:   boolean(p.CloudWatchRole, false),
 		webAcl:           boolean(p.WebAcl, true),
@@ -90,6 +97,7 @@ var (
 	methods       = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
 	literalPart   = regexp.MustCompile(`^[a-zA-Z0-9._:-]+$`)
 	variablePart  = regexp.MustCompile(`^\{[a-zA-Z0-9._-]+\+?\}$`)
+	queryName     = regexp.MustCompile(`^[a-zA-Z0-9._~-]{1,128}$`)
 	stageName     = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
 	origin        = regexp.MustCompile(`^(https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)$`)
 	redirectURL   = regexp.MustCompile(`^(https://[a-zA-Z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^#\s]*)?$`)
@@ -98,108 +106,97 @@ var (
 	reservedWords = []string{"aws", "amazon", "cognito"}
 )
 
-// validate returns every problem of the props, each naming the prop and
-// its bad value.
-func validate(p *Props, c *config) []string {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+// validate records every problem of the props, each naming the prop and its
+// bad value; the routes' come first.
+func validate(c *propcheck.Problems, p *Props, cfg *config) {
+	validateRoutes(c, cfg.routes)
 
-	problems = append(problems, validateRoutes(c.routes)...)
-
-	if !unresolvedNum(p.ThrottlingRateLimit) && !(c.rateLimit > 0) {
-		add("ThrottlingRateLimit %v must be greater than 0", c.rateLimit)
+	if propcheck.Known(p.ThrottlingRateLimit) && !(cfg.rateLimit > 0) {
+		c.Add("ThrottlingRateLimit", cfg.rateLimit, "must be greater than 0")
 	}
-	if !unresolvedNum(p.ThrottlingBurstLimit) && !(c.burstLimit > 0 && c.burstLimit == math.Trunc(c.burstLimit)) {
-		add("ThrottlingBurstLimit %v must be a whole number greater than 0", c.burstLimit)
+	if propcheck.Known(p.ThrottlingBurstLimit) && !(cfg.burstLimit > 0 && cfg.burstLimit == math.Trunc(cfg.burstLimit)) {
+		c.Add("ThrottlingBurstLimit", cfg.burstLimit, "must be a whole number greater than 0")
 	}
-	if !unresolvedNum(p.WebAclRateLimit) && !(c.webAclRateLimit >= 10 && c.webAclRateLimit <= 2e9 && c.webAclRateLimit == math.Trunc(c.webAclRateLimit)) {
-		add("WebAclRateLimit %v must be a whole number from 10 to 2000000000 (requests per IP in 5 minutes)", c.webAclRateLimit)
+	if propcheck.Known(p.WebAclRateLimit) && !(cfg.webAclRateLimit >= 10 && cfg.webAclRateLimit <= 2e9 && cfg.webAclRateLimit == math.Trunc(cfg.webAclRateLimit)) {
+		c.Add("WebAclRateLimit", cfg.webAclRateLimit, "must be a whole number from 10 to 2000000000 (requests per IP in 5 minutes)")
 	}
-	if !unresolved(p.StageName) && !stageName.MatchString(c.stageName) {
-		add("StageName %q must be 1-128 letters, digits, '-' or '_'", c.stageName)
+	if propcheck.Known(p.StageName) && !stageName.MatchString(cfg.stageName) {
+		c.Add("StageName", cfg.stageName, "must be 1-128 letters, digits, '-' or '_'")
 	}
-	for _, o := range c.corsOrigins {
+	for i, o := range cfg.corsOrigins {
+		prop := fmt.Sprintf("CorsOrigins[%d]", i)
 		if o == "*" {
-			add("CorsOrigins %q: list the allowed origins, a wildcard is not accepted", o)
-		} else if !isToken(o) && !origin.MatchString(o) {
-			add("CorsOrigins %q must be https://host[:port] (or http://localhost[:port]) without path or trailing slash", o)
+			c.Add(prop, o, "list the allowed origins, a wildcard is not accepted")
+		} else if !propcheck.Unresolved(o) && !origin.MatchString(o) {
+			c.Add(prop, o, "must be https://host[:port] (or http://localhost[:port]) without path or trailing slash")
 		}
 	}
 	for _, list := range []struct {
 		name string
 		urls []string
-	}{{"CallbackUrls", c.callbackUrls}, {"LogoutUrls", c.logoutUrls}} {
-		for _, u := range list.urls {
-			if !isToken(u) && !redirectURL.MatchString(u) {
-				add("%s %q must be an https URL (or http://localhost) without a fragment", list.name, u)
+	}{{"CallbackUrls", cfg.callbackUrls}, {"LogoutUrls", cfg.logoutUrls}} {
+		for i, u := range list.urls {
+			if !propcheck.Unresolved(u) && !redirectURL.MatchString(u) {
+				c.Add(fmt.Sprintf("%s[%d]", list.name, i), u, "must be an https URL (or http://localhost) without a fragment")
 			}
 		}
 	}
-	if len(c.logoutUrls) > 0 && len(c.callbackUrls) == 0 {
-		add("LogoutUrls %v need CallbackUrls: logout URLs are used by the OAuth flow only", c.logoutUrls)
+	if len(cfg.logoutUrls) > 0 && len(cfg.callbackUrls) == 0 {
+		c.Add("LogoutUrls", cfg.logoutUrls, "need CallbackUrls: logout URLs are used by the OAuth flow only")
 	}
-	if p.DomainPrefix != nil && !unresolved(p.DomainPrefix) {
+	if propcheck.Known(p.DomainPrefix) {
 		dp := *p.DomainPrefix
 		if !domainPrefix.MatchString(dp) {
-			add("DomainPrefix %q must be 1-63 lowercase letters, digits or '-', not starting or ending with '-'", dp)
+			c.Add("DomainPrefix", dp, "must be 1-63 lowercase letters, digits or '-', not starting or ending with '-'")
 		}
 		for _, w := range reservedWords {
 			if strings.Contains(dp, w) {
-				add("DomainPrefix %q must not contain the reserved word %q", dp, w)
+				c.Add("DomainPrefix", dp, "must not contain the reserved word %q", w)
 			}
 		}
-		if len(c.callbackUrls) == 0 {
-			add("DomainPrefix %q needs CallbackUrls: managed login redirects back to one of them", dp)
+		if len(cfg.callbackUrls) == 0 {
+			c.Add("DomainPrefix", dp, "needs CallbackUrls: managed login redirects back to one of them")
 		}
 	}
 	if p.ExistingUserPool != nil {
+		const noEffect = "has no effect with ExistingUserPool"
 		if p.Mfa != "" {
-			add("Mfa %q has no effect with ExistingUserPool", p.Mfa)
+			c.Add("Mfa", string(p.Mfa), noEffect)
 		}
 		if p.DeletionProtection != nil {
-			add("DeletionProtection %v has no effect with ExistingUserPool", *p.DeletionProtection)
+			c.Add("DeletionProtection", p.DeletionProtection, noEffect)
 		}
 		if p.ThreatProtection != "" {
-			add("ThreatProtection %q has no effect with ExistingUserPool", p.ThreatProtection)
+			c.Add("ThreatProtection", string(p.ThreatProtection), noEffect)
 		}
 		if p.SelfSignUp != nil {
-			add("SelfSignUp %v has no effect with ExistingUserPool", *p.SelfSignUp)
+			c.Add("SelfSignUp", p.SelfSignUp, noEffect)
 		}
 	}
 	if d := p.Domain; d != nil {
-		problems = append(problems, validateDomain(d)...)
+		validateDomain(c, d)
 	}
-	return problems
 }
 
-func validateDomain(d *Domain) []string {
-	var problems []string
+func validateDomain(c *propcheck.Problems, d *Domain) {
 	name, zone := str(d.DomainName, ""), strings.TrimSuffix(str(d.ZoneName, ""), ".")
-	if name == "" {
-		problems = append(problems, "Domain.DomainName is required")
-	} else if !isToken(name) && !hostName.MatchString(name) {
-		problems = append(problems, fmt.Sprintf("Domain.DomainName %q is not a lowercase DNS name", name))
+	if c.Require("Domain.DomainName", d.DomainName, "the API's host name") && !propcheck.Unresolved(name) && !hostName.MatchString(name) {
+		c.Add("Domain.DomainName", name, "not a lowercase DNS name")
 	}
-	if d.Certificate == nil {
-		problems = append(problems, "Domain.Certificate is required (an ACM certificate for the domain, in the stack's region)")
+	c.Require("Domain.Certificate", d.Certificate, "an ACM certificate for the domain, in the stack's region")
+	c.Require("Domain.HostedZoneId", d.HostedZoneId, "the hosted zone that gets the alias record")
+	if c.Require("Domain.ZoneName", d.ZoneName, "the name of that hosted zone") &&
+		name != "" && !propcheck.Unresolved(name) && !propcheck.Unresolved(zone) && name != zone && !strings.HasSuffix(name, "."+zone) {
+		c.Add("Domain.DomainName", name, "not in Domain.ZoneName %q", zone)
 	}
-	if str(d.HostedZoneId, "") == "" {
-		problems = append(problems, "Domain.HostedZoneId is required")
-	}
-	if zone == "" {
-		problems = append(problems, "Domain.ZoneName is required")
-	} else if name != "" && !isToken(name) && !isToken(zone) && name != zone && !strings.HasSuffix(name, "."+zone) {
-		problems = append(problems, fmt.Sprintf("Domain.DomainName %q is not in Domain.ZoneName %q", name, zone))
-	}
-	return problems
 }
 
-// validateRoutes names every bad route once, with all its problems.
-func validateRoutes(routes []route) []string {
+// validateRoutes names every bad route, one problem per line.
+func validateRoutes(c *propcheck.Problems, routes []route) {
 	if len(routes) == 0 {
-		return []string{"Routes: at least one route is required (API Gateway rejects a REST API without methods)"}
+		c.Add("Routes", propcheck.Shown("[]"), "at least one route is required (API Gateway rejects a REST API without methods)")
+		return
 	}
-	byProblems := make([][]string, len(routes))
 	seen := map[string]int{}
 	// variable names a parent path's children use: "/items" -> "{id}" from Routes[i]
 	siblings := map[string]struct {
@@ -207,26 +204,34 @@ func validateRoutes(routes []route) []string {
 		i    int
 	}{}
 	for i, r := range routes {
-		add := func(s string) { byProblems[i] = append(byProblems[i], s) }
-		if r.Method == nil {
+		prop := fmt.Sprintf("Routes[%d]", i)
+		label := strings.TrimSpace(str(r.Method, "<nil>") + " " + str(r.Path, "<nil>"))
+		add := func(format string, args ...any) { c.Add(prop, label, format, args...) }
+		switch {
+		case r.Method == nil:
 			add("Method is required")
-		} else if r.method == "OPTIONS" {
+		case r.method == "OPTIONS":
 			add("Method OPTIONS is reserved for the CORS preflight (see CorsOrigins)")
-		} else if !isToken(r.method) && !methods[r.method] {
-			add(fmt.Sprintf("unknown Method %q (want GET, HEAD, POST, PUT, PATCH or DELETE)", *r.Method))
+		case !propcheck.Unresolved(r.Method) && !methods[r.method]:
+			add("unknown Method %q (want GET, HEAD, POST, PUT, PATCH or DELETE)", *r.Method)
 		}
 		if r.Handler == nil {
-			add("Handler is nil")
+			add("Handler is required")
 		}
 		if r.RequestSchema != nil && (r.method == "GET" || r.method == "HEAD") {
-			add(fmt.Sprintf("RequestSchema on %s: such requests have no body to validate", r.method))
+			add("RequestSchema on %s: such requests have no body to validate", r.method)
+		}
+		for _, name := range sortedKeys(r.QueryParameters) {
+			if !queryName.MatchString(name) {
+				add("QueryParameters name %q must be 1-128 letters, digits, '.', '_', '~' or '-'", name)
+			}
 		}
 		pathOK := r.Path != nil
 		if r.Path == nil {
 			add("Path is required")
-		} else if !isToken(r.path) {
+		} else if !propcheck.Unresolved(r.path) {
 			for _, p := range pathProblems(r.path) {
-				add(p)
+				add("%s", p)
 				pathOK = false
 			}
 		}
@@ -235,7 +240,7 @@ func validateRoutes(routes []route) []string {
 		}
 		key := r.method + " " + r.path
 		if j, dup := seen[key]; dup {
-			add(fmt.Sprintf("duplicate of Routes[%d]", j))
+			add("duplicate of Routes[%d]", j)
 		} else {
 			seen[key] = i
 		}
@@ -246,7 +251,7 @@ func validateRoutes(routes []route) []string {
 			}
 			parent := "/" + strings.Join(parts[:k], "/")
 			if s, ok := siblings[parent]; ok && s.part != part {
-				add(fmt.Sprintf("path parameter %s under %q conflicts with %s of Routes[%d]: API Gateway allows one parameter name per level", part, parent, s.part, s.i))
+				add("path parameter %s under %q conflicts with %s of Routes[%d]: API Gateway allows one parameter name per level", part, parent, s.part, s.i)
 			} else if !ok {
 				siblings[parent] = struct {
 					part string
@@ -255,16 +260,6 @@ func validateRoutes(routes []route) []string {
 			}
 		}
 	}
-	var problems []string
-	for i, ps := range byProblems {
-		if len(ps) == 0 {
-			continue
-		}
-		r := routes[i]
-		problems = append(problems, fmt.Sprintf("Routes[%d] %q: %s", i,
-			strings.TrimSpace(str(r.Method, "<nil>")+" "+str(r.Path, "<nil>")), strings.Join(ps, "; ")))
-	}
-	return problems
 }
 
 func pathProblems(path string) []string {
@@ -294,11 +289,13 @@ func pathProblems(path string) []string {
 	return problems
 }
 
-func formatProblems(id string, problems []string) string {
-	sort.SliceStable(problems, func(i, j int) bool {
-		return strings.HasPrefix(problems[i], "Routes") && !strings.HasPrefix(problems[j], "Routes")
-	})
-	return fmt.Sprintf("apiwithauth %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - "))
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func str(s *string, def string) string {
@@ -333,17 +330,4 @@ func strs(in *[]*string) []string {
 		}
 	}
 	return out
-}
-
-// isToken reports whether s holds a CDK token (resolved at deploy time),
-// which validation skips. Strings encode tokens as "${Token[...]}".
-func isToken(s string) bool {
-	return strings.Contains(s, "${Token[") && *awscdk.Token_IsUnresolved(s)
-}
-
-func unresolved(s *string) bool { return s != nil && isToken(*s) }
-
-// unresolvedNum: numbers encode tokens as large negative doubles.
-func unresolvedNum(n *float64) bool {
-	return n != nil && *n < -1e289 && *awscdk.Token_IsUnresolved(*n)
 }

@@ -3,7 +3,8 @@
 // work is decoupled from the code that publishes it and nothing is lost.
 //
 //	bus := eventbus.New(stack, "Events", nil)
-//	bus.GrantPublish(api)                     // sns:Publish + KMS + EVENT_TOPIC_ARN
+//	bus.GrantPublish(api)                     // sns:Publish + KMS; any awsiam.IGrantable
+//	bus.BindPublisher(api)                    // EVENT_TOPIC_ARN on the function
 //	bus.AddSubscriber("Thumbnails", &eventbus.SubscriberProps{
 //		Handler:    worker,
 //		EventTypes: *jsii.Strings("upload.created"),
@@ -38,8 +39,17 @@
 //     and only those are retried.
 //   - Two alarms: any message in the dead-letter queue, and the oldest
 //     message waiting longer than OldestMessageAgeThreshold (default 15
-//     minutes). Props.AlarmAction is added to both. Metric… methods on the
-//     bus and on each Subscriber feed dashboards.
+//     minutes). Props.AlarmAction is added to both. The Metric…(opts)
+//     methods on the bus and on each Subscriber feed dashboards; opts
+//     override each metric's default statistic and period.
+//
+// # Publishers
+
+// GrantPublish(grantee) takes any awsiam.IGrantable (a function, a role, a
+// user) and returns the awsiam.Grant, like aws-cdk-lib's grants: sns:Publish on
+// the topic and kms:GenerateDataKey plus kms:Decrypt on its key. It sets no
+// environment variable. BindPublisher(fn) is the other half for a Lambda
+// function: it sets EVENT_TOPIC_ARN (TopicArnEnv) and grants nothing.
 //
 // # Wire format
 //

@@ -1,9 +1,6 @@
 package eventbus
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -16,10 +13,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/metricopts"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
-// TopicArnEnv is the environment variable GrantPublish sets on a publisher:
+// TopicArnEnv is the environment variable BindPublisher sets on a publisher:
 // the ARN of the bus's topic.
 const TopicArnEnv = contract.EnvEventTopicArn
 
@@ -74,7 +73,8 @@ type Props struct {
 type EventBus struct {
 	constructs.Construct
 
-	// Topic receives the events; publish to it with GrantPublish.
+	// Topic receives the events; let a publisher use it with GrantPublish
+	// and BindPublisher.
 	Topic awssns.ITopic
 	// Key encrypts every subscriber queue and dead-letter queue.
 	Key awskms.IKey
@@ -96,7 +96,7 @@ func New(scope constructs.Construct, id string, props *Props) *EventBus {
 	if props == nil {
 		props = &Props{}
 	}
-	fifo := validateProps(id, props)
+	fifo := validateProps(scope, id, props)
 	b := &EventBus{
 		Construct:   constructs.NewConstruct(scope, jsii.String(id)),
 		fifo:        fifo,
@@ -118,8 +118,8 @@ func New(scope constructs.Construct, id string, props *Props) *EventBus {
 
 // validateProps returns whether the bus is FIFO, or panics listing every
 // problem of props.
-func validateProps(id string, p *Props) bool {
-	var problems []string
+func validateProps(scope constructs.Construct, id string, p *Props) bool {
+	c := propcheck.For("eventbus.New", scope, id)
 	fifo := p.Fifo != nil && *p.Fifo
 	if t := p.ExistingTopic; t != nil {
 		topicFifo := t.Fifo() != nil && *t.Fifo()
@@ -127,20 +127,18 @@ func validateProps(id string, p *Props) bool {
 		case p.Fifo == nil:
 			fifo = topicFifo
 		case fifo && !topicFifo:
-			problems = append(problems, fmt.Sprintf("Fifo is true but ExistingTopic %s is a standard topic (a FIFO topic's name ends in .fifo)", str(t.TopicArn())))
+			c.Add("Fifo", p.Fifo, "ExistingTopic %s is a standard topic (a FIFO topic's name ends in .fifo)", propcheck.Value(t.TopicArn()))
 		case !fifo && topicFifo:
-			problems = append(problems, fmt.Sprintf("Fifo is false but ExistingTopic %s is a FIFO topic", str(t.TopicArn())))
+			c.Add("Fifo", p.Fifo, "ExistingTopic %s is a FIFO topic", propcheck.Value(t.TopicArn()))
 		}
 		if p.ContentBasedDeduplication != nil {
-			problems = append(problems, fmt.Sprintf("ContentBasedDeduplication (%t) configures only a topic the bus creates; set it on ExistingTopic itself", *p.ContentBasedDeduplication))
+			c.Add("ContentBasedDeduplication", p.ContentBasedDeduplication, "configures only a topic the bus creates; set it on ExistingTopic itself")
 		}
 	}
 	if p.ContentBasedDeduplication != nil && *p.ContentBasedDeduplication && !fifo {
-		problems = append(problems, "ContentBasedDeduplication is true but the bus is not FIFO (set Fifo: true)")
+		c.Add("ContentBasedDeduplication", p.ContentBasedDeduplication, "the bus is not FIFO (set Fifo: true)")
 	}
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("eventbus %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - ")))
-	}
+	c.Panic()
 	return fifo
 }
 
@@ -163,20 +161,28 @@ func (b *EventBus) createTopic(p *Props) awssns.ITopic {
 // Fifo reports whether the topic and the queues are FIFO.
 func (b *EventBus) Fifo() bool { return b.fifo }
 
-// GrantPublish lets fn publish to the topic: sns:Publish on it, and on an
-// encrypted topic kms:GenerateDataKey and kms:Decrypt on its key (the two
-// actions SNS needs from a publisher, without the GenerateDataKey* wildcard
-// of ITopic.GrantPublish). It sets the environment variable EVENT_TOPIC_ARN
-// (TopicArnEnv) on fn.
-func (b *EventBus) GrantPublish(fn awslambda.Function) {
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-		Grantee:      fn,
+// GrantPublish lets grantee (a function, a role, a user…) publish to the
+// topic: sns:Publish on it, and on an encrypted topic kms:GenerateDataKey and
+// kms:Decrypt on its key (the two actions SNS needs from a publisher, without
+// the GenerateDataKey* wildcard of ITopic.GrantPublish). It returns the
+// statements added, as one Grant. It sets no environment variable: a
+// function also needs BindPublisher to find the topic.
+func (b *EventBus) GrantPublish(grantee awsiam.IGrantable) awsiam.Grant {
+	grant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
 		Actions:      jsii.Strings("sns:Publish"),
 		ResourceArns: &[]*string{b.Topic.TopicArn()},
 	})
 	if b.TopicKey != nil {
-		b.TopicKey.Grant(fn, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt"))
+		grant = grant.Combine(b.TopicKey.Grant(grantee, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt")))
 	}
+	return grant
+}
+
+// BindPublisher hands fn the topic: it sets the environment variable
+// EVENT_TOPIC_ARN (TopicArnEnv) to the topic's ARN. It grants nothing: call
+// GrantPublish(fn) too.
+func (b *EventBus) BindPublisher(fn awslambda.Function) {
 	fn.AddEnvironment(jsii.String(TopicArnEnv), b.Topic.TopicArn(), nil)
 }
 
@@ -191,7 +197,9 @@ func (b *EventBus) GrantPublish(fn awslambda.Function) {
 // its key's policy (see the package doc).
 func (b *EventBus) AddBucketNotifications(bucket awss3.IBucket, prefix *string) {
 	if b.fifo {
-		panic(fmt.Sprintf("eventbus %s: AddBucketNotifications: S3 event notifications cannot target a FIFO topic; use a standard bus for bucket events", *b.Node().Id()))
+		c := propcheck.On("eventbus.AddBucketNotifications", b.Construct)
+		c.Add("Fifo", true, "S3 event notifications cannot target a FIFO topic; use a standard bus for bucket events")
+		c.Panic()
 	}
 	b.allowS3OnKey()
 	var filters []*awss3.NotificationKeyFilter
@@ -227,41 +235,14 @@ func (b *EventBus) allowS3OnKey() {
 }
 
 // MetricPublished is the number of messages published to the topic (Sum,
-// 5 minutes unless props says otherwise).
-func (b *EventBus) MetricPublished(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return b.Topic.MetricNumberOfMessagesPublished(withDefaults(props, "Sum", 5))
+// 5 minutes unless opts say otherwise).
+func (b *EventBus) MetricPublished(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return b.Topic.MetricNumberOfMessagesPublished(metricopts.WithDefaults(opts, "Sum", metricopts.Minutes(5)))
 }
 
 // MetricDeliveryFailures is the number of deliveries SNS gave up on (Sum, 5
-// minutes unless props says otherwise). Each lands in the subscriber's
+// minutes unless opts say otherwise). Each lands in the subscriber's
 // dead-letter queue, which alarms.
-func (b *EventBus) MetricDeliveryFailures(props *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return b.Topic.MetricNumberOfNotificationsFailed(withDefaults(props, "Sum", 5))
-}
-
-// withDefaults copies props, filling in the statistic and period (minutes)
-// the caller left empty.
-func withDefaults(props *awscloudwatch.MetricOptions, statistic string, minutes float64) *awscloudwatch.MetricOptions {
-	out := awscloudwatch.MetricOptions{}
-	if props != nil {
-		out = *props
-	}
-	if out.Statistic == nil {
-		out.Statistic = jsii.String(statistic)
-	}
-	if out.Period == nil {
-		out.Period = awscdk.Duration_Minutes(jsii.Number(minutes))
-	}
-	return &out
-}
-
-// str prints a possibly unresolved string for a message.
-func str(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	if *awscdk.Token_IsUnresolved(s) {
-		return "(token)"
-	}
-	return *s
+func (b *EventBus) MetricDeliveryFailures(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return b.Topic.MetricNumberOfNotificationsFailed(metricopts.WithDefaults(opts, "Sum", metricopts.Minutes(5)))
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -28,9 +30,11 @@ var (
 	fifoTpl     assertions.Template
 	bucketTpl   assertions.Template
 	existingTpl assertions.Template
-	stdBus      *eventbus.EventBus
-	audit       *eventbus.Subscriber
-	thumbs      *eventbus.Subscriber
+	// roleGrant is GrantPublish to a role (no function, no environment).
+	roleGrant awsiam.Grant
+	stdBus    *eventbus.EventBus
+	audit     *eventbus.Subscriber
+	thumbs    *eventbus.Subscriber
 )
 
 func fn(scope awscdk.Stack, id string, timeoutSeconds float64) awslambda.Function {
@@ -65,6 +69,10 @@ func TestMain(m *testing.M) {
 	api := fn(stdStack, "ApiFn", 10)
 	nag.Suppress(api, nag.NoDLQSynchronous()) // stands in for the API function
 	stdBus.GrantPublish(api)
+	stdBus.BindPublisher(api)
+	roleGrant = stdBus.GrantPublish(awsiam.NewRole(stdStack, str("PublisherRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewAccountRootPrincipal(),
+	}))
 
 	// FIFO bus with an imported handler, whose timeout is unknown.
 	fifoStack := awscdk.NewStack(app, jsii.String("Fifo"), nil)
@@ -419,9 +427,31 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// What the caller sets in the options wins over each metric's defaults.
+func TestMetricOptionsOverrideDefaults(t *testing.T) {
+	opts := &awscloudwatch.MetricOptions{Statistic: str("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(15)), Label: str("DLQ")}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricDlqMessages":      audit.MetricDlqMessages(opts),
+		"MetricOldestMessageAge": audit.MetricOldestMessageAge(opts),
+		"MetricBacklog":          audit.MetricBacklog(opts),
+		"MetricInFlight":         audit.MetricInFlight(opts),
+		"MetricPublished":        stdBus.MetricPublished(opts),
+		"MetricDeliveryFailures": stdBus.MetricDeliveryFailures(opts),
+	} {
+		if *m.Statistic() != "Sum" || *m.Period().ToMinutes(nil) != 15 || *m.Label() != "DLQ" {
+			t.Errorf("%s: statistic %s, period %v min, label %v; want the options' Sum, 15, DLQ", name, *m.Statistic(), *m.Period().ToMinutes(nil), m.Label())
+		}
+	}
+	if p := audit.MetricBacklog(nil).Period(); *p.ToMinutes(nil) != 1 {
+		t.Errorf("MetricBacklog(nil) period %v min, want the default 1", *p.ToMinutes(nil))
+	}
+}
+
 // ---- publishing ----
 
-func TestGrantPublish(t *testing.T) {
+// GrantPublish grants and BindPublisher sets the topic's ARN: two calls, so
+// the environment lands only on a function that is bound.
+func TestGrantPublishAndBindPublisher(t *testing.T) {
 	topic := logicalID(t, stdTpl, "AWS::SNS::Topic", "BusTopic")
 	key := logicalID(t, stdTpl, "AWS::KMS::Key", "BusTopicKey")
 	stdTpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
@@ -435,6 +465,26 @@ func TestGrantPublish(t *testing.T) {
 		"Role":        getAtt(logicalID(t, stdTpl, "AWS::IAM::Role", "ApiFnRole"), "Arn"),
 		"Environment": map[string]any{"Variables": map[string]any{eventbus.TopicArnEnv: map[string]any{"Ref": topic}}},
 	})
+}
+
+// A grant to a role, not a function: the same statements, on the role's
+// policy, returned as one successful Grant.
+func TestGrantPublishToRole(t *testing.T) {
+	topic := logicalID(t, stdTpl, "AWS::SNS::Topic", "BusTopic")
+	key := logicalID(t, stdTpl, "AWS::KMS::Key", "BusTopicKey")
+	stdTpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
+		"Roles": []any{map[string]any{"Ref": like("^PublisherRole")}},
+		"PolicyDocument": map[string]any{"Statement": []any{
+			map[string]any{"Effect": "Allow", "Action": "sns:Publish", "Resource": map[string]any{"Ref": topic}},
+			map[string]any{"Effect": "Allow", "Action": []any{"kms:GenerateDataKey", "kms:Decrypt"}, "Resource": getAtt(key, "Arn")},
+		}},
+	})
+	if !*roleGrant.Success() {
+		t.Error("the grant to a role did not succeed")
+	}
+	if n := len(*roleGrant.PrincipalStatements()); n != 2 {
+		t.Errorf("the Grant holds %d principal statements, want 2 (topic and key)", n)
+	}
 }
 
 // ---- FIFO ----
@@ -581,16 +631,16 @@ func TestValidationBusFifoMismatch(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		eventbus.New(stack, "A", &eventbus.Props{Fifo: jsii.Bool(true), ExistingTopic: std, ContentBasedDeduplication: jsii.Bool(true)})
 	})
-	wantAll(t, msg, "eventbus A", "Fifo is true but ExistingTopic arn:aws:sns:eu-west-1:123456789012:events is a standard topic",
-		"ContentBasedDeduplication (true) configures only a topic the bus creates")
+	wantAll(t, msg, "eventbus.New V/A: invalid props", "Fifo true: ExistingTopic \"arn:aws:sns:eu-west-1:123456789012:events\" is a standard topic",
+		"ContentBasedDeduplication true: configures only a topic the bus creates")
 
 	wantAll(t, cdktest.Recover(func() {
 		eventbus.New(stack, "B", &eventbus.Props{Fifo: jsii.Bool(false), ExistingTopic: fifo})
-	}), "Fifo is false but ExistingTopic arn:aws:sns:eu-west-1:123456789012:events.fifo is a FIFO topic")
+	}), "Fifo false: ExistingTopic \"arn:aws:sns:eu-west-1:123456789012:events.fifo\" is a FIFO topic")
 
 	wantAll(t, cdktest.Recover(func() {
 		eventbus.New(stack, "C", &eventbus.Props{ContentBasedDeduplication: jsii.Bool(true)})
-	}), "ContentBasedDeduplication is true but the bus is not FIFO")
+	}), "ContentBasedDeduplication true: the bus is not FIFO")
 
 	// Fifo left unset follows the existing topic.
 	if b := eventbus.New(stack, "D", &eventbus.Props{ExistingTopic: fifo}); !b.Fifo() {
@@ -598,7 +648,7 @@ func TestValidationBusFifoMismatch(t *testing.T) {
 	}
 	wantAll(t, cdktest.Recover(func() {
 		eventbus.New(stack, "E", &eventbus.Props{ExistingTopic: fifo}).AddBucketNotifications(awss3.NewBucket(stack, str("B"), nil), nil)
-	}), "S3 event notifications cannot target a FIFO topic")
+	}), "eventbus.AddBucketNotifications V/E: invalid props", "Fifo true: S3 event notifications cannot target a FIFO topic")
 }
 
 func TestValidationSubscriberNamesEveryProblem(t *testing.T) {
@@ -615,12 +665,12 @@ func TestValidationSubscriberNamesEveryProblem(t *testing.T) {
 			EventTypes:        []*string{},
 		})
 	})
-	wantAll(t, msg, "eventbus Bus: subscriber Bad: invalid props",
-		"VisibilityTimeout 60s is below six times the handler's timeout (6 × 30s = 180s)",
-		"MaxReceiveCount 0 is out of range",
-		"BatchSize 20 is above 10: set MaxBatchingWindow to at least 1 second (got none)",
-		"MaxConcurrency 1 is out of range",
-		"EventTypes is empty")
+	wantAll(t, msg, "eventbus.AddSubscriber V/Bus/Bad: invalid props",
+		"VisibilityTimeout 1 minute: below six times the handler's timeout (6 × 30s = 180s)",
+		"MaxReceiveCount 0: out of range",
+		"BatchSize 20: above 10: set MaxBatchingWindow to at least 1 second (got (unset))",
+		"MaxConcurrency 1: out of range",
+		"EventTypes []: empty")
 
 	wantAll(t, cdktest.Recover(func() {
 		bus.AddSubscriber("Big", &eventbus.SubscriberProps{
@@ -630,10 +680,10 @@ func TestValidationSubscriberNamesEveryProblem(t *testing.T) {
 			MaxReceiveCount:   jsii.Number(1001),
 			MaxConcurrency:    jsii.Number(1001),
 		})
-	}), "BatchSize 20000 is above 10000", "MaxBatchingWindow 301s is out of range", "MaxReceiveCount 1001 is out of range",
-		"MaxConcurrency 1001 is out of range")
+	}), "BatchSize 20000: above 10000", "MaxBatchingWindow 5 minutes 1 second: out of range", "MaxReceiveCount 1001: out of range",
+		"MaxConcurrency 1001: out of range")
 
-	wantAll(t, cdktest.Recover(func() { bus.AddSubscriber("None", nil) }), "Handler is required")
+	wantAll(t, cdktest.Recover(func() { bus.AddSubscriber("None", nil) }), "Handler (unset): required")
 
 	// Valid edge values pass.
 	if msg := cdktest.Recover(func() {
@@ -660,6 +710,6 @@ func TestValidationFifoSubscriber(t *testing.T) {
 			MaxBatchingWindow: awscdk.Duration_Seconds(jsii.Number(10)),
 		})
 	})
-	wantAll(t, msg, "BatchSize 11 is above 10, the most Lambda takes from a FIFO queue",
-		"MaxBatchingWindow 10s is set but the bus is FIFO")
+	wantAll(t, msg, "BatchSize 11: above 10, the most Lambda takes from a FIFO queue",
+		"MaxBatchingWindow 10 seconds: set but the bus is FIFO")
 }

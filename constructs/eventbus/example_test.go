@@ -21,7 +21,8 @@ func Example() {
 	uploads := awss3.NewBucket(stack, jsii.String("Uploads"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
 
 	bus := eventbus.New(stack, "Bus", nil)
-	bus.GrantPublish(api) // the API reads the topic ARN from EVENT_TOPIC_ARN
+	bus.GrantPublish(api)  // sns:Publish and the topic key's two KMS actions
+	bus.BindPublisher(api) // the API reads the topic ARN from EVENT_TOPIC_ARN
 
 	bus.AddSubscriber("Worker", &eventbus.SubscriberProps{
 		Handler:           worker,

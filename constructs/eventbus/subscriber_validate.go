@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // handlerTimeoutSeconds reads the handler's timeout; ok is false when the
@@ -28,10 +30,8 @@ func handlerTimeoutSeconds(h awslambda.IFunction) (seconds float64, ok bool) {
 }
 
 func (b *EventBus) validateSubscriber(id string, p *SubscriberProps) subscriberSpec {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	known := func(n *float64) bool { return n != nil && !*awscdk.Token_IsUnresolved(n) }
-	knownDuration := func(d awscdk.Duration) bool { return d != nil && !*d.IsUnresolved() }
+	c := propcheck.For("eventbus.AddSubscriber", b.Construct, id)
+	seconds := func(d awscdk.Duration) float64 { return *d.ToSeconds(nil) }
 
 	spec := subscriberSpec{
 		maxReceiveCount: jsii.Number(DefaultMaxReceiveCount),
@@ -42,9 +42,7 @@ func (b *EventBus) validateSubscriber(id string, p *SubscriberProps) subscriberS
 		spec.ageThreshold = awscdk.Duration_Minutes(jsii.Number(DefaultOldestMessageAgeMinutes))
 	}
 
-	if p.Handler == nil {
-		add("Handler is required")
-	}
+	c.Require("Handler", p.Handler, "the function that consumes the queue")
 
 	// Visibility timeout against the handler's timeout.
 	timeout, timeoutKnown := 0.0, false
@@ -56,88 +54,78 @@ func (b *EventBus) validateSubscriber(id string, p *SubscriberProps) subscriberS
 	if timeoutKnown {
 		spec.visibilitySeconds = minVisibility
 	}
-	if knownDuration(p.VisibilityTimeout) {
-		v := *p.VisibilityTimeout.ToSeconds(nil)
+	if propcheck.Known(p.VisibilityTimeout) {
+		v := seconds(p.VisibilityTimeout)
 		spec.visibilitySeconds = v
 		if timeoutKnown && v < minVisibility {
-			add("VisibilityTimeout %gs is below six times the handler's timeout (6 × %gs = %gs): messages would be retried while still being processed", v, timeout, minVisibility)
+			c.Add("VisibilityTimeout", p.VisibilityTimeout, "below six times the handler's timeout (6 × %gs = %gs): messages would be retried while still being processed", timeout, minVisibility)
 		}
 		if v > 43200 {
-			add("VisibilityTimeout %gs is above SQS's maximum of 12 hours (43200s)", v)
+			c.Add("VisibilityTimeout", p.VisibilityTimeout, "above SQS's maximum of 12 hours")
 		}
 	} else if timeoutKnown && spec.visibilitySeconds > 43200 {
-		add("the handler's timeout %gs needs a visibility timeout of %gs, above SQS's maximum of 12 hours", timeout, spec.visibilitySeconds)
+		c.Add("Handler", *p.Handler.Node().Path(), "its timeout %gs needs a visibility timeout of %gs, above SQS's maximum of 12 hours", timeout, spec.visibilitySeconds)
 	}
 
 	if p.MaxReceiveCount != nil {
 		spec.maxReceiveCount = p.MaxReceiveCount
 	}
-	if known(p.MaxReceiveCount) {
+	if propcheck.Known(p.MaxReceiveCount) {
 		if n := *p.MaxReceiveCount; n < 1 || n > 1000 || n != math.Trunc(n) {
-			add("MaxReceiveCount %g is out of range: a whole number of receives from 1 to 1000", n)
+			c.Add("MaxReceiveCount", n, "out of range: a whole number of receives from 1 to 1000")
 		}
 	}
 
-	window, hasWindow := 0.0, knownDuration(p.MaxBatchingWindow)
+	window, hasWindow := 0.0, propcheck.Known(p.MaxBatchingWindow)
 	if hasWindow {
-		window = *p.MaxBatchingWindow.ToSeconds(nil)
+		window = seconds(p.MaxBatchingWindow)
 		if b.fifo {
-			add("MaxBatchingWindow %gs is set but the bus is FIFO: Lambda does not batch FIFO queues by time", window)
+			c.Add("MaxBatchingWindow", p.MaxBatchingWindow, "set but the bus is FIFO: Lambda does not batch FIFO queues by time")
 		}
 		if window < 0 || window > 300 {
-			add("MaxBatchingWindow %gs is out of range: 0 to 300 seconds", window)
+			c.Add("MaxBatchingWindow", p.MaxBatchingWindow, "out of range: 0 to 300 seconds")
 		}
 	}
 	if p.BatchSize != nil {
 		spec.batchSize = p.BatchSize
 	}
-	if known(p.BatchSize) {
+	if propcheck.Known(p.BatchSize) {
 		n := *p.BatchSize
 		switch {
 		case n != math.Trunc(n) || n < 1:
-			add("BatchSize %g is out of range: a whole number of at least 1", n)
+			c.Add("BatchSize", n, "out of range: a whole number of at least 1")
 		case b.fifo && n > 10:
-			add("BatchSize %g is above 10, the most Lambda takes from a FIFO queue", n)
+			c.Add("BatchSize", n, "above 10, the most Lambda takes from a FIFO queue")
 		case n > 10000:
-			add("BatchSize %g is above 10000, the most Lambda takes from a standard queue", n)
+			c.Add("BatchSize", n, "above 10000, the most Lambda takes from a standard queue")
 		case n > 10 && (p.MaxBatchingWindow == nil || (hasWindow && window < 1)):
-			add("BatchSize %g is above 10: set MaxBatchingWindow to at least 1 second (got %s)", n, durationString(p.MaxBatchingWindow))
+			c.Add("BatchSize", n, "above 10: set MaxBatchingWindow to at least 1 second (got %s)", propcheck.Value(p.MaxBatchingWindow))
 		}
 	}
 
-	if known(p.MaxConcurrency) {
+	if propcheck.Known(p.MaxConcurrency) {
 		if n := *p.MaxConcurrency; n < 2 || n > 1000 || n != math.Trunc(n) {
-			add("MaxConcurrency %g is out of range: a whole number from 2 to 1000", n)
+			c.Add("MaxConcurrency", n, "out of range: a whole number from 2 to 1000")
 		}
 	}
 
 	if p.EventTypes != nil {
 		if len(p.EventTypes) == 0 {
-			add("EventTypes is empty, which matches no event: leave it nil to receive every event")
+			c.Add("EventTypes", p.EventTypes, "empty, which matches no event: leave it nil to receive every event")
 		}
 		if len(p.EventTypes) > 150 {
-			add("EventTypes has %d values, above SNS's filter policy limit of 150", len(p.EventTypes))
+			c.Add("EventTypes", propcheck.Shown(fmt.Sprintf("(%d values)", len(p.EventTypes))), "above SNS's filter policy limit of 150")
 		}
 		for i, t := range p.EventTypes {
-			if t == nil || (!*awscdk.Token_IsUnresolved(t) && strings.TrimSpace(*t) == "") {
-				add("EventTypes[%d] is empty", i)
+			if t == nil || (!propcheck.Unresolved(t) && strings.TrimSpace(*t) == "") {
+				c.Add(fmt.Sprintf("EventTypes[%d]", i), t, "empty")
 			}
 		}
 	}
 
-	if knownDuration(p.OldestMessageAgeThreshold) && *p.OldestMessageAgeThreshold.ToSeconds(nil) < 60 {
-		add("OldestMessageAgeThreshold %gs is below one minute, the resolution of SQS's age metric", *p.OldestMessageAgeThreshold.ToSeconds(nil))
+	if propcheck.Known(p.OldestMessageAgeThreshold) && seconds(p.OldestMessageAgeThreshold) < 60 {
+		c.Add("OldestMessageAgeThreshold", p.OldestMessageAgeThreshold, "below one minute, the resolution of SQS's age metric")
 	}
-
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("eventbus %s: subscriber %s: invalid props:\n  - %s", *b.Node().Id(), id, strings.Join(problems, "\n  - ")))
-	}
+	c.Panic()
 	return spec
-}
-
-func durationString(d awscdk.Duration) string {
-	if d == nil {
-		return "none"
-	}
-	return fmt.Sprintf("%gs", *d.ToSeconds(nil))
 }

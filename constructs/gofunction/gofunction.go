@@ -1,35 +1,3 @@
-// Package gofunction builds a Go main package into a Lambda function at synth
-// time, without Docker.
-//
-// New runs `go build` for linux with the reproducible flags
-//
-//	CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags "-s -w -buildid="
-//
-// and ships the resulting `bootstrap` as the function's code on the
-// provided.al2023 runtime. The asset hash is the SHA-256 of the binary, so the
-// same source built by the same Go version gives the same asset, whatever the
-// checkout path or the time of the build. Each distinct build runs once per
-// process: several stages that use the same entry share one binary. And it
-// runs again in a later process only when something it is built from has
-// changed: the binaries are kept in the user's cache folder
-// (~/.cache/stratus/gofunction on Linux) with the list of their inputs,
-// every file of every package they import from outside GOROOT and the
-// module cache, go.mod, go.sum and the Go toolchain (see cache.go).
-//
-// Defaults (each can be overridden through the embedded FunctionOptions):
-//
-//   - Architecture: ARM_64 (Graviton: cheaper per GB-second); X86_64 builds GOARCH=amd64.
-//   - MemorySize: 256 MB. Timeout: 10 seconds.
-//   - An execution role that may write only to the function's log group (plus
-//     X-Ray and, in a VPC, network interfaces); set Role to bring your own.
-//   - A log group owned by the function, with LogRetention (default ONE_MONTH) and
-//     LogRemovalPolicy (default RETAIN) applied to it; set LogGroup to bring your own.
-//     FunctionOptions.LogRetention is never handed to Lambda's deprecated
-//     log-retention custom resource.
-//   - LoggingFormat: JSON, so log/slog's JSON lines are indexed by CloudWatch.
-//   - Tracing: ACTIVE (X-Ray).
-//
-// A build failure panics at synth with the compiler's output and the entry.
 package gofunction
 
 import (
@@ -40,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
@@ -48,6 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // Props configures a Go Lambda function. Every awslambda.FunctionOptions
@@ -64,6 +36,34 @@ type Props struct {
 	// Build adjusts `go build`.
 	// Default: - no extra tags, ldflags or environment.
 	Build *BuildOptions
+
+	// LogEncryptionKey encrypts the log group New creates (not one given as
+	// LogGroup: encrypt that one yourself). New adds to the key's policy the
+	// statement CloudWatch Logs needs (this account's log groups in the key's
+	// region may use it); an imported key's policy must already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
+
+	// Egress restricts a function in a VPC to HTTPS out (see Egress); other
+	// destinations, such as a database's port, are opened by what connects
+	// the function, through its Connections() (serverlessdb's Bind does).
+	// Needs Vpc; not with SecurityGroups (bring their rules) or
+	// AllowAllOutbound.
+	// Default: - all outbound traffic allowed, CDK's default for a function in a VPC.
+	Egress *Egress
+}
+
+// Egress is the outbound traffic a function in a VPC may send: HTTPS (TCP
+// 443) to HttpsTo, and whatever is added later through the function's
+// Connections().
+type Egress struct {
+	// HttpsTo are where HTTPS may go: the AWS APIs the function calls.
+	// Behind a NAT gateway those answer on public addresses that no security
+	// group rule can list, so the default is anywhere. In a VPC without a NAT
+	// (VPC endpoints only) name the endpoints instead: the VPC's CIDR for
+	// interface endpoints, the S3 or DynamoDB prefix list for gateway ones.
+	// Default: - awsec2.Peer_AnyIpv4(): 0.0.0.0/0 on port 443 only.
+	HttpsTo *[]awsec2.IPeer
 }
 
 // BuildOptions adjusts the `go build` command. The reproducible flags are
@@ -85,7 +85,9 @@ const (
 	DefaultLogRetention   = awslogs.RetentionDays_ONE_MONTH
 )
 
-// New builds props.Entry and returns the function running it.
+// New builds props.Entry and returns the function running it. Invalid
+// props panic with one message naming every problem; a failed build panics
+// with the compiler's output (see the package doc).
 func New(scope constructs.Construct, id string, props *Props) awslambda.Function {
 	if props == nil {
 		props = &Props{}
@@ -94,13 +96,13 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	if arch == nil {
 		arch = awslambda.Architecture_ARM_64()
 	}
-	spec, err := newSpec(props, *arch.Name())
-	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: %v", id, err))
-	}
+	c := propcheck.For("gofunction.New", scope, id)
+	spec := newSpec(c, props, *arch.Name())
+	checkOptions(c, props)
+	c.Panic()
 	asset, err := build(spec)
 	if err != nil {
-		panic(fmt.Sprintf("gofunction %s: entry %s: %v", id, *props.Entry, err))
+		panic(fmt.Sprintf("gofunction.New %s: Entry %q: %v", c.Path(), *props.Entry, err))
 	}
 
 	fp := functionProps(props.FunctionOptions)
@@ -133,7 +135,14 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	// function too would add CDK's deprecated log-retention custom resource.
 	fp.LogRetention = ""
 	fp.LogRemovalPolicy = ""
-	return awslambda.NewFunction(scope, jsii.String(id), fp)
+	if props.Egress != nil {
+		fp.AllowAllOutbound = jsii.Bool(false)
+	}
+	fn := awslambda.NewFunction(scope, jsii.String(id), fp)
+	if props.Egress != nil {
+		restrictEgress(fn, props.Egress)
+	}
+	return fn
 }
 
 func newLogGroup(scope constructs.Construct, id string, props *Props) awslogs.LogGroup {
@@ -145,9 +154,13 @@ func newLogGroup(scope constructs.Construct, id string, props *Props) awslogs.Lo
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
+	if key := props.LogEncryptionKey; key != nil {
+		secure.AllowLogs(key)
+	}
 	return awslogs.NewLogGroup(scope, jsii.String(id+"LogGroup"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: removal,
+		EncryptionKey: props.LogEncryptionKey,
 	})
 }
 
@@ -187,27 +200,33 @@ func newRole(scope constructs.Construct, id string, fp *awslambda.FunctionProps)
 	return role
 }
 
-// newSpec resolves the entry and the build options into a build spec.
-func newSpec(props *Props, archName string) (buildSpec, error) {
-	if props.Entry == nil || strings.TrimSpace(*props.Entry) == "" {
-		return buildSpec{}, fmt.Errorf("Entry is required: the directory of a Go main package, e.g. \"./lambdas/api\"")
+// newSpec resolves the entry and the build options into a build spec,
+// recording what is wrong with them.
+func newSpec(c *propcheck.Problems, props *Props, archName string) buildSpec {
+	spec := buildSpec{}
+	if c.Require("Entry", props.Entry, `the directory of a Go main package, e.g. "./lambdas/api"`) {
+		dir, err := filepath.Abs(*props.Entry)
+		if err != nil {
+			c.Add("Entry", props.Entry, "%v", err)
+		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			c.Add("Entry", props.Entry, "does not exist or is not a directory (resolved to %s)", dir)
+		}
+		spec.entryDir = dir
 	}
-	dir, err := filepath.Abs(*props.Entry)
-	if err != nil {
-		return buildSpec{}, fmt.Errorf("Entry %q: %v", *props.Entry, err)
+	spec.goarch = map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
+	if spec.goarch == "" {
+		c.Add("Architecture", archName, "not supported (want ARM_64 or X86_64)")
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return buildSpec{}, fmt.Errorf("Entry %q does not exist or is not a directory (resolved to %s)", *props.Entry, dir)
-	}
-	goarch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
-	if goarch == "" {
-		return buildSpec{}, fmt.Errorf("Architecture %q is not supported (want ARM_64 or X86_64)", archName)
-	}
-	spec := buildSpec{entryDir: dir, goarch: goarch}
 	if b := props.Build; b != nil {
 		spec.tags, spec.ldflags, spec.env = b.Tags, b.LDFlags, b.Env
+		for k := range b.Env {
+			switch k {
+			case "GOOS", "GOARCH", "CGO_ENABLED":
+				c.Add("Build.Env", k, "set by the construct from the function's architecture (linux, static)")
+			}
+		}
 	}
-	return spec, nil
+	return spec
 }
 
 // functionProps copies every FunctionOptions field into FunctionProps by

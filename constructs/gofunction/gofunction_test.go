@@ -2,6 +2,7 @@ package gofunction_test
 
 import (
 	"debug/elf"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
@@ -26,6 +29,9 @@ var (
 	x86Stack awscdk.Stack
 	armTpl   assertions.Template
 	x86Tpl   assertions.Template
+	// vpcTpl holds a function in a VPC with Egress and LogEncryptionKey.
+	vpcStack awscdk.Stack
+	vpcTpl   assertions.Template
 )
 
 func TestMain(m *testing.M) {
@@ -52,8 +58,25 @@ func TestMain(m *testing.M) {
 		},
 		Build: &gofunction.BuildOptions{LDFlags: []string{"-X main.version=1.2.3"}},
 	})
+	vpcStack = awscdk.NewStack(app, jsii.String("Vpc"), nil)
+	nag.Check(vpcStack, nag.AwsSolutions, nag.Serverless)
+	vpc := awsec2.NewVpc(vpcStack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(1)})
+	nag.Suppress(vpc, nag.Rule("AwsSolutions-VPC7", "A test VPC: flow logs are not what this stack tests."))
+	key := awskms.NewKey(vpcStack, jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+	gofunction.New(vpcStack, "Hello", &gofunction.Props{
+		Entry:            jsii.String("./testdata/hello"),
+		FunctionOptions:  awslambda.FunctionOptions{Vpc: vpc},
+		LogEncryptionKey: key,
+		Egress:           &gofunction.Egress{},
+	})
+	gofunction.New(vpcStack, "Endpoints", &gofunction.Props{
+		Entry:           jsii.String("./testdata/hello"),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc},
+		Egress:          &gofunction.Egress{HttpsTo: &[]awsec2.IPeer{awsec2.Peer_Ipv4(vpc.VpcCidrBlock())}},
+	})
 	app.Synth(nil)
 	armTpl = assertions.Template_FromStack(armStack, nil)
+	vpcTpl = assertions.Template_FromStack(vpcStack, nil)
 	x86Tpl = assertions.Template_FromStack(x86Stack, nil)
 
 	code := m.Run()
@@ -187,7 +210,7 @@ func TestCompileErrorQuotesCompiler(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		gofunction.New(newStack(), "Broken", &gofunction.Props{Entry: jsii.String("./testdata/broken")})
 	})
-	for _, want := range []string{"gofunction Broken", "./testdata/broken", "undefined: undefinedFunction"} {
+	for _, want := range []string{"gofunction.New S/Broken", `Entry "./testdata/broken"`, "undefined: undefinedFunction"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("panic %q does not contain %q", msg, want)
 		}
@@ -198,12 +221,121 @@ func TestMissingEntryIsNamed(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		gofunction.New(newStack(), "Missing", &gofunction.Props{Entry: jsii.String("./testdata/nope")})
 	})
-	if !strings.Contains(msg, `Entry "./testdata/nope" does not exist`) {
+	if !strings.Contains(msg, `gofunction.New S/Missing: invalid props`) || !strings.Contains(msg, `Entry "./testdata/nope": does not exist`) {
 		t.Errorf("panic %q does not name the missing entry", msg)
 	}
 	msg = cdktest.Recover(func() { gofunction.New(newStack(), "NoEntry", nil) })
-	if !strings.Contains(msg, "Entry is required") {
+	if !strings.Contains(msg, "Entry (unset): required") {
 		t.Errorf("panic %q does not say Entry is required", msg)
+	}
+}
+
+// Every problem of the props at once, before anything is built.
+func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Bad", &gofunction.Props{
+			Entry: jsii.String("./testdata/nope"),
+			Build: &gofunction.BuildOptions{Env: map[string]string{"GOARCH": "386"}},
+		})
+	})
+	for _, want := range []string{"gofunction.New S/Bad: invalid props", `Entry "./testdata/nope": does not exist`,
+		`Build.Env "GOARCH": set by the construct`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
+	}
+}
+
+// Egress leaves HTTPS as the only way out of the function's security group
+// (CDK's default would be all traffic to 0.0.0.0/0), to anywhere by default
+// or to the peers given; a rule added through Connections() comes on top.
+func TestEgressAllowsHttpsOnly(t *testing.T) {
+	groups := vpcTpl.FindResources(jsii.String("AWS::EC2::SecurityGroup"), nil)
+	want := map[string]string{"Hello": "0.0.0.0/0", "Endpoints": "CidrBlock"}
+	if len(*groups) != len(want) {
+		t.Fatalf("%d security groups, want one per function", len(*groups))
+	}
+	for id, sg := range *groups {
+		props, _ := (*sg)["Properties"].(map[string]any)
+		egress, _ := props["SecurityGroupEgress"].([]any)
+		if len(egress) != 1 {
+			t.Errorf("%s: %d egress rules, want HTTPS only: %v", id, len(egress), egress)
+			continue
+		}
+		rule := egress[0].(map[string]any)
+		if rule["IpProtocol"] != "tcp" || rule["FromPort"] != 443.0 || rule["ToPort"] != 443.0 {
+			t.Errorf("%s: egress %v is not TCP 443", id, rule)
+		}
+		for fn, cidr := range want {
+			if strings.HasPrefix(id, fn) && !strings.Contains(fmt.Sprint(rule["CidrIp"]), cidr) {
+				t.Errorf("%s: HTTPS goes to %v, want %s", id, rule["CidrIp"], cidr)
+			}
+		}
+	}
+}
+
+// The log group is encrypted with the key, whose policy lets CloudWatch
+// Logs use it: without that statement CloudFormation fails to create the
+// log group.
+func TestLogEncryptionKey(t *testing.T) {
+	vpcTpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^LogsKey")), "Arn"}},
+	})
+	vpcTpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": assertions.Match_Absent(),
+	}, jsii.Number(1)) // the Endpoints function's, given no key
+	vpcTpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{
+		"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Sid":       "CloudWatchLogsOfThisAccount",
+				"Principal": map[string]any{"Service": assertions.Match_AnyValue()},
+			}),
+		})},
+	})
+	armTpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"KmsKeyId": assertions.Match_AnyValue(),
+	}, jsii.Number(0))
+}
+
+func TestVpcFunctionNagClean(t *testing.T) {
+	for _, e := range cdktest.NagErrors(vpcStack) {
+		if !strings.Contains(e, "Serverless-LambdaDLQ") {
+			t.Errorf("unsuppressed cdk-nag error: %s", e)
+		}
+	}
+}
+
+func TestEgressAndLogKeyMisuseIsNamed(t *testing.T) {
+	stack := newStack()
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	sg := awsec2.NewSecurityGroup(stack, jsii.String("Sg"), &awsec2.SecurityGroupProps{Vpc: vpc})
+	key := awskms.NewKey(stack, jsii.String("Key"), nil)
+	msg := cdktest.Recover(func() {
+		gofunction.New(stack, "NoVpc", &gofunction.Props{
+			Entry:            jsii.String("./testdata/hello"),
+			LogEncryptionKey: key,
+			FunctionOptions:  awslambda.FunctionOptions{LogGroup: awslogs.NewLogGroup(stack, jsii.String("Own"), nil)},
+			Egress:           &gofunction.Egress{HttpsTo: &[]awsec2.IPeer{}},
+		})
+	})
+	for _, want := range []string{"gofunction.New S/NoVpc: invalid props", "LogEncryptionKey (a key): applies to the log group New creates",
+		"Egress (set): restricts a function in a VPC: set Vpc too", "Egress.HttpsTo (empty)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
+	}
+	msg = cdktest.Recover(func() {
+		gofunction.New(stack, "Both", &gofunction.Props{
+			Entry: jsii.String("./testdata/hello"),
+			FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, AllowAllOutbound: jsii.Bool(true),
+				SecurityGroups: &[]awsec2.ISecurityGroup{sg}},
+			Egress: &gofunction.Egress{},
+		})
+	})
+	for _, want := range []string{"Egress (set): cannot restrict the security groups given in SecurityGroups", "AllowAllOutbound true: contradicts Egress"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package pipeline is a self-mutating CDK pipeline (CDK Pipelines) that
 // tests and synthesizes the app, then deploys its stages in order.
 //
-//	source → Build (make test, make synth) → UpdatePipeline (SelfMutate) → [Assets] → stage 1 → stage 2 …
+//	source → Build (npm ci, npx cdk synth) → UpdatePipeline (SelfMutate) → [Assets] → stage 1 → stage 2 …
 //
 // Usage, in a stack with an explicit account and region:
 //
@@ -26,17 +26,21 @@
 //
 // # Synth step
 //
-// A CodeBuild project (aws/codebuild/standard:7.0, MEDIUM) runs `make test`
-// then `make synth` and hands cdk.out to the pipeline. The image's Go is only
-// a bootstrap: GOTOOLCHAIN=go1.26.8 (SynthOptions.GoToolchain) makes it
-// download that toolchain through the Go module proxy (proxy.golang.org, the
-// golang.org/toolchain module) on the first `go` command, which the install
-// phase runs as `go version`. The install phase then installs what `make test`
-// needs (DefaultInstallCommands): PostgreSQL from apt and a Chromium. Ubuntu
-// 22.04 only packages Chromium as a snap, which cannot run in CodeBuild, so the
-// image's preinstalled Google Chrome is linked as `chromium` when no
-// `chromium` is installable. The Go module cache, the Go build cache and the
-// npm cache (GOMODCACHE=/root/go/pkg/mod, GOCACHE=/root/.cache/go-build,
+// A CodeBuild project (aws/codebuild/standard:7.0, MEDIUM) runs the install
+// commands, then the build commands, and hands cdk.out to the pipeline. The
+// defaults suit any Go CDK app whose CDK CLI is pinned in package.json:
+// `npm ci` (DefaultInstallCommands), then `npx cdk synth` (DefaultCommands).
+// An app that tests in the pipeline, or needs system packages for its tests,
+// says so in Props.Synth (InstallCommands, Commands): the reference app of
+// this repository runs `make test` then `make synth` and installs PostgreSQL
+// and a Chromium first (stacks/build.go).
+//
+// The image's Go is only a bootstrap: GOTOOLCHAIN=go1.26.8
+// (SynthOptions.GoToolchain) makes it download that toolchain through the Go
+// module proxy (proxy.golang.org, the golang.org/toolchain module) on the
+// first `go` command, which the install phase runs as `go version`, before
+// the install commands. The Go module cache, the Go build cache and the npm
+// cache (GOMODCACHE=/root/go/pkg/mod, GOCACHE=/root/.cache/go-build,
 // npm_config_cache=/root/.npm) persist between builds in an S3 cache under
 // cache/synth/ of the artifact bucket. Override any of it with Props.Synth.
 //
@@ -77,13 +81,16 @@
 //
 // # Validation
 //
-// No source or two sources, incomplete sources, a stage with an account but
-// no region, check outputs of another stage or without checks, and an
-// approval on the only stage of a pipeline (there is no earlier deployment it
-// would approve) are all reported together: some are only known after the
-// last AddStage, so they are checked when the app synthesizes, and app.Synth
-// panics with CDK's "Validation failed" message listing every problem. A
-// stage with a problem is not added to the pipeline.
+// New checks its props before it creates anything and panics with one
+// message naming the construct path, each prop and its value: no source or
+// two sources, an incomplete source, a malformed connection ARN, repository
+// or GOTOOLCHAIN, empty Synth.Commands, and a stack without an explicit
+// account and region. The stages' problems are only all known after the last
+// AddStage (a stage with an account but no region, check outputs of another
+// stage or without checks, an approval on the only stage of a pipeline,
+// which has no earlier deployment to approve): they are checked when the app
+// synthesizes, and app.Synth panics with CDK's "Validation failed" message
+// listing every one. A stage with a problem is not added to the pipeline.
 //
 // # cdk-nag
 //

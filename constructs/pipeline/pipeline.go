@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
@@ -28,8 +26,8 @@ type Props struct {
 	// Default: - none; set this or CodeCommit.
 	Connection *ConnectionSource
 
-	// Synth adjusts the build that tests and synthesizes the app.
-	// Default: - `make test` then `make synth` on aws/codebuild/standard:7.0
+	// Synth adjusts the build that synthesizes (and may test) the app.
+	// Default: - `npm ci` then `npx cdk synth` on aws/codebuild/standard:7.0
 	// with Go DefaultGoToolchain, see SynthOptions.
 	Synth *SynthOptions
 
@@ -94,11 +92,13 @@ type SynthOptions struct {
 	// toolchain through the Go module proxy on first use (then cached).
 	// Default: - DefaultGoToolchain.
 	GoToolchain *string
-	// InstallCommands run in the install phase, after the Go toolchain is fetched.
-	// Default: - DefaultInstallCommands (PostgreSQL and a Chromium for `make test`).
+	// InstallCommands run in the install phase, after the Go toolchain is
+	// fetched: whatever Commands need beyond Go and Node.js.
+	// Default: - DefaultInstallCommands: `npm ci`.
 	InstallCommands *[]*string
-	// Commands run in the build phase; they must leave the cloud assembly in cdk.out.
-	// Default: - DefaultCommands: `make test`, `make synth`.
+	// Commands run in the build phase, e.g. the app's tests then its synth;
+	// they must leave the cloud assembly in cdk.out.
+	// Default: - DefaultCommands: `npx cdk synth`.
 	Commands *[]*string
 	// Env adds environment variables to the synth build.
 	// Default: - only GOTOOLCHAIN and the cache locations.
@@ -130,20 +130,15 @@ const (
 	DefaultGoToolchain = "go1.26.8"
 )
 
-// DefaultCommands is the synth step's build phase.
-var DefaultCommands = []string{"make test", "make synth"}
+// DefaultInstallCommands prepare the synth build of a Go CDK app whose
+// CDK CLI is pinned in package.json: they install the CLI (and any other npm
+// dependency) from the lock file.
+var DefaultInstallCommands = []string{"npm ci"}
 
-// DefaultInstallCommands install what `make test` needs on
-// aws/codebuild/standard:7.0 (Ubuntu 22.04): PostgreSQL for the store tests
-// and a Chromium for the browser tests. Ubuntu 22.04 ships Chromium only as a
-// snap, which does not run in CodeBuild, so the image's Google Chrome is made
-// available as `chromium` unless one is already on the PATH.
-var DefaultInstallCommands = []string{
-	"apt-get update -y",
-	"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql",
-	`command -v chromium >/dev/null || apt-get install -y --no-install-recommends chromium || ln -sf "$(command -v google-chrome || command -v google-chrome-stable)" /usr/local/bin/chromium`,
-	"chromium --version",
-}
+// DefaultCommands synthesize the app into cdk.out with the pinned CLI. An
+// app that runs its tests in the pipeline puts them before the synth (see
+// SynthOptions.Commands).
+var DefaultCommands = []string{"npx cdk synth"}
 
 // Notification event types the rule subscribes to.
 var NotificationEvents = []string{
@@ -161,7 +156,8 @@ type Pipeline struct {
 	// CodePipeline is the underlying CodePipeline, usable before synth
 	// (ARN, notifications, metrics); CDK Pipelines adds its stages at synth.
 	CodePipeline awscodepipeline.Pipeline
-	// Synth is the step that runs `make test` and `make synth`.
+	// Synth is the step that runs SynthOptions' commands and hands cdk.out
+	// to the pipeline.
 	Synth pipelines.CodeBuildStep
 	// Repository is the CodeCommit repository (nil with a connection source).
 	Repository awscodecommit.IRepository
@@ -186,21 +182,21 @@ type stageEntry struct {
 }
 
 // New creates the pipeline in scope (whose stack needs an explicit account and
-// region). Stages are added with AddStage. Problems with the props or the
-// stages fail the synth (app.Synth panics), all listed in one message.
+// region). Invalid props (and a stack without an environment) panic at once
+// with one message listing every problem, like every other construct's.
+// Stages are added with AddStage; their problems are only all known after
+// the last one, so they fail the synth (app.Synth panics), all listed in one
+// message.
 func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	if props == nil {
 		props = &Props{}
 	}
+	checkProps(scope, id, props)
 	p := &Pipeline{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: props}
 	// Log delivery to the access-log bucket through a bucket policy (AWS's
 	// recommendation, no ACLs), whatever the app's feature flags say.
 	p.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	p.registerValidation()
-	p.problems = append(p.problems, validateProps(props)...)
-	if stack := awscdk.Stack_Of(p.Construct); *awscdk.Token_IsUnresolved(stack.Account()) || *awscdk.Token_IsUnresolved(stack.Region()) {
-		p.problems = append(p.problems, fmt.Sprintf("stack %s: a CDK pipeline's stack needs an explicit Env (account and region)", *stack.StackName()))
-	}
 
 	p.createArtifactStore()
 	p.createBuildLogs()

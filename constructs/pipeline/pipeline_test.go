@@ -75,6 +75,10 @@ func TestMain(m *testing.M) {
 		},
 		ExistingNotificationTopic: awssns.Topic_FromTopicArn(connStack, jsii.String("Ops"),
 			jsii.String("arn:aws:sns:eu-west-1:111111111111:ops")),
+		Synth: &pipeline.SynthOptions{
+			InstallCommands: jsii.Strings("apt-get install -y postgresql"),
+			Commands:        jsii.Strings("make test", "make synth"),
+		},
 	})
 	dev, _ := appStage(&app, "Dev", env(pipelineAccount))
 	c.AddStage(dev, nil)
@@ -83,11 +87,14 @@ func TestMain(m *testing.M) {
 	ccTpl = assertions.Template_FromStack(ccStack, nil)
 	connTpl = assertions.Template_FromStack(connStack, nil)
 
-	// No source, a stage with an account but no region, and an approval on
-	// the only stage: one panic at synth naming all three.
+	// A stage with an account but no region and an approval on the only
+	// stage: one panic at synth naming both, and the problems of another
+	// pipeline of the same app.
 	bad := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir + "/bad")})
 	badStack := awscdk.NewStack(bad, jsii.String("Bad"), &awscdk.StackProps{Env: env(pipelineAccount)})
-	b := pipeline.New(badStack, "Pipeline", nil)
+	b := pipeline.New(badStack, "Pipeline", &pipeline.Props{
+		CodeCommit: &pipeline.CodeCommitSource{RepositoryName: jsii.String("bad")},
+	})
 	only := awscdk.NewStage(bad, jsii.String("Only"), &awscdk.StageProps{Env: &awscdk.Environment{Account: jsii.String(prodAccount)}})
 	awsssm.NewStringParameter(awscdk.NewStack(only, jsii.String("App"), nil), jsii.String("Param"),
 		&awsssm.StringParameterProps{StringValue: jsii.String("x")})
@@ -101,10 +108,6 @@ func TestMain(m *testing.M) {
 	other, otherURL := appStage(&bad, "Other", env(pipelineAccount))
 	second.AddStage(first, &pipeline.StageOptions{CheckOutputs: map[string]awscdk.CfnOutput{"api-url": otherURL, "URL": otherURL}})
 	second.AddStage(other, nil)
-	// A pipeline in a stack without an environment.
-	pipeline.New(awscdk.NewStack(bad, jsii.String("Agnostic"), nil), "Pipeline", &pipeline.Props{
-		CodeCommit: &pipeline.CodeCommitSource{RepositoryName: jsii.String("agnostic")},
-	})
 	invalidPanic = cdktest.Recover(func() { bad.Synth(nil) })
 
 	code := m.Run()
@@ -234,23 +237,21 @@ func strs(v any) []string {
 	return out
 }
 
-func TestSynthRunsMakeTestThenMakeSynth(t *testing.T) {
+// By default the synth step is any Go CDK app's: the pinned CLI from
+// package.json, then cdk synth; nothing of this repository's own recipe.
+func TestSynthDefaultsAreGeneric(t *testing.T) {
 	project, spec := synthProject(t, ccTpl)
 	phases := spec["phases"].(map[string]any)
 	build := strs(phases["build"].(map[string]any)["commands"])
-	if !slices.Equal(build, []string{"make test", "make synth"}) {
-		t.Errorf("build commands %q, want make test then make synth", build)
+	if !slices.Equal(build, []string{"npx cdk synth"}) {
+		t.Errorf("build commands %q, want npx cdk synth", build)
 	}
 	if dir := spec["artifacts"].(map[string]any)["base-directory"]; dir != "cdk.out" {
 		t.Errorf("primary output %v, want cdk.out", dir)
 	}
 	install := phases["install"].(map[string]any)
-	cmds := strs(install["commands"])
-	if cmds[0] != "go version" || !slices.ContainsFunc(cmds, func(c string) bool {
-		return strings.Contains(c, "apt-get install") && strings.Contains(c, "postgresql")
-	}) ||
-		!slices.ContainsFunc(cmds, func(c string) bool { return strings.Contains(c, "chromium") }) {
-		t.Errorf("install commands %q: want the Go toolchain, PostgreSQL and Chromium", cmds)
+	if cmds := strs(install["commands"]); !slices.Equal(cmds, []string{"go version", "npm ci"}) {
+		t.Errorf("install commands %q: want the Go toolchain, then npm ci", cmds)
 	}
 	if rv := install["runtime-versions"].(map[string]any); rv["nodejs"] != "20" || rv["golang"] == nil {
 		t.Errorf("runtime-versions %v", rv)
@@ -275,6 +276,18 @@ func TestSynthRunsMakeTestThenMakeSynth(t *testing.T) {
 	}
 	if c := project["Cache"].(map[string]any); c["Type"] != "S3" {
 		t.Errorf("cache %v, want the S3 cache in the artifact bucket", c)
+	}
+}
+
+// The caller's recipe replaces the defaults, after the toolchain download.
+func TestSynthRunsTheCallersCommands(t *testing.T) {
+	_, spec := synthProject(t, connTpl)
+	phases := spec["phases"].(map[string]any)
+	if build := strs(phases["build"].(map[string]any)["commands"]); !slices.Equal(build, []string{"make test", "make synth"}) {
+		t.Errorf("build commands %q, want the caller's make test, make synth", build)
+	}
+	if cmds := strs(phases["install"].(map[string]any)["commands"]); !slices.Equal(cmds, []string{"go version", "apt-get install -y postgresql"}) {
+		t.Errorf("install commands %q, want go version then the caller's", cmds)
 	}
 }
 
@@ -441,21 +454,52 @@ func TestNotificationRule(t *testing.T) {
 	})
 }
 
-func TestInvalidConfigurationFailsSynthWithEveryProblem(t *testing.T) {
+// The stages' problems fail the synth, all in one message.
+func TestInvalidStagesFailSynthWithEveryProblem(t *testing.T) {
 	if strings.Count(invalidPanic, "Validation failed") != 1 {
 		t.Fatalf("want one validation failure, got: %s", invalidPanic)
 	}
 	for _, want := range []string{
-		"no source: set CodeCommit or Connection",
-		`AddStage("Only"): the stage has account 222222222222 but no region`,
-		`AddStage("Only"): ManualApproval on the only stage`,
-		`AddStage("First"): CheckOutputs [URL api-url] without PostDeployChecks`,
-		`AddStage("First"): CheckOutputs["URL"] (Other/App/ApiUrl) is not an output of a stack in this stage`,
-		"stack Agnostic: a CDK pipeline's stack needs an explicit Env (account and region)",
-		`AddStage("First"): CheckOutputs key "api-url" is not an environment variable name`,
+		`AddStage("Only"): stage "Only": has account 222222222222 but no region`,
+		`AddStage("Only"): ManualApproval true: on the only stage`,
+		`AddStage("First"): CheckOutputs ["URL" "api-url"]: without PostDeployChecks`,
+		`AddStage("First"): CheckOutputs["URL"] "Other/App/ApiUrl": not an output of a stack in this stage`,
+		`AddStage("First"): CheckOutputs "api-url": key is not an environment variable name`,
 	} {
 		if !strings.Contains(invalidPanic, want) {
 			t.Errorf("panic does not name %q:\n%s", want, invalidPanic)
+		}
+	}
+}
+
+// Props are checked in New, like every other construct's: one panic before
+// anything is created.
+func TestInvalidPropsPanicInNew(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Tools"), &awscdk.StackProps{Env: env(pipelineAccount)})
+	msg := cdktest.Recover(func() {
+		pipeline.New(stack, "Pipeline", &pipeline.Props{Connection: &pipeline.ConnectionSource{Repo: jsii.String("stratus")}})
+	})
+	for _, want := range []string{
+		"pipeline.New Tools/Pipeline: invalid props",
+		"Connection.ConnectionArn (unset): required",
+		`Connection.Repo "stratus": not "owner/repo"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not name %q:\n%s", want, msg)
+		}
+	}
+	if stack.Node().TryFindChild(jsii.String("Pipeline")) != nil {
+		t.Error("New created the pipeline before it reported the problems")
+	}
+	msg = cdktest.Recover(func() { pipeline.New(awscdk.NewStack(app, jsii.String("Agnostic"), nil), "Pipeline", nil) })
+	for _, want := range []string{
+		"pipeline.New Agnostic/Pipeline: invalid props",
+		"CodeCommit (unset): no source: set CodeCommit or Connection",
+		`scope "Agnostic": a CDK pipeline's stack needs an explicit Env (account and region)`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not name %q:\n%s", want, msg)
 		}
 	}
 }

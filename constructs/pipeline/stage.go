@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // AddStage deploys stage after the stages added before it. The stage must be
@@ -22,7 +24,7 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 	name := *stage.StageName()
 	entry := &stageEntry{name: name, opts: opts}
 	for _, s := range stacksOf(stage) {
-		if !*awscdk.Token_IsUnresolved(s.Account()) {
+		if !propcheck.Unresolved(s.Account()) {
 			entry.accounts = append(entry.accounts, *s.Account())
 		}
 	}
@@ -54,38 +56,38 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 
 // stageProblems checks what AddStage can know about one stage.
 func stageProblems(stage awscdk.Stage, name string, opts *StageOptions) []string {
-	var out []string
-	prefix := fmt.Sprintf("AddStage(%q)", name)
+	c := stageCheck(name)
 	if acct, region := stage.Account(), stage.Region(); acct != nil && region == nil {
-		out = append(out, fmt.Sprintf("%s: the stage has account %s but no region: set Env.Region too (CDK Pipelines deploys to an explicit account and region)", prefix, *acct))
+		c.Add("stage", *stage.Node().Path(), "has account %s but no region: set Env.Region too (CDK Pipelines deploys to an explicit account and region)", *acct)
 	} else {
 		for _, s := range stacksOf(stage) {
-			if !*awscdk.Token_IsUnresolved(s.Account()) && *awscdk.Token_IsUnresolved(s.Region()) {
-				out = append(out, fmt.Sprintf("%s: stack %s has account %s but no region: set Env.Region too", prefix, *s.StackName(), *s.Account()))
+			if !propcheck.Unresolved(s.Account()) && propcheck.Unresolved(s.Region()) {
+				c.Add("stage", *stage.Node().Path(), "stack %s has account %s but no region: set Env.Region too", *s.StackName(), *s.Account())
 			}
 		}
 	}
 	if len(opts.CheckOutputs) > 0 && len(deref(opts.PostDeployChecks)) == 0 {
-		out = append(out, fmt.Sprintf("%s: CheckOutputs %v without PostDeployChecks: no command would read them", prefix, sortedKeys(opts.CheckOutputs)))
+		c.Add("CheckOutputs", sortedKeys(opts.CheckOutputs), "without PostDeployChecks: no command would read them")
 	}
-	for _, c := range deref(opts.PostDeployChecks) {
-		if c == nil || *c == "" {
-			out = append(out, fmt.Sprintf("%s: PostDeployChecks holds an empty command", prefix))
+	for i, cmd := range deref(opts.PostDeployChecks) {
+		if cmd == nil || *cmd == "" {
+			c.Add(fmt.Sprintf("PostDeployChecks[%d]", i), cmd, "an empty command")
 		}
 	}
 	stagePath := *stage.Node().Path()
 	for _, k := range sortedKeys(opts.CheckOutputs) {
 		o := opts.CheckOutputs[k]
+		prop := fmt.Sprintf("CheckOutputs[%q]", k)
 		switch {
 		case !envName.MatchString(k):
-			out = append(out, fmt.Sprintf("%s: CheckOutputs key %q is not an environment variable name", prefix, k))
+			c.Add("CheckOutputs", k, "key is not an environment variable name")
 		case o == nil:
-			out = append(out, fmt.Sprintf("%s: CheckOutputs[%q] is nil", prefix, k))
+			c.Add(prop, nil, "required: a CfnOutput of a stack in this stage")
 		case *awscdk.Stage_Of(o).Node().Path() != stagePath:
-			out = append(out, fmt.Sprintf("%s: CheckOutputs[%q] (%s) is not an output of a stack in this stage", prefix, k, *o.Node().Path()))
+			c.Add(prop, *o.Node().Path(), "not an output of a stack in this stage")
 		}
 	}
-	return out
+	return lines(name, c)
 }
 
 // stacksOf lists the stacks directly in stage (not in nested stages).

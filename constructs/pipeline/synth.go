@@ -16,14 +16,11 @@ const (
 	npmCache     = "/root/.npm"
 )
 
-// createSource returns the pipeline's source. Without a valid one it returns
-// a stand-in (an imported repository, no resources) so that CDK Pipelines can
-// still build and the synth reaches the validation that reports the source
-// problem together with every other; such a synth never produces a template.
+// createSource returns the pipeline's source: the CodeCommit repository
+// (brought, or created with RepositoryName) or the connection (New checked
+// that exactly one is complete).
 func (p *Pipeline) createSource() pipelines.IFileSetProducer {
-	cc, conn := p.props.CodeCommit, p.props.Connection
-	switch {
-	case cc != nil && conn == nil && (cc.ExistingRepository == nil) != (cc.RepositoryName == nil):
+	if cc := p.props.CodeCommit; cc != nil {
 		repo := cc.ExistingRepository
 		if repo == nil {
 			repo = awscodecommit.NewRepository(p.Construct, jsii.String("Repository"), &awscodecommit.RepositoryProps{
@@ -33,12 +30,10 @@ func (p *Pipeline) createSource() pipelines.IFileSetProducer {
 		}
 		p.Repository = repo
 		return pipelines.CodePipelineSource_CodeCommit(repo, orDefault(cc.Branch, DefaultBranch), nil)
-	case conn != nil && cc == nil && conn.ConnectionArn != nil && conn.Repo != nil:
-		return pipelines.CodePipelineSource_Connection(conn.Repo, orDefault(conn.Branch, DefaultBranch),
-			&pipelines.ConnectionSourceOptions{ConnectionArn: conn.ConnectionArn})
 	}
-	standIn := awscodecommit.Repository_FromRepositoryName(p.Construct, jsii.String("InvalidSource"), jsii.String("invalid-source"))
-	return pipelines.CodePipelineSource_CodeCommit(standIn, jsii.String(DefaultBranch), nil)
+	conn := p.props.Connection
+	return pipelines.CodePipelineSource_Connection(conn.Repo, orDefault(conn.Branch, DefaultBranch),
+		&pipelines.ConnectionSourceOptions{ConnectionArn: conn.ConnectionArn})
 }
 
 // createSynth is the CodeBuild step that tests and synthesizes the app. The

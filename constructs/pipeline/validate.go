@@ -6,7 +6,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 var (
@@ -17,66 +20,86 @@ var (
 	toolchainValue = regexp.MustCompile(`^(go1\.\d+(\.\d+)?((rc|beta)\d+)?|local)(\+(auto|path))?$`)
 )
 
-func resolved(s *string) bool { return s != nil && !*awscdk.Token_IsUnresolved(s) }
+// checkProps panics, before anything is created, with every problem of the
+// props and of the stack the pipeline goes in.
+func checkProps(scope constructs.Construct, id string, props *Props) {
+	c := propcheck.For("pipeline.New", scope, id)
+	validateProps(c, props)
+	if stack := awscdk.Stack_Of(scope); propcheck.Unresolved(stack.Account()) || propcheck.Unresolved(stack.Region()) {
+		c.Add("scope", *stack.Node().Path(), "a CDK pipeline's stack needs an explicit Env (account and region)")
+	}
+	c.Panic()
+}
 
-// validateProps returns every problem of props; New records them for the
-// build-time check.
-func validateProps(props *Props) []string {
-	var out []string
+// validateProps records every problem of props.
+func validateProps(c *propcheck.Problems, props *Props) {
 	cc, conn := props.CodeCommit, props.Connection
 	switch {
 	case cc == nil && conn == nil:
-		out = append(out, "Props: no source: set CodeCommit or Connection")
+		c.Add("CodeCommit", nil, "no source: set CodeCommit or Connection")
 	case cc != nil && conn != nil:
-		out = append(out, "Props: two sources: set only one of CodeCommit and Connection")
+		c.Add("Connection", propcheck.Shown("(set)"), "two sources: set only one of CodeCommit and Connection")
 	}
 	if cc != nil {
 		switch {
 		case cc.ExistingRepository != nil && cc.RepositoryName != nil:
-			out = append(out, fmt.Sprintf("CodeCommit: set ExistingRepository or RepositoryName (%q), not both", *cc.RepositoryName))
+			c.Add("CodeCommit.RepositoryName", cc.RepositoryName, "set ExistingRepository or RepositoryName, not both")
 		case cc.ExistingRepository == nil && cc.RepositoryName == nil:
-			out = append(out, "CodeCommit: set ExistingRepository or the RepositoryName of the repository to create")
-		case resolved(cc.RepositoryName) && (!repoName.MatchString(*cc.RepositoryName) || strings.HasSuffix(*cc.RepositoryName, ".git")):
-			out = append(out, fmt.Sprintf("CodeCommit.RepositoryName %q: use 1-100 letters, digits, '.', '_' or '-', not ending in .git", *cc.RepositoryName))
+			c.Add("CodeCommit.RepositoryName", nil, "required without ExistingRepository: the name of the repository to create")
+		case propcheck.Known(cc.RepositoryName) && (!repoName.MatchString(*cc.RepositoryName) || strings.HasSuffix(*cc.RepositoryName, ".git")):
+			c.Add("CodeCommit.RepositoryName", cc.RepositoryName, "use 1-100 letters, digits, '.', '_' or '-', not ending in .git")
 		}
 	}
 	if conn != nil {
-		switch {
-		case conn.ConnectionArn == nil:
-			out = append(out, "Connection.ConnectionArn is required")
-		case resolved(conn.ConnectionArn) && !connectionArn.MatchString(*conn.ConnectionArn):
-			out = append(out, fmt.Sprintf("Connection.ConnectionArn %q is not a CodeStar connection ARN (arn:aws:codestar-connections:<region>:<account>:connection/<id>)", *conn.ConnectionArn))
+		if c.Require("Connection.ConnectionArn", conn.ConnectionArn, "the ARN of an authorized CodeStar connection") &&
+			!propcheck.Unresolved(conn.ConnectionArn) && !connectionArn.MatchString(*conn.ConnectionArn) {
+			c.Add("Connection.ConnectionArn", conn.ConnectionArn, "not a CodeStar connection ARN (arn:aws:codestar-connections:<region>:<account>:connection/<id>)")
 		}
-		switch {
-		case conn.Repo == nil:
-			out = append(out, `Connection.Repo is required ("owner/repo")`)
-		case resolved(conn.Repo) && !fullRepoID.MatchString(*conn.Repo):
-			out = append(out, fmt.Sprintf(`Connection.Repo %q is not "owner/repo"`, *conn.Repo))
+		if c.Require("Connection.Repo", conn.Repo, `"owner/repo"`) &&
+			!propcheck.Unresolved(conn.Repo) && !fullRepoID.MatchString(*conn.Repo) {
+			c.Add("Connection.Repo", conn.Repo, `not "owner/repo"`)
 		}
 	}
 	if s := props.Synth; s != nil {
 		if s.Commands != nil && len(*s.Commands) == 0 {
-			out = append(out, "Synth.Commands is empty: nothing would produce cdk.out")
+			c.Add("Synth.Commands", s.Commands, "empty: nothing would produce cdk.out")
 		}
-		if resolved(s.GoToolchain) && !toolchainValue.MatchString(*s.GoToolchain) {
-			out = append(out, fmt.Sprintf("Synth.GoToolchain %q is not a GOTOOLCHAIN value like %q", *s.GoToolchain, DefaultGoToolchain))
+		if propcheck.Known(s.GoToolchain) && !toolchainValue.MatchString(*s.GoToolchain) {
+			c.Add("Synth.GoToolchain", s.GoToolchain, "not a GOTOOLCHAIN value like %q", DefaultGoToolchain)
 		}
 	}
-	return out
 }
 
 // buildProblems are the problems only known once every stage is added.
 func (p *Pipeline) buildProblems() []string {
 	if len(p.stages) == 1 && p.stages[0].opts.ManualApproval != nil && *p.stages[0].opts.ManualApproval {
-		return []string{fmt.Sprintf("AddStage(%q): ManualApproval on the only stage of the pipeline: there is no earlier stage whose deployment it would approve; add a stage before it or drop the approval", p.stages[0].name)}
+		c := stageCheck(p.stages[0].name)
+		c.Add("ManualApproval", true, "on the only stage of the pipeline: there is no earlier stage whose deployment it would approve; add a stage before it or drop the approval")
+		return lines(p.stages[0].name, c)
 	}
 	return nil
 }
 
-// problemValidation reports every problem of the props and the stages when
-// the app synthesizes: CDK runs construct validations after aspects, that is
-// after every AddStage and after CDK Pipelines built the pipeline, and then
-// throws one error listing all of them (a Go panic from app.Synth).
+// stageCheck collects the problems of one AddStage call. They are reported
+// at synth (see problemValidation), in the format of the other constructs'
+// panics, each line prefixed with the stage.
+func stageCheck(name string) *propcheck.Problems {
+	return propcheck.For(fmt.Sprintf("pipeline.AddStage(%q)", name), nil, name)
+}
+
+func lines(stage string, c *propcheck.Problems) []string {
+	out := c.Lines()
+	for i, l := range out {
+		out[i] = fmt.Sprintf("AddStage(%q): %s", stage, l)
+	}
+	return out
+}
+
+// problemValidation reports every problem of the stages when the app
+// synthesizes: some are only known after the last AddStage, so CDK runs
+// this construct validation after aspects, that is after every AddStage and
+// after CDK Pipelines built the pipeline, and then throws one error listing
+// all of them (a Go panic from app.Synth). Props were checked in New.
 type problemValidation struct{ p *Pipeline }
 
 func (v *problemValidation) Validate() *[]*string {

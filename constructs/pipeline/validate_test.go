@@ -6,22 +6,30 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
+func problemsOf(props *Props) []string {
+	c := propcheck.For("pipeline.New", nil, "Pipeline")
+	validateProps(c, props)
+	return c.Lines()
+}
+
 func TestValidatePropsNamesEveryProblem(t *testing.T) {
-	problems := validateProps(&Props{
+	problems := problemsOf(&Props{
 		CodeCommit: &CodeCommitSource{RepositoryName: jsii.String("my repo.git")},
 		Connection: &ConnectionSource{ConnectionArn: jsii.String("arn:aws:s3:::bucket"), Repo: jsii.String("stratus")},
 		Synth:      &SynthOptions{Commands: &[]*string{}, GoToolchain: jsii.String("1.26")},
 	})
 	msg := strings.Join(problems, "\n")
 	for _, want := range []string{
-		"two sources",
-		`CodeCommit.RepositoryName "my repo.git"`,
-		`Connection.ConnectionArn "arn:aws:s3:::bucket"`,
-		`Connection.Repo "stratus" is not "owner/repo"`,
-		"Synth.Commands is empty",
-		`Synth.GoToolchain "1.26"`,
+		"Connection (set): two sources",
+		`CodeCommit.RepositoryName "my repo.git": use 1-100 letters`,
+		`Connection.ConnectionArn "arn:aws:s3:::bucket": not a CodeStar connection ARN`,
+		`Connection.Repo "stratus": not "owner/repo"`,
+		"Synth.Commands []: empty",
+		`Synth.GoToolchain "1.26": not a GOTOOLCHAIN value`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("problems do not name %q:\n%s", want, msg)
@@ -33,12 +41,12 @@ func TestValidatePropsNamesEveryProblem(t *testing.T) {
 }
 
 func TestValidatePropsRequiresSourceFields(t *testing.T) {
-	msg := strings.Join(validateProps(&Props{CodeCommit: &CodeCommitSource{}}), "\n")
-	if !strings.Contains(msg, "CodeCommit: set ExistingRepository or the RepositoryName") {
+	msg := strings.Join(problemsOf(&Props{CodeCommit: &CodeCommitSource{}}), "\n")
+	if !strings.Contains(msg, "CodeCommit.RepositoryName (unset): required without ExistingRepository") {
 		t.Errorf("empty CodeCommit source accepted: %q", msg)
 	}
-	msg = strings.Join(validateProps(&Props{Connection: &ConnectionSource{}}), "\n")
-	if !strings.Contains(msg, "Connection.ConnectionArn is required") || !strings.Contains(msg, "Connection.Repo is required") {
+	msg = strings.Join(problemsOf(&Props{Connection: &ConnectionSource{}}), "\n")
+	if !strings.Contains(msg, "Connection.ConnectionArn (unset): required") || !strings.Contains(msg, "Connection.Repo (unset): required") {
 		t.Errorf("empty connection accepted: %q", msg)
 	}
 }
@@ -54,7 +62,7 @@ func TestValidatePropsAcceptsTokensAndValidValues(t *testing.T) {
 		}, Synth: &SynthOptions{GoToolchain: jsii.String("go1.26.8+auto")}},
 		{CodeCommit: &CodeCommitSource{RepositoryName: jsii.String("stratus.app_1-x")}},
 	} {
-		if problems := validateProps(props); len(problems) > 0 {
+		if problems := problemsOf(props); len(problems) > 0 {
 			t.Errorf("%+v: unexpected problems %q", props, problems)
 		}
 	}

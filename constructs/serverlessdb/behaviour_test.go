@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -290,17 +292,35 @@ func TestDefaultAlarms(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	for name, m := range map[string]interface{ MetricName() *string }{
-		"ServerlessDatabaseCapacity": defaultsDb.MetricACU(),
-		"ACUUtilization":             defaultsDb.MetricACUUtilization(),
-		"CPUUtilization":             defaultsDb.MetricCPU(),
-		"DatabaseConnections":        defaultsDb.MetricConnections(),
+		"ServerlessDatabaseCapacity": defaultsDb.MetricACU(nil),
+		"ACUUtilization":             defaultsDb.MetricACUUtilization(nil),
+		"CPUUtilization":             defaultsDb.MetricCPU(nil),
+		"DatabaseConnections":        defaultsDb.MetricConnections(nil),
 	} {
 		if *m.MetricName() != name {
 			t.Errorf("metric %s, want %s", *m.MetricName(), name)
 		}
 	}
-	if got := *defaultsDb.MetricConnections().Statistic(); got != "Maximum" {
+	if got := *defaultsDb.MetricConnections(nil).Statistic(); got != "Maximum" {
 		t.Errorf("connections statistic = %s", got)
+	}
+}
+
+// What the caller sets in the options wins over each metric's defaults.
+func TestMetricOptionsOverrideDefaults(t *testing.T) {
+	opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("p90"), Period: awscdk.Duration_Minutes(jsii.Number(1))}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricACU":            defaultsDb.MetricACU(opts),
+		"MetricACUUtilization": defaultsDb.MetricACUUtilization(opts),
+		"MetricCPU":            defaultsDb.MetricCPU(opts),
+		"MetricConnections":    defaultsDb.MetricConnections(opts),
+	} {
+		if *m.Statistic() != "p90" || *m.Period().ToMinutes(nil) != 1 {
+			t.Errorf("%s: statistic %s, period %v min; want the options' p90 and 1", name, *m.Statistic(), *m.Period().ToMinutes(nil))
+		}
+	}
+	if m := defaultsDb.MetricCPU(nil); *m.Statistic() != "Average" || *m.Period().ToMinutes(nil) != 5 {
+		t.Errorf("MetricCPU(nil): %s over %v min, want the defaults Average over 5", *m.Statistic(), *m.Period().ToMinutes(nil))
 	}
 }
 
@@ -375,7 +395,7 @@ func TestAddMigrationsTwicePanics(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		defaultsDb.AddMigrations(&serverlessdb.MigrationsProps{Version: jsii.String("v9")})
 	})
-	if !strings.Contains(msg, "already added") {
+	if !strings.Contains(msg, "a database has one; Defaults/Db/Migrations already runs the first") {
 		t.Errorf("panic = %q", msg)
 	}
 }
@@ -470,16 +490,17 @@ func TestProxyRequiresTLSAndIAM(t *testing.T) {
 	tpl.has("AWS::RDS::DBProxyTargetGroup", map[string]any{
 		"DBProxyName": ref(proxy), "DBClusterIdentifiers": []any{ref(cluster)},
 	})
-	// The proxy logs in to the cluster as the granted user with IAM.
+	// The proxy logs in to the cluster as the granted user with IAM (and as
+	// the analyst, granted to a role).
 	tpl.has("AWS::IAM::Policy", map[string]any{
 		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "DbProxyRole"))},
-		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
 			"Action": "rds-db:connect", "Effect": "Allow",
 			"Resource": map[string]any{"Fn::Join": []any{"", []any{
 				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
 				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/app",
 			}}},
-		}}}),
+		})}),
 	})
 	// The cluster admits the proxy.
 	tpl.has("AWS::EC2::SecurityGroupIngress", map[string]any{
@@ -503,7 +524,7 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 			"Action": "rds-db:connect", "Effect": "Allow",
 			"Resource": map[string]any{"Fn::Join": []any{"", []any{
 				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
-				map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", getAtt(proxy, "DBProxyArn")}}}}, "/app",
+				getAtt(tpl.one(t, "AWS::SSM::Parameter", "DbProxyResourceId"), "Value"), "/app",
 			}}},
 		})}),
 	})
@@ -512,6 +533,172 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ApiSecurityGroup"), "GroupId"),
 		"FromPort":              5432, "ToPort": 5432,
 	})
+}
+
+// A role holds the same IAM grant as a function, on the proxy; the proxy's
+// own role may then log in to the cluster as that user. No network rule and
+// no environment: those are Bind's, for functions.
+func TestGrantConnectToRoleThroughProxy(t *testing.T) {
+	tpl := custom()
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "Analyst"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				getAtt(tpl.one(t, "AWS::SSM::Parameter", "DbProxyResourceId"), "Value"), "/analyst",
+			}}},
+		}}}),
+	})
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "DbProxyRole"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": arrayWith(map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				getAtt(tpl.one(t, "AWS::RDS::DBCluster", "Db"), "DBClusterResourceId"), "/analyst",
+			}}},
+		})}),
+	})
+	if !*proxyRoleGrant.Success() || len(*proxyRoleGrant.PrincipalStatements()) != 1 {
+		t.Errorf("grant to the role: success %v, %d statements; want true, 1", *proxyRoleGrant.Success(), len(*proxyRoleGrant.PrincipalStatements()))
+	}
+}
+
+// The proxy's resource id is cut from its ARN in the database's stack and
+// published whole: the parameter holds the split of a local GetAtt, and
+// ProxyResourceId is the parameter's value.
+func TestProxyResourceIdIsPublished(t *testing.T) {
+	tpl := custom()
+	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
+	tpl.has("AWS::SSM::Parameter", map[string]any{
+		"Type":  "String",
+		"Value": map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", getAtt(proxy, "DBProxyArn")}}}},
+	})
+	if got := fmt.Sprint(customStack.Resolve(customDb.ProxyResourceId())); !strings.Contains(got, "DbProxyResourceId") || !strings.Contains(got, "Value") {
+		t.Errorf("ProxyResourceId() resolves to %s, want the parameter's Value", got)
+	}
+	if defaultsDb.ProxyResourceId() != nil {
+		t.Error("ProxyResourceId() of a database without a proxy is not nil")
+	}
+}
+
+// A grant from another stack names the proxy by the published id: the
+// consumer's template reads it whole (Fn::GetStackOutput in the ARN's
+// Fn::Join), and splits nothing.
+func TestGrantConnectFromAnotherStackSplitsNothing(t *testing.T) {
+	tpl := tmpl{consumerTpl}
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":dbuser:",
+				map[string]any{"Fn::GetStackOutput": objectLike(map[string]any{
+					"StackName":  "Custom",
+					"OutputName": assertions.Match_StringLikeRegexp(jsii.String("DbProxyResourceId.*Value")),
+				})}, "/reader",
+			}}},
+		}}}),
+	})
+	raw, _ := json.Marshal(consumerTpl.ToJSON())
+	if strings.Contains(string(raw), "Fn::Split") {
+		t.Errorf("the consumer's template splits a value:\n%s", raw)
+	}
+}
+
+// Enhanced Monitoring: every instance every MonitoringInterval, with a
+// role RDS's monitoring service assumes; none by default.
+func TestEnhancedMonitoring(t *testing.T) {
+	tpl := custom()
+	role := tpl.one(t, "AWS::IAM::Role", "DbMonitoringRole")
+	for _, id := range tpl.ids("AWS::RDS::DBInstance") {
+		p := tpl.props(id)
+		if p["MonitoringInterval"] != 60.0 || !reflect.DeepEqual(p["MonitoringRoleArn"], getAtt(role, "Arn")) {
+			t.Errorf("%s: MonitoringInterval %v, MonitoringRoleArn %v; want 60 and the role", id, p["MonitoringInterval"], p["MonitoringRoleArn"])
+		}
+	}
+	tpl.has("AWS::IAM::Role", map[string]any{
+		"AssumeRolePolicyDocument": objectLike(map[string]any{"Statement": []any{objectLike(map[string]any{
+			"Principal": map[string]any{"Service": "monitoring.rds.amazonaws.com"},
+		})}}),
+		"ManagedPolicyArns": []any{map[string]any{"Fn::Join": []any{"", []any{
+			"arn:", ref("AWS::Partition"), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+		}}}},
+	})
+	if customDb.MonitoringRole == nil || defaultsDb.MonitoringRole != nil {
+		t.Error("MonitoringRole is set exactly when MonitoringInterval is")
+	}
+	defaults().ResourcePropertiesCountIs(jsii.String("AWS::RDS::DBInstance"), &map[string]any{
+		"MonitoringInterval": assertions.Match_AnyValue(),
+	}, jsii.Number(0))
+}
+
+// egress returns the egress rules of a security group: its inline
+// SecurityGroupEgress and the AWS::EC2::SecurityGroupEgress resources on it.
+func (t tmpl) egress(sg string) []map[string]any {
+	var out []map[string]any
+	list, _ := t.props(sg)["SecurityGroupEgress"].([]any)
+	for _, r := range list {
+		out = append(out, r.(map[string]any))
+	}
+	for _, id := range t.ids("AWS::EC2::SecurityGroupEgress") {
+		if p := t.props(id); reflect.DeepEqual(p["GroupId"], getAtt(sg, "GroupId")) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// The rotation function may reach the Secrets Manager API over HTTPS (any
+// address behind a NAT, the VPC's endpoint without) and the cluster's port,
+// nothing else; its group keeps the logical id CDK gave it.
+func TestRotationFunctionEgress(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		tpl   tmpl
+		https any
+		port  float64
+	}{
+		{"defaults (NAT)", defaults(), "0.0.0.0/0", serverlessdb.DefaultPort},
+		{"custom (no NAT)", custom(), getAtt(custom().one(t, "AWS::EC2::VPC", "Db"), "CidrBlock"), 6543},
+	} {
+		sg := c.tpl.one(t, "AWS::EC2::SecurityGroup", "DbClusterRotationSingleUserSecurityGroup")
+		db := c.tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup")
+		rules := c.tpl.egress(sg)
+		if len(rules) != 2 {
+			t.Fatalf("%s: %d egress rules, want HTTPS and the cluster's port: %v", c.name, len(rules), rules)
+		}
+		https, dbPort := rules[0], rules[1]
+		if https["FromPort"] != 443.0 || https["ToPort"] != 443.0 || https["IpProtocol"] != "tcp" || !reflect.DeepEqual(https["CidrIp"], c.https) {
+			t.Errorf("%s: HTTPS rule %v, want TCP 443 to %v", c.name, https, c.https)
+		}
+		if dbPort["FromPort"] != c.port || dbPort["ToPort"] != c.port || !reflect.DeepEqual(dbPort["DestinationSecurityGroupId"], getAtt(db, "GroupId")) {
+			t.Errorf("%s: database rule %v, want TCP %v to the cluster's group", c.name, dbPort, c.port)
+		}
+	}
+}
+
+// A function with gofunction's Egress, bound to the proxy, may send HTTPS
+// to its peers and the proxy's port to the proxy's group: Bind's AllowTo
+// adds the egress rule a restricted function needs.
+func TestBindOpensTheProxyPortOfARestrictedFunction(t *testing.T) {
+	tpl := custom()
+	sg := tpl.one(t, "AWS::EC2::SecurityGroup", "ApiSecurityGroup")
+	proxySG := tpl.one(t, "AWS::EC2::SecurityGroup", "DbProxySecurityGroup")
+	var ports []string
+	for _, r := range tpl.egress(sg) {
+		ports = append(ports, fmt.Sprint(r["FromPort"]))
+		if r["FromPort"] == 5432.0 && !reflect.DeepEqual(r["DestinationSecurityGroupId"], getAtt(proxySG, "GroupId")) {
+			t.Errorf("the proxy port goes to %v, want the proxy's group", r["DestinationSecurityGroupId"])
+		}
+		if r["IpProtocol"] == "-1" || r["CidrIp"] == "0.0.0.0/0" {
+			t.Errorf("egress rule %v is open", r)
+		}
+	}
+	sort.Strings(ports)
+	if strings.Join(ports, ",") != "443,5432" {
+		t.Errorf("egress ports %v, want 443 and 5432", ports)
+	}
 }
 
 // Existing VPC, Props.Migrations, direct grant.
@@ -563,6 +750,24 @@ func TestGrantConnectDirect(t *testing.T) {
 		"GroupId":               getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "DbSecurityGroup"), "GroupId"),
 		"SourceSecurityGroupId": getAtt(tpl.one(t, "AWS::EC2::SecurityGroup", "ReportsSecurityGroup"), "GroupId"),
 	})
+}
+
+func TestGrantConnectToRoleDirect(t *testing.T) {
+	tpl := existing()
+	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
+	tpl.has("AWS::IAM::Policy", map[string]any{
+		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "Analyst"))},
+		"PolicyDocument": objectLike(map[string]any{"Statement": []any{map[string]any{
+			"Action": "rds-db:connect", "Effect": "Allow",
+			"Resource": map[string]any{"Fn::Join": []any{"", []any{
+				"arn:", ref("AWS::Partition"), ":rds-db:", ref("AWS::Region"), ":", ref("AWS::AccountId"),
+				":dbuser:", getAtt(cluster, "DBClusterResourceId"), "/analyst",
+			}}},
+		}}}),
+	})
+	if !*directRoleGrant.Success() || len(*directRoleGrant.PrincipalStatements()) != 1 {
+		t.Errorf("grant to the role: success %v, %d statements; want true, 1", *directRoleGrant.Success(), len(*directRoleGrant.PrincipalStatements()))
+	}
 }
 
 // An environment-specific stack: MaxAzs and NatGateways, AZs from context.

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
@@ -69,6 +70,9 @@ func (db *ServerlessDb) createCluster(p *Props) {
 		ReplaceOnPasswordCriteriaChanges: jsii.Bool(true),
 	})
 	db.adminSecret.ApplyRemovalPolicy(retainUnlessDestroy(r.removalPolicy))
+	if p.MonitoringInterval != nil {
+		db.MonitoringRole = db.newMonitoringRole()
+	}
 	db.Cluster = awsrds.NewDatabaseCluster(db.Construct, jsii.String("Cluster"), &awsrds.DatabaseClusterProps{
 		Engine:                          awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{Version: r.engineVersion}),
 		Credentials:                     awsrds.Credentials_FromSecret(db.adminSecret, jsii.String(DefaultAdminUser)),
@@ -93,6 +97,9 @@ func (db *ServerlessDb) createCluster(p *Props) {
 		RemovalPolicy:                   r.removalPolicy,
 		CopyTagsToSnapshot:              jsii.Bool(true),
 		Parameters:                      &params,
+		// Per instance (CDK's default): each instance's OS metrics.
+		MonitoringInterval: p.MonitoringInterval,
+		MonitoringRole:     db.MonitoringRole,
 	})
 	db.Secret = db.Cluster.Secret() // attached: host, port, engine, dbClusterIdentifier added
 	db.createClusterLogGroup()
@@ -101,6 +108,23 @@ func (db *ServerlessDb) createCluster(p *Props) {
 		nag.Suppress(db.Cluster, nag.Rule("AwsSolutions-RDS10",
 			"DeletionProtection was turned off explicitly (Props.DeletionProtection=false), for a disposable environment."))
 	}
+}
+
+// newMonitoringRole is the role RDS assumes to publish Enhanced Monitoring
+// metrics, with the AWS managed policy made for it: it may write only to
+// the RDS* log groups (RDSOSMetrics), and AWS keeps it current.
+func (db *ServerlessDb) newMonitoringRole() awsiam.Role {
+	role := awsiam.NewRole(db.Construct, jsii.String("MonitoringRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("monitoring.rds.amazonaws.com"), nil),
+		Description: jsii.String("Enhanced Monitoring of " + *db.Node().Path() + ": RDS publishes OS metrics to CloudWatch Logs"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonRDSEnhancedMonitoringRole")),
+		},
+	})
+	nag.Suppress(role, nag.Rule("AwsSolutions-IAM4",
+		"RDS Enhanced Monitoring's own AWS managed policy, which AWS keeps current: it lets RDS write only to the RDS* log groups (RDSOSMetrics).",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"))
+	return role
 }
 
 // createClusterLogGroup owns the log group RDS exports the PostgreSQL log to
@@ -147,6 +171,41 @@ func (db *ServerlessDb) createRotation() {
 	if db.smEndpoint != nil {
 		db.rotation.Node().AddDependency(db.smEndpoint)
 	}
+	db.restrictRotationEgress()
+}
+
+// restrictRotationEgress limits the rotation function's security group to
+// what rotating needs: HTTPS to the Secrets Manager API and the cluster's
+// port on the cluster's security group. CDK's SecretRotation makes the
+// group with all outbound traffic allowed, and a group of our own passed
+// in instead would get a new logical id: CloudFormation would replace the
+// group under the running function, whose network interfaces can hold the
+// old one for a long while. So the rules are set on the group CDK made,
+// which keeps its id and is updated in place. The API is reached through a
+// NAT gateway (public addresses: anywhere on 443) or, in a VPC without
+// egress subnets, through the Secrets Manager endpoint (the VPC's CIDR).
+func (db *ServerlessDb) restrictRotationEgress() {
+	sg, ok := db.rotation.Node().TryFindChild(jsii.String("SecurityGroup")).(awsec2.SecurityGroup)
+	if !ok {
+		panic("serverlessdb: aws-cdk-lib's SecretRotation no longer creates its SecurityGroup child; restrictRotationEgress needs updating")
+	}
+	https := &awsec2.CfnSecurityGroup_EgressProperty{
+		IpProtocol: jsii.String("tcp"), FromPort: jsii.Number(443), ToPort: jsii.Number(443),
+		CidrIp:      jsii.String("0.0.0.0/0"),
+		Description: jsii.String("HTTPS to the Secrets Manager API (through the NAT gateway)"),
+	}
+	if db.smEndpoint != nil && len(*db.Vpc.PrivateSubnets()) == 0 {
+		https.CidrIp = db.Vpc.VpcCidrBlock()
+		https.Description = jsii.String("HTTPS to the Secrets Manager endpoint in the VPC")
+	}
+	sg.Node().DefaultChild().(awsec2.CfnSecurityGroup).SetSecurityGroupEgress(&[]any{
+		https,
+		&awsec2.CfnSecurityGroup_EgressProperty{
+			IpProtocol: jsii.String("tcp"), FromPort: db.ClusterPort(), ToPort: db.ClusterPort(),
+			DestinationSecurityGroupId: db.SecurityGroup.SecurityGroupId(),
+			Description:                jsii.String("The cluster, to rotate the admin password"),
+		},
+	})
 }
 
 // createProxy puts an RDS Proxy in the isolated subnets in front of the
@@ -178,4 +237,9 @@ func (db *ServerlessDb) createProxy() {
 		RequireTLS:        jsii.Bool(true),
 	})
 	db.Cluster.Connections().AllowDefaultPortFrom(db.Proxy, jsii.String("RDS Proxy to the cluster"))
+	db.proxyID = awsssm.NewStringParameter(db.Construct, jsii.String("ProxyResourceId"), &awsssm.StringParameterProps{
+		Description: jsii.String("Resource id (prx-…) of the RDS Proxy of " + *db.Node().Path() + ", which rds-db:connect policies name"),
+		// The last field of arn:<partition>:rds:<region>:<account>:db-proxy:<id>.
+		StringValue: awscdk.Stack_Of(db.Construct).SplitArn(db.Proxy.DbProxyArn(), awscdk.ArnFormat_COLON_RESOURCE_NAME).ResourceName,
+	})
 }

@@ -4,7 +4,8 @@
 //	db := serverlessdb.New(stack, "Db", &serverlessdb.Props{Proxy: jsii.Bool(true)})
 //	api := gofunction.New(stack, "Api", &gofunction.Props{Entry: jsii.String("./lambdas/api"),
 //		FunctionOptions: awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()}})
-//	db.GrantConnect(api, "app") // IAM auth; DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true
+//	db.GrantConnect(api, "app") // IAM: rds-db:connect as "app"; any awsiam.IGrantable
+//	db.Bind(api, "app")         // network path and DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true
 //	migrate := gofunction.New(stack, "Migrate", ...) // in the VPC as well
 //	db.AddMigrations(&serverlessdb.MigrationsProps{Function: migrate,
 //		Version: jsii.String(serverlessdb.HashDir("./lambdas/internal/app/schema/sql"))})
@@ -42,10 +43,21 @@
 // and RemovalPolicy [SNAPSHOT]. The key, secret and log groups are retained
 // unless RemovalPolicy is DESTROY: a snapshot is useless without its key.
 //
+// Enhanced Monitoring [off]: MonitoringInterval (1, 5, 10, 15, 30 or 60
+// seconds) turns it on for every instance, with MonitoringRole (the AWS
+// managed AmazonRDSEnhancedMonitoringRole policy). RDS writes the OS metrics
+// to the account's RDSOSMetrics log group, which it creates itself (not in
+// the template, so neither its retention nor its key is this construct's);
+// they are billed as CloudWatch Logs ingestion, one record per instance and
+// interval.
+//
 // Admin secret: user "postgres", JSON with username, password, dbname, host,
 // port; rotated every RotationInterval [30 days] by the single-user rotation
 // function, placed in FunctionSubnets (it needs both the cluster and the
-// Secrets Manager API).
+// Secrets Manager API). Its security group may send only HTTPS (to anywhere
+// behind a NAT gateway, whose AWS API addresses are public; to the VPC's
+// CIDR, where the Secrets Manager endpoint is, without one) and the
+// cluster's port to the cluster's security group.
 //
 // Proxy [off]: an RDS Proxy requiring TLS, with end-to-end IAM
 // authentication (DefaultAuthScheme IAM_AUTH): clients and the proxy both
@@ -54,12 +66,26 @@
 // connections keep an auto-pausing cluster from pausing, and on Aurora
 // Limitless Database versions, which RDS Proxy does not support.
 //
-// Access: GrantConnect(fn, user) grants rds-db:connect for exactly that user
-// (on the proxy when there is one, and to the proxy's role on the cluster),
-// security-group ingress from fn, and the environment variables DB_HOST,
-// DB_PORT, DB_NAME, DB_USER and DB_IAM_AUTH=true. fn must be in the VPC. The
-// user is created by the migrations (CREATE ROLE app LOGIN; GRANT rds_iam TO
-// app).
+// Access is two calls, because a role has no network and no environment:
+//
+//   - GrantConnect(grantee, user) takes any awsiam.IGrantable (a function, a
+//     role people assume, a user) and returns the awsiam.Grant: rds-db:connect
+//     for exactly that user, on the proxy when there is one (and to the
+//     proxy's role on the cluster), on the cluster otherwise. The proxy is
+//     named by ProxyResourceId ("prx-…"), which the construct cuts from the
+//     proxy's ARN in its own stack and publishes as an SSM parameter's
+//     value, so a grantee in another stack references it whole: CDK's own
+//     proxy grant splits the ARN where it is used, which in another stack
+//     splits a Fn::GetStackOutput, a use CloudFormation does not document.
+//   - Bind(fn, user) gives a Lambda function in the VPC the rest: a
+//     security-group rule from fn to the proxy (5432) or the cluster (Port),
+//     ingress on the database's side and egress on fn's (which a function
+//     with restricted egress, gofunction's Egress, needs), and the
+//     environment variables DB_HOST, DB_PORT, DB_NAME, DB_USER,
+//     DB_IAM_AUTH=true (and DB_PROXY=true behind a proxy). It grants nothing.
+//
+// The user is created by the migrations (CREATE ROLE app LOGIN; GRANT
+// rds_iam TO app); the admin user may not be granted or bound.
 //
 // Migrations: a function run through the CDK Provider framework as a custom
 // resource, after the writer instance, the rotation schedule and its ingress
@@ -71,8 +97,9 @@
 // a migration should re-read the secret and retry once when its password is
 // refused.
 //
-// Monitoring: MetricACU, MetricACUUtilization, MetricCPU, MetricConnections,
-// and three alarms without actions in Alarms (CPU > 80%, ACU > 90% of
+// Monitoring: MetricACU, MetricACUUtilization, MetricCPU and
+// MetricConnections (each takes *awscloudwatch.MetricOptions, whose
+// statistic and period override the defaults), and three alarms without actions in Alarms (CPU > 80%, ACU > 90% of
 // MaxCapacity, connections > 80% of max_connections, each for 15 minutes).
 //
 // Props are validated together: New panics with one message naming every
@@ -86,6 +113,7 @@
 // each next to its resource: the Provider framework's function (no DLQ,
 // tracing or memory options; invokes the migrations function by ARN:*), the
 // migrations function's DLQ (invoked synchronously), the Secrets Manager
-// endpoint's EC23 validation failure (its ingress is the VPC CIDR token), and
+// endpoint's EC23 validation failure (its ingress is the VPC CIDR token),
+// IAM4 on MonitoringRole (the AWS managed Enhanced Monitoring policy), and
 // RDS10 only when DeletionProtection is turned off explicitly.
 package serverlessdb

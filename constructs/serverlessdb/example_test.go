@@ -28,7 +28,8 @@ func Example() {
 	inVpc := awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()}
 
 	api := gofunction.New(stack, "Api", &gofunction.Props{Entry: jsii.String("./lambdas/api"), FunctionOptions: inVpc})
-	db.GrantConnect(api, "app")
+	db.GrantConnect(api, "app") // IAM: rds-db:connect as "app" on the proxy
+	db.Bind(api, "app")         // network and DB_* environment of the function
 
 	migrateOptions := inVpc
 	migrateOptions.Timeout = awscdk.Duration_Minutes(jsii.Number(5))

@@ -11,39 +11,78 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
-// GrantConnect lets fn connect as dbUser with IAM authentication: IAM
-// rds-db:connect for exactly that user on the cluster (or on the proxy, whose
-// role then gets it on the cluster), ingress from fn's security groups, and
-// the environment variables DB_HOST, DB_PORT, DB_NAME, DB_USER and
-// DB_IAM_AUTH=true. The user itself is created by the migrations
-// (CREATE ROLE … LOGIN; GRANT rds_iam TO …). fn must be in the database's
-// VPC; dbUser may not be the admin user, whose password logins rotation and
-// migrations rely on (rds_iam would switch them off).
-func (db *ServerlessDb) GrantConnect(fn awslambda.Function, dbUser string) {
-	where := fmt.Sprintf("serverlessdb %s: GrantConnect(%s, %q)", *db.Node().Path(), *fn.Node().Path(), dbUser)
-	if !*fn.IsBoundToVpc() {
-		panic(where + ": the function is not in a VPC; create it with Vpc set to the database's Vpc and VpcSubnets from FunctionSubnets()")
+// GrantConnect lets grantee (a function, a role, a user…) connect as dbUser
+// with IAM authentication: rds-db:connect for exactly that user on the
+// cluster, or on the proxy when there is one (whose own role then gets it on
+// the cluster too). It returns the grant on grantee. It is IAM only: the
+// network path and the connection settings of a function are Bind's. The
+// user itself is created by the migrations (CREATE ROLE … LOGIN; GRANT
+// rds_iam TO …). dbUser may not be the admin user, whose password logins
+// rotation and migrations rely on (rds_iam would switch them off).
+func (db *ServerlessDb) GrantConnect(grantee awsiam.IGrantable, dbUser string) awsiam.Grant {
+	c := propcheck.On("serverlessdb.GrantConnect", db.Construct)
+	checkUser(c, dbUser)
+	c.Panic()
+	if db.Proxy != nil {
+		db.grantProxyUser(dbUser)
+		// What DatabaseProxy.GrantConnect grants, but naming the proxy by
+		// ProxyResourceId: CDK's grant cuts the id out of the proxy's ARN
+		// with Fn::Split, which in another stack's template would split a
+		// Fn::GetStackOutput, a use CloudFormation does not document.
+		return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: grantee,
+			Actions: jsii.Strings("rds-db:connect"),
+			ResourceArns: jsii.Strings(*awscdk.Stack_Of(db.Construct).FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("rds-db"),
+				Resource:     jsii.String("dbuser"),
+				ResourceName: jsii.String(*db.ProxyResourceId() + "/" + dbUser),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})),
+		})
 	}
-	if !identifierRE.MatchString(dbUser) {
-		panic(where + ": dbUser must start with a letter or _ and hold at most 63 letters, digits or _")
+	return db.Cluster.GrantConnect(grantee, jsii.String(dbUser))
+}
+
+// Bind hands fn what it needs to reach the database as dbUser, apart from
+// the IAM permission (GrantConnect): security-group ingress from fn to the
+// proxy (port 5432) or to the cluster (its port), and the environment
+// variables DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true and, behind
+// a proxy, DB_PROXY=true. fn must be in the database's VPC (subnets from
+// FunctionSubnets()). A role has no network and no environment: Bind is for
+// functions, GrantConnect for any grantee.
+func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
+	c := propcheck.On("serverlessdb.Bind", db.Construct)
+	if fn == nil {
+		c.Add("fn", nil, "required: the function that connects")
+	} else if !*fn.IsBoundToVpc() {
+		c.Add("fn", *fn.Node().Path(), "not in a VPC; create it with Vpc set to the database's Vpc and VpcSubnets from FunctionSubnets()")
 	}
-	if strings.EqualFold(dbUser, DefaultAdminUser) {
-		panic(where + ": dbUser is the admin user, which must keep password authentication for rotation and migrations")
-	}
+	checkUser(c, dbUser)
+	c.Panic()
 
 	desc := jsii.String("Lambda " + *fn.Node().Path() + " as " + dbUser)
+	// AllowTo, not AllowFrom on the database: CDK then puts the ingress rule
+	// in the function's stack, so a function in another stack does not make
+	// the database's stack depend on it (a cycle).
 	if db.Proxy != nil {
-		db.Proxy.GrantConnect(fn, jsii.String(dbUser))
-		// AllowTo, not Proxy.AllowFrom: CDK then puts the ingress rule in the
-		// function's stack, so a function in another stack does not make the
-		// database's stack depend on it (a cycle).
 		fn.Connections().AllowTo(db.Proxy, awsec2.Port_Tcp(jsii.Number(ProxyPort)), desc)
-		db.grantProxyUser(dbUser)
 	} else {
-		db.Cluster.GrantConnect(fn, jsii.String(dbUser))
 		fn.Connections().AllowTo(db.Cluster, awsec2.Port_Tcp(db.ClusterPort()), desc)
+	}
+	// AllowTo also adds the egress rule to the function's security group,
+	// which a function with restricted egress (gofunction's Egress) needs.
+	// CDK drops it, with a warning, when the function keeps all outbound
+	// traffic (Lambda's default): there the ingress rule on the database's
+	// side is the one that counts.
+	for _, sg := range *fn.Connections().SecurityGroups() {
+		if *sg.AllowAllOutbound() {
+			awscdk.Annotations_Of(fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"), jsii.String(
+				"Bind's egress rule is redundant while the function allows all outbound traffic; the database admits it by its ingress rule."))
+			break
+		}
 	}
 	fn.AddEnvironment(jsii.String(contract.EnvDBHost), db.Endpoint(), nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBPort), jsii.String(fmt.Sprint(*db.Port())), nil)
@@ -55,6 +94,16 @@ func (db *ServerlessDb) GrantConnect(fn awslambda.Function, dbUser string) {
 		fn.AddEnvironment(jsii.String(contract.EnvDBProxy), jsii.String("true"), nil)
 	}
 	fn.AddEnvironment(jsii.String(contract.EnvDBIAMAuth), jsii.String("true"), nil)
+}
+
+// checkUser records what is wrong with a login role name.
+func checkUser(c *propcheck.Problems, dbUser string) {
+	switch {
+	case !identifierRE.MatchString(dbUser):
+		c.Add("dbUser", dbUser, "must start with a letter or _ and hold at most 63 letters, digits or _")
+	case strings.EqualFold(dbUser, DefaultAdminUser):
+		c.Add("dbUser", dbUser, "is the admin user, which must keep password authentication for rotation and migrations")
+	}
 }
 
 // grantProxyUser lets the proxy log in to the cluster as user with IAM

@@ -3,43 +3,37 @@ package serverlessdb
 import (
 	"math"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/metricopts"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
-var fiveMinutes = awscdk.Duration_Minutes(jsii.Number(5))
-
 // MetricACU is the cluster's capacity in Aurora capacity units
-// (ServerlessDatabaseCapacity, average over 5 minutes).
-func (db *ServerlessDb) MetricACU() awscloudwatch.Metric {
-	return db.Cluster.Metric(jsii.String("ServerlessDatabaseCapacity"), &awscloudwatch.MetricOptions{
-		Statistic: jsii.String("Average"), Period: fiveMinutes,
-	})
+// (ServerlessDatabaseCapacity, average over 5 minutes unless opts say
+// otherwise).
+func (db *ServerlessDb) MetricACU(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return db.Cluster.Metric(jsii.String("ServerlessDatabaseCapacity"), metricopts.WithDefaults(opts, "Average", metricopts.Minutes(5)))
 }
 
 // MetricACUUtilization is the capacity used as a percentage of MaxCapacity
-// (ACUUtilization, average over 5 minutes).
-func (db *ServerlessDb) MetricACUUtilization() awscloudwatch.Metric {
-	return db.Cluster.MetricACUUtilization(&awscloudwatch.MetricOptions{
-		Statistic: jsii.String("Average"), Period: fiveMinutes,
-	})
+// (ACUUtilization, average over 5 minutes unless opts say otherwise).
+func (db *ServerlessDb) MetricACUUtilization(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return db.Cluster.MetricACUUtilization(metricopts.WithDefaults(opts, "Average", metricopts.Minutes(5)))
 }
 
-// MetricCPU is the cluster's CPUUtilization in percent (average over 5 minutes).
-func (db *ServerlessDb) MetricCPU() awscloudwatch.Metric {
-	return db.Cluster.MetricCPUUtilization(&awscloudwatch.MetricOptions{
-		Statistic: jsii.String("Average"), Period: fiveMinutes,
-	})
+// MetricCPU is the cluster's CPUUtilization in percent (average over 5
+// minutes unless opts say otherwise).
+func (db *ServerlessDb) MetricCPU(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return db.Cluster.MetricCPUUtilization(metricopts.WithDefaults(opts, "Average", metricopts.Minutes(5)))
 }
 
 // MetricConnections is the number of client connections to the cluster
-// (DatabaseConnections, maximum over 5 minutes). Behind a proxy it counts the
-// proxy's pooled connections.
-func (db *ServerlessDb) MetricConnections() awscloudwatch.Metric {
-	return db.Cluster.MetricDatabaseConnections(&awscloudwatch.MetricOptions{
-		Statistic: jsii.String("Maximum"), Period: fiveMinutes,
-	})
+// (DatabaseConnections, maximum over 5 minutes unless opts say otherwise).
+// Behind a proxy it counts the proxy's pooled connections.
+func (db *ServerlessDb) MetricConnections(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return db.Cluster.MetricDatabaseConnections(metricopts.WithDefaults(opts, "Maximum", metricopts.Minutes(5)))
 }
 
 // createAlarms adds the default alarms, without actions (see Alarms).
@@ -68,9 +62,9 @@ func (db *ServerlessDb) createAlarms(p *AlarmProps) {
 		})
 	}
 	db.Alarms = []awscloudwatch.Alarm{
-		alarm("CpuAlarm", db.MetricCPU(), cpu, "CPU utilization high for 15 minutes"),
-		alarm("AcuAlarm", db.MetricACUUtilization(), acu, "capacity near MaxCapacity for 15 minutes"),
-		alarm("ConnectionsAlarm", db.MetricConnections(), conns, "connections near max_connections for 15 minutes"),
+		alarm("CpuAlarm", db.MetricCPU(nil), cpu, "CPU utilization high for 15 minutes"),
+		alarm("AcuAlarm", db.MetricACUUtilization(nil), acu, "capacity near MaxCapacity for 15 minutes"),
+		alarm("ConnectionsAlarm", db.MetricConnections(nil), conns, "connections near max_connections for 15 minutes"),
 	}
 }
 
@@ -78,7 +72,7 @@ func (db *ServerlessDb) createAlarms(p *AlarmProps) {
 // at MaxCapacity: LEAST(DBInstanceClassMemory/9531392, 5000), 2 GiB per ACU.
 func (db *ServerlessDb) defaultConnectionsThreshold() float64 {
 	maxACU := db.props.maxCapacity
-	if unresolved(maxACU) {
+	if propcheck.Unresolved(maxACU) {
 		maxACU = DefaultMaxCapacity
 	}
 	maxConns := math.Min(math.Floor(maxACU*2*(1<<30)/9531392), 5000)

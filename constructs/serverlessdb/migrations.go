@@ -17,6 +17,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // AddMigrations runs m.Function as a CloudFormation custom resource (the CDK
@@ -28,13 +29,16 @@ import (
 // function could only be created in the VPC New made; Props.Migrations does
 // the same at New.
 func (db *ServerlessDb) AddMigrations(m *MigrationsProps) awscdk.CustomResource {
-	where := fmt.Sprintf("serverlessdb %s: migrations", *db.Node().Path())
+	c := propcheck.On("serverlessdb.AddMigrations", db.Construct)
 	if db.Migrations != nil {
-		panic(where + ": already added; a database has one migrations function")
+		c.Add("m", propcheck.Shown("(a second migrations function)"), "a database has one; %s already runs the first", *db.Migrations.Node().Path())
 	}
-	if problems := validateMigrations(m); len(problems) > 0 {
-		panic(where + ":\n  - " + joinLines(problems))
+	if m == nil {
+		c.Add("m", nil, "required: the migrations function and version")
+	} else {
+		validateMigrations(c, "", m)
 	}
+	c.Panic()
 	fn := m.Function
 	db.Secret.GrantRead(fn, nil)
 	fn.AddEnvironment(jsii.String(contract.EnvDBSecretArn), db.Secret.SecretArn(), nil)

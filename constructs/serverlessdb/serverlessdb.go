@@ -1,8 +1,6 @@
 package serverlessdb
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -12,8 +10,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // Defaults documented on Props and in the package comment.
@@ -106,6 +107,13 @@ type Props struct {
 	// (rds.force_ssl=1).
 	// Default: - rds.force_ssl=1 only.
 	Parameters *map[string]*string
+	// MonitoringInterval turns on Enhanced Monitoring of every instance: OS
+	// metrics (processes, memory, disk, network) every 1, 5, 10, 15, 30 or
+	// 60 seconds, with a role for it (MonitoringRole). RDS writes them to
+	// the account's RDSOSMetrics log group, billed as CloudWatch Logs
+	// ingestion: the shorter the interval, the more.
+	// Default: - no Enhanced Monitoring (CloudWatch's standard RDS metrics only).
+	MonitoringInterval awscdk.Duration
 
 	// BackupRetention of automated backups (1-35 days).
 	// Default: 7 days.
@@ -129,7 +137,8 @@ type Props struct {
 
 	// Proxy puts an RDS Proxy in front of the cluster, requiring TLS and IAM
 	// authentication end to end (no per-user secrets). GrantConnect then
-	// grants on the proxy and DB_HOST is the proxy endpoint (port 5432).
+	// grants on the proxy, and Bind opens the proxy's port 5432 and sets
+	// DB_HOST to the proxy endpoint.
 	// Not allowed with MinCapacity 0 or an Aurora Limitless engine version.
 	// Default: false
 	Proxy *bool
@@ -192,10 +201,13 @@ type ServerlessDb struct {
 	Secret awssecretsmanager.ISecret
 	// EncryptionKey encrypts storage, the secret, Performance Insights and the logs.
 	EncryptionKey awskms.Key
-	// SecurityGroup of the cluster: nothing may connect unless granted.
+	// SecurityGroup of the cluster: nothing may connect unless bound (Bind).
 	SecurityGroup awsec2.SecurityGroup
 	// Proxy is the RDS Proxy, nil when Props.Proxy is off.
 	Proxy awsrds.DatabaseProxy
+	// MonitoringRole lets RDS publish Enhanced Monitoring metrics; nil
+	// without Props.MonitoringInterval.
+	MonitoringRole awsiam.IRole
 	// DatabaseName is the database created in the cluster.
 	DatabaseName *string
 	// AdminUser is the admin (master) user name, kept in Secret.
@@ -215,6 +227,7 @@ type ServerlessDb struct {
 	proxyUsers   map[string]bool
 	smEndpoint   awsec2.InterfaceVpcEndpoint
 	rotation     awssecretsmanager.SecretRotation
+	proxyID      awsssm.StringParameter
 }
 
 // New creates the database. props may be nil. Invalid props panic with one
@@ -224,9 +237,9 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessDb {
 		props = &Props{}
 	}
 	r := resolve(props)
-	if problems := validate(props, r); len(problems) > 0 {
-		panic(fmt.Sprintf("serverlessdb %s: invalid props:\n  - %s", id, joinLines(problems)))
-	}
+	c := propcheck.For("serverlessdb.New", scope, id)
+	validate(c, props, r)
+	c.Panic()
 
 	db := &ServerlessDb{
 		Construct:    constructs.NewConstruct(scope, jsii.String(id)),
@@ -258,6 +271,22 @@ func (db *ServerlessDb) Endpoint() *string {
 	return db.Cluster.ClusterEndpoint().Hostname()
 }
 
+// ProxyResourceId is the proxy's resource id ("prx-…"), the name IAM
+// policies give the proxy in rds-db:connect ARNs
+// (arn:…:rds-db:<region>:<account>:dbuser:<id>/<user>); nil without a
+// proxy. CloudFormation has no attribute for it, so it is cut from the
+// proxy's ARN in the database's own stack, where the ARN is local, and
+// published as the value of an SSM parameter: a stack that references it
+// gets the whole value (Fn::GetStackOutput or Fn::ImportValue as a plain
+// value), never a split of another stack's output, which CloudFormation
+// does not document.
+func (db *ServerlessDb) ProxyResourceId() *string {
+	if db.proxyID == nil {
+		return nil
+	}
+	return db.proxyID.StringValue()
+}
+
 // ReaderEndpoint is the cluster's reader endpoint (the writer when there are
 // no readers). It bypasses the proxy.
 func (db *ServerlessDb) ReaderEndpoint() *string {
@@ -282,15 +311,4 @@ func (db *ServerlessDb) ClusterPort() *float64 {
 // otherwise (then AWS APIs are reachable only through VPC endpoints).
 func (db *ServerlessDb) FunctionSubnets() *awsec2.SubnetSelection {
 	return db.functionSubs
-}
-
-func joinLines(lines []string) string {
-	out := ""
-	for i, l := range lines {
-		if i > 0 {
-			out += "\n  - "
-		}
-		out += l
-	}
-	return out
 }

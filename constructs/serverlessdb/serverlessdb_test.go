@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
@@ -26,7 +27,13 @@ const hello = "../gofunction/testdata/hello"
 var (
 	defaultsStack, customStack, existingStack, regionalStack, zonedStack awscdk.Stack
 	defaultsTpl, customTpl, existingTpl, regionalTpl, zonedTpl           assertions.Template
-	defaultsDb, customDb, existingDb                                     *serverlessdb.ServerlessDb
+	// consumerStack holds a role granted on customDb's proxy from another
+	// stack: the cross-stack reference a team's app stack makes.
+	consumerStack                    awscdk.Stack
+	consumerTpl                      assertions.Template
+	defaultsDb, customDb, existingDb *serverlessdb.ServerlessDb
+	// Grants to roles, not functions: through the proxy and direct.
+	proxyRoleGrant, directRoleGrant awsiam.Grant
 )
 
 // regionalAZs are the AZs an environment-specific stack reads from context
@@ -44,6 +51,9 @@ func TestMain(m *testing.M) {
 	outDir, _ := os.MkdirTemp("", "serverlessdb-test")
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &map[string]any{
 		"availability-zones:account=123456789012:region=eu-west-1": regionalAZs,
+		// As this repository's cdk.json: cross-stack references read the
+		// producer's outputs with Fn::GetStackOutput.
+		"@aws-cdk/core:defaultCrossStackReferences": "weak",
 	}})
 
 	// Defaults: only the construct and its migrations, under cdk-nag.
@@ -74,14 +84,23 @@ func TestMain(m *testing.M) {
 		RotationInterval:   awscdk.Duration_Days(jsii.Number(7)),
 		LogRetention:       awslogs.RetentionDays_ONE_WEEK,
 		Proxy:              jsii.Bool(true),
+		MonitoringInterval: awscdk.Duration_Seconds(jsii.Number(60)),
 		InterfaceEndpoints: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SNS()},
 		Alarms: &serverlessdb.AlarmProps{
 			CPUPercent: jsii.Number(70), ACUPercent: jsii.Number(75), Connections: jsii.Number(500),
 		},
 	})
-	api := inVpc(customStack, "Api", customDb)
+	// Without a NAT the function reaches AWS APIs through the VPC's
+	// interface endpoints only: HTTPS to the VPC's CIDR.
+	api := gofunction.New(customStack, "Api", &gofunction.Props{
+		Entry:           jsii.String(hello),
+		FunctionOptions: awslambda.FunctionOptions{Vpc: customDb.Vpc, VpcSubnets: customDb.FunctionSubnets()},
+		Egress:          &gofunction.Egress{HttpsTo: &[]awsec2.IPeer{awsec2.Peer_Ipv4(customDb.Vpc.VpcCidrBlock())}},
+	})
 	nag.Suppress(api, nag.NoDLQSynchronous())
 	customDb.GrantConnect(api, "app")
+	customDb.Bind(api, "app")
+	proxyRoleGrant = customDb.GrantConnect(analystRole(customStack), "analyst")
 	customDb.AddMigrations(&serverlessdb.MigrationsProps{
 		Function: inVpc(customStack, "Migrate", customDb),
 		Version:  jsii.String("v7"),
@@ -107,10 +126,16 @@ func TestMain(m *testing.M) {
 		SecretsManagerEndpoint: jsii.Bool(true),
 		Migrations:             &serverlessdb.MigrationsProps{Function: migrate, Version: jsii.String("v2")},
 	})
-	existingDb.GrantConnect(gofunction.New(existingStack, "Reports", &gofunction.Props{
+	reports := gofunction.New(existingStack, "Reports", &gofunction.Props{
 		Entry:           jsii.String(hello),
 		FunctionOptions: awslambda.FunctionOptions{Vpc: vpc, VpcSubnets: existingDb.FunctionSubnets()},
-	}), "reporting")
+	})
+	existingDb.GrantConnect(reports, "reporting")
+	existingDb.Bind(reports, "reporting")
+	directRoleGrant = existingDb.GrantConnect(analystRole(existingStack), "analyst")
+
+	consumerStack = awscdk.NewStack(app, jsii.String("Consumer"), nil)
+	customDb.GrantConnect(analystRole(consumerStack), "reader")
 
 	// Regional: an environment-specific stack over three AZs.
 	regionalStack = awscdk.NewStack(app, jsii.String("Regional"), &awscdk.StackProps{
@@ -133,6 +158,7 @@ func TestMain(m *testing.M) {
 	existingTpl = assertions.Template_FromStack(existingStack, nil)
 	regionalTpl = assertions.Template_FromStack(regionalStack, nil)
 	zonedTpl = assertions.Template_FromStack(zonedStack, nil)
+	consumerTpl = assertions.Template_FromStack(consumerStack, nil)
 
 	code := m.Run()
 	os.RemoveAll(outDir)
@@ -160,6 +186,11 @@ func readMissingContext(outDir string) []string {
 	return keys
 }
 
+// analystRole is a role people assume, e.g. to connect with psql.
+func analystRole(stack awscdk.Stack) awsiam.Role {
+	return awsiam.NewRole(stack, jsii.String("Analyst"), &awsiam.RoleProps{AssumedBy: awsiam.NewAccountRootPrincipal()})
+}
+
 // inVpc is a Go function placed where the database wants its clients.
 func inVpc(stack awscdk.Stack, id string, db *serverlessdb.ServerlessDb) awslambda.Function {
 	return gofunction.New(stack, id, &gofunction.Props{
@@ -177,6 +208,18 @@ func TestNagDefaults(t *testing.T) {
 func TestNagCustom(t *testing.T) {
 	for _, e := range cdktest.NagErrors(customStack) {
 		t.Error(e)
+	}
+}
+
+// Bind's egress rule, which CDK drops for a function that allows all
+// outbound traffic, leaves no warning behind.
+func TestBindLeavesNoEgressWarning(t *testing.T) {
+	for _, stack := range []awscdk.Stack{customStack, existingStack} {
+		msgs := assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("Ignoring Egress rule")))
+		for _, m := range *msgs {
+			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+		}
 	}
 }
 

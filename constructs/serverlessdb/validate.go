@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // resolved holds Props with their defaults applied. Numbers that are
@@ -96,28 +98,30 @@ func resolve(p *Props) resolved {
 	return r
 }
 
+// monitoringIntervals are the Enhanced Monitoring intervals RDS accepts, in
+// seconds (0, off, is leaving the prop unset).
+var monitoringIntervals = map[float64]bool{1: true, 5: true, 10: true, 15: true, 30: true, 60: true}
+
 var (
 	identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 	versionRE    = regexp.MustCompile(`^(\d+)\.(\d+)`)
 )
 
-// validate lists every problem of p (with defaults r), one line each naming
-// the prop and its bad value. Unresolved tokens are skipped.
-func validate(p *Props, r resolved) []string {
-	var out []string
-	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
-	known := func(v *float64) bool { return v != nil && !unresolved(v) }
+// validate records every problem of p (with defaults r), each naming the
+// prop and its bad value. Unresolved tokens are skipped.
+func validate(c *propcheck.Problems, p *Props, r resolved) {
+	known := func(v *float64) bool { return propcheck.Known(v) }
 
 	// Engine.
 	major, minor, versionOK := parseVersion(r.fullVersion)
 	limitless := strings.Contains(strings.ToLower(r.fullVersion), "limitless")
 	switch {
 	case limitless:
-		add("EngineVersion %q is an Aurora Limitless Database version: this construct builds a standard cluster of serverless v2 instances", r.fullVersion)
+		c.Add("EngineVersion", r.fullVersion, "an Aurora Limitless Database version: this construct builds a standard cluster of serverless v2 instances")
 	case !versionOK:
-		add("EngineVersion %q is not a MAJOR.MINOR Aurora PostgreSQL version", r.fullVersion)
+		c.Add("EngineVersion", r.fullVersion, "not a MAJOR.MINOR Aurora PostgreSQL version")
 	case !serverlessV2Supported(major, minor):
-		add("EngineVersion %q does not support Aurora Serverless v2 (needs 13.6+, 14.3+, 15.2+ or 16.1+)", r.fullVersion)
+		c.Add("EngineVersion", r.fullVersion, "does not support Aurora Serverless v2 (needs 13.6+, 14.3+, 15.2+ or 16.1+)")
 	}
 
 	// Capacity.
@@ -125,77 +129,82 @@ func validate(p *Props, r resolved) []string {
 	maxKnown := p.MaxCapacity == nil || known(p.MaxCapacity)
 	if minKnown {
 		if r.minCapacity < 0 || r.minCapacity > 256 || !halfStep(r.minCapacity) {
-			add("MinCapacity %v is outside Aurora Serverless v2's range: 0 to 256 ACUs in steps of 0.5", r.minCapacity)
+			c.Add("MinCapacity", r.minCapacity, "outside Aurora Serverless v2's range: 0 to 256 ACUs in steps of 0.5")
 		} else if r.minCapacity == 0 && versionOK && !limitless && !autoPauseSupported(major, minor) {
-			add("MinCapacity 0 (auto-pause) needs Aurora PostgreSQL 16.3+, 15.7+, 14.12+ or 13.15+, got EngineVersion %q", r.fullVersion)
+			c.Add("MinCapacity", r.minCapacity, "auto-pause needs Aurora PostgreSQL 16.3+, 15.7+, 14.12+ or 13.15+, got EngineVersion %q", r.fullVersion)
 		}
 	}
 	if maxKnown && (r.maxCapacity < 1 || r.maxCapacity > 256 || !halfStep(r.maxCapacity)) {
-		add("MaxCapacity %v is outside Aurora Serverless v2's range: 1 to 256 ACUs in steps of 0.5", r.maxCapacity)
+		c.Add("MaxCapacity", r.maxCapacity, "outside Aurora Serverless v2's range: 1 to 256 ACUs in steps of 0.5")
 	}
 	if minKnown && maxKnown && r.minCapacity > r.maxCapacity {
-		add("MinCapacity %v is greater than MaxCapacity %v", r.minCapacity, r.maxCapacity)
+		c.Add("MinCapacity", r.minCapacity, "greater than MaxCapacity %v", r.maxCapacity)
 	}
 
 	// Cluster.
-	if p.Readers != nil && unresolved(p.Readers) {
-		add("Readers must be a number known at synth, not a token: it decides how many instances to create")
+	if propcheck.Unresolved(p.Readers) {
+		c.Add("Readers", p.Readers, "must be a number known at synth: it decides how many instances to create")
 	}
 	if known(p.Readers) && (*p.Readers < 0 || *p.Readers > 15 || *p.Readers != math.Trunc(*p.Readers)) {
-		add("Readers %v must be a whole number from 0 to 15", *p.Readers)
+		c.Add("Readers", p.Readers, "must be a whole number from 0 to 15")
 	}
 	if known(p.Port) && (*p.Port < 1150 || *p.Port > 65535 || *p.Port != math.Trunc(*p.Port)) {
-		add("Port %v is outside 1150-65535", *p.Port)
+		c.Add("Port", p.Port, "outside 1150-65535")
 	}
-	if p.DatabaseName != nil && !unresolved(p.DatabaseName) {
+	if propcheck.Known(p.DatabaseName) {
 		switch name := *p.DatabaseName; {
 		case !identifierRE.MatchString(name):
-			add("DatabaseName %q must start with a letter or _ and hold at most 63 letters, digits or _", name)
+			c.Add("DatabaseName", name, "must start with a letter or _ and hold at most 63 letters, digits or _")
 		case strings.EqualFold(name, "postgres") || strings.HasPrefix(strings.ToLower(name), "template") || strings.HasPrefix(strings.ToLower(name), "rds"):
-			add("DatabaseName %q is reserved by PostgreSQL or RDS", name)
+			c.Add("DatabaseName", name, "reserved by PostgreSQL or RDS")
 		}
 	}
-	if d := p.BackupRetention; d != nil && !*d.IsUnresolved() {
+	if d := p.BackupRetention; propcheck.Known(d) {
 		if days := *d.ToMilliseconds(nil) / 86400000; days < 1 || days > 35 || days != math.Trunc(days) {
-			add("BackupRetention %s must be whole days from 1 to 35", *d.ToHumanString())
+			c.Add("BackupRetention", d, "must be whole days from 1 to 35")
 		}
 	}
-	if d := p.RotationInterval; d != nil && !*d.IsUnresolved() {
+	if d := p.MonitoringInterval; propcheck.Known(d) {
+		if s := *d.ToMilliseconds(nil) / 1000; !monitoringIntervals[s] {
+			c.Add("MonitoringInterval", d, "must be 1, 5, 10, 15, 30 or 60 seconds (leave it unset for no Enhanced Monitoring)")
+		}
+	}
+	if d := p.RotationInterval; propcheck.Known(d) {
 		if days := *d.ToMilliseconds(nil) / 86400000; days < 1 || days > 1000 || days != math.Trunc(days) {
-			add("RotationInterval %s must be whole days from 1 to 1000", *d.ToHumanString())
+			c.Add("RotationInterval", d, "must be whole days from 1 to 1000")
 		}
 	}
 	switch r.removalPolicy {
 	case awscdk.RemovalPolicy_SNAPSHOT, awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY:
 	default:
-		add("RemovalPolicy %q must be SNAPSHOT, RETAIN or DESTROY", r.removalPolicy)
+		c.Add("RemovalPolicy", string(r.removalPolicy), "must be SNAPSHOT, RETAIN or DESTROY")
 	}
 
 	// Network.
 	if p.ExistingVpc != nil {
 		if p.AvailabilityZones != nil {
-			add("AvailabilityZones %v apply to a new VPC only, not with ExistingVpc", strs(*p.AvailabilityZones))
+			c.Add("AvailabilityZones", propcheck.Shown(fmt.Sprint(strs(*p.AvailabilityZones))), "apply to a new VPC only, not with ExistingVpc")
 		}
 		if p.MaxAzs != nil {
-			add("MaxAzs %v applies to a new VPC only, not with ExistingVpc", *p.MaxAzs)
+			c.Add("MaxAzs", p.MaxAzs, "applies to a new VPC only, not with ExistingVpc")
 		}
 		if p.NatGateways != nil {
-			add("NatGateways %v applies to a new VPC only, not with ExistingVpc", *p.NatGateways)
+			c.Add("NatGateways", p.NatGateways, "applies to a new VPC only, not with ExistingVpc")
 		}
 		if n := len(*p.ExistingVpc.IsolatedSubnets()); n < 2 {
-			add("ExistingVpc has %d isolated subnets: the cluster needs at least 2, in different AZs", n)
+			c.Add("ExistingVpc", *p.ExistingVpc.Node().Path(), "has %d isolated subnets: the cluster needs at least 2, in different AZs", n)
 		}
 	} else {
 		if known(p.MaxAzs) && (*p.MaxAzs < 2 || *p.MaxAzs != math.Trunc(*p.MaxAzs)) {
-			add("MaxAzs %v must be a whole number of at least 2", *p.MaxAzs)
+			c.Add("MaxAzs", p.MaxAzs, "must be a whole number of at least 2")
 		}
 		zones := "MaxAzs"
 		if p.AvailabilityZones != nil {
 			zones = "the number of AvailabilityZones"
-			out = append(out, validateZones(p)...)
+			validateZones(c, p)
 		}
 		if known(p.NatGateways) && (*p.NatGateways < 0 || *p.NatGateways > r.maxAzs || *p.NatGateways != math.Trunc(*p.NatGateways)) {
-			add("NatGateways %v must be a whole number from 0 to %s (%v)", *p.NatGateways, zones, r.maxAzs)
+			c.Add("NatGateways", p.NatGateways, "must be a whole number from 0 to %s (%v)", zones, r.maxAzs)
 		}
 	}
 
@@ -205,57 +214,56 @@ func validate(p *Props, r resolved) []string {
 	// resume would stall the proxy's borrowers: the two do not mix.
 	if r.proxy {
 		if limitless {
-			add("Proxy is not supported on an Aurora Limitless Database engine (EngineVersion %q)", r.fullVersion)
+			c.Add("Proxy", p.Proxy, "not supported on an Aurora Limitless Database engine (EngineVersion %q)", r.fullVersion)
 		}
 		if minKnown && r.minCapacity == 0 {
-			add("Proxy is not supported with MinCapacity 0: the proxy's pooled connections keep an auto-pausing cluster awake; use MinCapacity 0.5 or more, or no proxy")
+			c.Add("Proxy", p.Proxy, "not supported with MinCapacity 0: the proxy's pooled connections keep an auto-pausing cluster awake; use MinCapacity 0.5 or more, or no proxy")
 		}
 	}
 
 	// Alarms.
 	if a := p.Alarms; a != nil {
 		if known(a.CPUPercent) && (*a.CPUPercent <= 0 || *a.CPUPercent >= 100) {
-			add("Alarms.CPUPercent %v must be between 0 and 100", *a.CPUPercent)
+			c.Add("Alarms.CPUPercent", a.CPUPercent, "must be between 0 and 100")
 		}
 		if known(a.ACUPercent) && (*a.ACUPercent <= 0 || *a.ACUPercent >= 100) {
-			add("Alarms.ACUPercent %v must be between 0 and 100", *a.ACUPercent)
+			c.Add("Alarms.ACUPercent", a.ACUPercent, "must be between 0 and 100")
 		}
 		if known(a.Connections) && *a.Connections <= 0 {
-			add("Alarms.Connections %v must be positive", *a.Connections)
+			c.Add("Alarms.Connections", a.Connections, "must be positive")
 		}
 	}
 
 	// Migrations.
 	if m := p.Migrations; m != nil {
-		out = append(out, validateMigrations(m)...)
+		validateMigrations(c, "Migrations.", m)
 	}
-	return out
 }
 
 // validateZones checks AvailabilityZones: with MaxAzs unset, at least two,
 // none empty or repeated (a token passes unchecked).
-func validateZones(p *Props) []string {
-	var out []string
+func validateZones(c *propcheck.Problems, p *Props) {
 	zones := *p.AvailabilityZones
+	shown := propcheck.Shown(fmt.Sprint(strs(zones)))
 	if p.MaxAzs != nil {
-		out = append(out, fmt.Sprintf("AvailabilityZones %v and MaxAzs %v are exclusive: give one", strs(zones), *p.MaxAzs))
+		c.Add("AvailabilityZones", shown, "excludes MaxAzs %v: give one", *p.MaxAzs)
 	}
 	if len(zones) < 2 {
-		out = append(out, fmt.Sprintf("AvailabilityZones %v: the cluster needs at least 2 zones", strs(zones)))
+		c.Add("AvailabilityZones", shown, "the cluster needs at least 2 zones")
 	}
 	seen := map[string]bool{}
 	for i, z := range zones {
+		prop := fmt.Sprintf("AvailabilityZones[%d]", i)
 		switch {
-		case z == nil || (!unresolved(z) && strings.TrimSpace(*z) == ""):
-			out = append(out, fmt.Sprintf("AvailabilityZones[%d] is empty", i))
-		case unresolved(z):
+		case z == nil || (!propcheck.Unresolved(z) && strings.TrimSpace(*z) == ""):
+			c.Add(prop, z, "is empty")
+		case propcheck.Unresolved(z):
 		case seen[*z]:
-			out = append(out, fmt.Sprintf("AvailabilityZones lists %q twice", *z))
+			c.Add(prop, z, "is listed twice")
 		default:
 			seen[*z] = true
 		}
 	}
-	return out
 }
 
 // strs is a list of optional strings for messages.
@@ -269,17 +277,17 @@ func strs(list []*string) []string {
 	return out
 }
 
-func validateMigrations(m *MigrationsProps) []string {
-	var out []string
+// validateMigrations records the problems of m; prefix names where m sits
+// ("Migrations." in Props, "" for AddMigrations' own argument).
+func validateMigrations(c *propcheck.Problems, prefix string, m *MigrationsProps) {
 	if m.Function == nil {
-		out = append(out, "Migrations.Function is required")
+		c.Add(prefix+"Function", nil, "required: the function that applies the migrations")
 	} else if !*m.Function.IsBoundToVpc() {
-		out = append(out, fmt.Sprintf("Migrations.Function %s is not in a VPC: create it with Vpc set to the database's VPC and VpcSubnets from FunctionSubnets()", *m.Function.Node().Path()))
+		c.Add(prefix+"Function", *m.Function.Node().Path(), "not in a VPC: create it with Vpc set to the database's VPC and VpcSubnets from FunctionSubnets()")
 	}
-	if m.Version == nil || (!unresolved(m.Version) && strings.TrimSpace(*m.Version) == "") {
-		out = append(out, "Migrations.Version is required: change it to re-run the migrations (e.g. HashDir of the migrations folder)")
+	if m.Version == nil || (!propcheck.Unresolved(m.Version) && strings.TrimSpace(*m.Version) == "") {
+		c.Add(prefix+"Version", m.Version, "required: change it to re-run the migrations (e.g. HashDir of the migrations folder)")
 	}
-	return out
 }
 
 func parseVersion(v string) (major, minor int, ok bool) {
@@ -327,5 +335,3 @@ func autoPauseSupported(major, minor int) bool {
 }
 
 func halfStep(v float64) bool { return v*2 == math.Trunc(v*2) }
-
-func unresolved(v any) bool { return *awscdk.Token_IsUnresolved(v) }

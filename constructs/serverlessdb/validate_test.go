@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
 
@@ -38,32 +37,34 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	stack := scratch(t)
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(stack, "Db", &serverlessdb.Props{
-			MinCapacity:      jsii.Number(0.25),
-			MaxCapacity:      jsii.Number(300),
-			Readers:          jsii.Number(-1),
-			Port:             jsii.Number(80),
-			DatabaseName:     jsii.String("1orders"),
-			BackupRetention:  awscdk.Duration_Days(jsii.Number(40)),
-			RotationInterval: awscdk.Duration_Hours(jsii.Number(12)),
-			MaxAzs:           jsii.Number(1),
-			NatGateways:      jsii.Number(3),
-			RemovalPolicy:    awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-			Alarms:           &serverlessdb.AlarmProps{CPUPercent: jsii.Number(120)},
+			MinCapacity:        jsii.Number(0.25),
+			MaxCapacity:        jsii.Number(300),
+			Readers:            jsii.Number(-1),
+			Port:               jsii.Number(80),
+			DatabaseName:       jsii.String("1orders"),
+			BackupRetention:    awscdk.Duration_Days(jsii.Number(40)),
+			RotationInterval:   awscdk.Duration_Hours(jsii.Number(12)),
+			MonitoringInterval: awscdk.Duration_Seconds(jsii.Number(7)),
+			MaxAzs:             jsii.Number(1),
+			NatGateways:        jsii.Number(3),
+			RemovalPolicy:      awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
+			Alarms:             &serverlessdb.AlarmProps{CPUPercent: jsii.Number(120)},
 		})
 	})
 	wantAll(t, msg,
-		"serverlessdb Db: invalid props",
-		"MinCapacity 0.25 is outside",
-		"MaxCapacity 300 is outside",
-		"Readers -1",
-		"Port 80 is outside 1150-65535",
-		`DatabaseName "1orders"`,
-		"BackupRetention 40 days",
-		"RotationInterval 12 hours",
-		"MaxAzs 1",
-		"NatGateways 3",
-		"RemovalPolicy",
-		"Alarms.CPUPercent 120",
+		"serverlessdb.New Scratch/Db: invalid props",
+		"MinCapacity 0.25: outside",
+		"MaxCapacity 300: outside",
+		"Readers -1: must be a whole number",
+		"Port 80: outside 1150-65535",
+		`DatabaseName "1orders": must start`,
+		"BackupRetention 40 days: must be whole days from 1 to 35",
+		"MonitoringInterval 7 seconds: must be 1, 5, 10, 15, 30 or 60 seconds",
+		"RotationInterval 12 hours: must be whole days",
+		"MaxAzs 1: must be",
+		"NatGateways 3: must be",
+		`RemovalPolicy "RETAIN_ON_UPDATE_OR_DELETE": must be SNAPSHOT, RETAIN or DESTROY`,
+		"Alarms.CPUPercent 120: must be between 0 and 100",
 	)
 	if n := len(*stack.Node().Children()); n != 0 {
 		t.Errorf("a failed New left %d constructs behind", n)
@@ -74,29 +75,29 @@ func TestValidationReadersMustBeKnown(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{Readers: awscdk.Token_AsNumber(awscdk.Fn_ImportValue(jsii.String("Readers")))})
 	})
-	wantAll(t, msg, "Readers must be a number known at synth")
+	wantAll(t, msg, "Readers (token): must be a number known at synth")
 }
 
 func TestValidationMinAboveMax(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{MinCapacity: jsii.Number(8), MaxCapacity: jsii.Number(4)})
 	})
-	wantAll(t, msg, "MinCapacity 8 is greater than MaxCapacity 4")
+	wantAll(t, msg, "MinCapacity 8: greater than MaxCapacity 4")
 }
 
 func TestValidationProxyOnUnsupportedConfiguration(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{Proxy: jsii.Bool(true), MinCapacity: jsii.Number(0)})
 	})
-	wantAll(t, msg, "Proxy is not supported with MinCapacity 0")
+	wantAll(t, msg, "Proxy true: not supported with MinCapacity 0")
 
 	msg = cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
 			Proxy: jsii.Bool(true), EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_16_13_LIMITLESS(),
 		})
 	})
-	wantAll(t, msg, `EngineVersion "16.13-limitless" is an Aurora Limitless Database version`,
-		`Proxy is not supported on an Aurora Limitless Database engine`)
+	wantAll(t, msg, `EngineVersion "16.13-limitless": an Aurora Limitless Database version`,
+		`Proxy true: not supported on an Aurora Limitless Database engine`)
 }
 
 func TestValidationEngineCapabilities(t *testing.T) {
@@ -105,12 +106,12 @@ func TestValidationEngineCapabilities(t *testing.T) {
 			EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_16_2(), MinCapacity: jsii.Number(0),
 		})
 	})
-	wantAll(t, msg, `MinCapacity 0 (auto-pause) needs Aurora PostgreSQL 16.3+`)
+	wantAll(t, msg, `MinCapacity 0: auto-pause needs Aurora PostgreSQL 16.3+`)
 
 	msg = cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{EngineVersion: awsrds.AuroraPostgresEngineVersion_VER_12_9()})
 	})
-	wantAll(t, msg, `EngineVersion "12.9" does not support Aurora Serverless v2`)
+	wantAll(t, msg, `EngineVersion "12.9": does not support Aurora Serverless v2`)
 
 	// Auto-pause on a version that has it is fine.
 	if msg := cdktest.Recover(func() {
@@ -126,7 +127,7 @@ func TestValidationExistingVpc(t *testing.T) {
 	msg := cdktest.Recover(func() {
 		serverlessdb.New(stack, "Db", &serverlessdb.Props{ExistingVpc: vpc, NatGateways: jsii.Number(1), MaxAzs: jsii.Number(2)})
 	})
-	wantAll(t, msg, "ExistingVpc has 0 isolated subnets", "NatGateways 1 applies to a new VPC only", "MaxAzs 2 applies to a new VPC only")
+	wantAll(t, msg, `ExistingVpc "Scratch/Vpc": has 0 isolated subnets`, "NatGateways 1: applies to a new VPC only", "MaxAzs 2: applies to a new VPC only")
 }
 
 func TestValidationAvailabilityZones(t *testing.T) {
@@ -136,8 +137,8 @@ func TestValidationAvailabilityZones(t *testing.T) {
 			MaxAzs:            jsii.Number(3),
 		})
 	})
-	wantAll(t, msg, `AvailabilityZones [eu-west-1a eu-west-1a ] and MaxAzs 3 are exclusive`,
-		`AvailabilityZones lists "eu-west-1a" twice`, "AvailabilityZones[2] is empty")
+	wantAll(t, msg, `AvailabilityZones [eu-west-1a eu-west-1a ]: excludes MaxAzs 3`,
+		`AvailabilityZones[1] "eu-west-1a": is listed twice`, `AvailabilityZones[2] "": is empty`)
 
 	msg = cdktest.Recover(func() {
 		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{
@@ -145,14 +146,14 @@ func TestValidationAvailabilityZones(t *testing.T) {
 		})
 	})
 	wantAll(t, msg, "AvailabilityZones [eu-west-1a]: the cluster needs at least 2 zones",
-		"NatGateways 2 must be a whole number from 0 to the number of AvailabilityZones (1)")
+		"NatGateways 2: must be a whole number from 0 to the number of AvailabilityZones (1)")
 
 	stack := scratch(t)
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 	msg = cdktest.Recover(func() {
 		serverlessdb.New(stack, "Db", &serverlessdb.Props{ExistingVpc: vpc, AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b")})
 	})
-	wantAll(t, msg, "AvailabilityZones [eu-west-1a eu-west-1b] apply to a new VPC only")
+	wantAll(t, msg, "AvailabilityZones [eu-west-1a eu-west-1b]: apply to a new VPC only")
 }
 
 func TestValidationMigrations(t *testing.T) {
@@ -163,20 +164,20 @@ func TestValidationMigrations(t *testing.T) {
 			Migrations: &serverlessdb.MigrationsProps{Function: outside},
 		})
 	})
-	wantAll(t, msg, "Migrations.Function Scratch/Outside is not in a VPC", "Migrations.Version is required")
+	wantAll(t, msg, `Migrations.Function "Scratch/Outside": not in a VPC`, "Migrations.Version (unset): required")
 }
 
-func TestGrantConnectRejectsMisuse(t *testing.T) {
+func TestGrantConnectAndBindRejectMisuse(t *testing.T) {
 	stack := scratch(t)
 	db := serverlessdb.New(stack, "Db", nil)
 	outside := gofunction.New(stack, "Outside", &gofunction.Props{Entry: jsii.String(hello)})
-	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "app") }),
-		`GrantConnect(Scratch/Outside, "app")`, "not in a VPC")
-
-	inside := gofunction.New(stack, "Inside", &gofunction.Props{
-		Entry:           jsii.String(hello),
-		FunctionOptions: awslambda.FunctionOptions{Vpc: db.Vpc, VpcSubnets: db.FunctionSubnets()},
-	})
-	wantAll(t, cdktest.Recover(func() { db.GrantConnect(inside, "postgres") }), "is the admin user")
-	wantAll(t, cdktest.Recover(func() { db.GrantConnect(inside, "app/*") }), "dbUser must start with a letter")
+	wantAll(t, cdktest.Recover(func() { db.Bind(outside, "postgres") }),
+		"serverlessdb.Bind Scratch/Db: invalid props", `fn "Scratch/Outside": not in a VPC`, `dbUser "postgres": is the admin user`)
+	// IAM alone needs no VPC: a function outside it may hold the grant.
+	if msg := cdktest.Recover(func() { db.GrantConnect(outside, "app") }); msg != "" {
+		t.Errorf("GrantConnect to a function outside the VPC panicked: %s", msg)
+	}
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "postgres") }),
+		"serverlessdb.GrantConnect Scratch/Db: invalid props", `dbUser "postgres": is the admin user`)
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "app/*") }), `dbUser "app/*": must start with a letter`)
 }

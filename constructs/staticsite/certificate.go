@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // CertificateRegion is where CloudFront reads certificates from.
@@ -63,31 +65,25 @@ func NewCertificateStack(scope constructs.Construct, id string, props *Certifica
 	if props == nil {
 		props = &CertificateStackProps{}
 	}
-	var problems []string
+	c := propcheck.For("staticsite.NewCertificateStack", scope, id)
 	if len(props.DomainNames) == 0 {
-		problems = append(problems, "DomainNames is empty: give at least one domain name")
+		c.Add("DomainNames", props.DomainNames, "empty: give at least one domain name")
 	}
 	for i, n := range props.DomainNames {
 		if n == nil || *n == "" {
-			problems = append(problems, fmt.Sprintf("DomainNames[%d] is empty", i))
+			c.Add(fmt.Sprintf("DomainNames[%d]", i), n, "empty")
 		}
 	}
-	if props.HostedZoneId == nil || *props.HostedZoneId == "" {
-		problems = append(problems, "HostedZoneId is required: the Route 53 zone that validates the certificate")
-	}
-	if props.ZoneName == nil || *props.ZoneName == "" {
-		problems = append(problems, "ZoneName is required: the name of that zone")
-	}
+	c.Require("HostedZoneId", props.HostedZoneId, "the Route 53 zone that validates the certificate")
+	c.Require("ZoneName", props.ZoneName, "the name of that zone")
 	env := awscdk.Environment{}
 	if props.Env != nil {
 		env = *props.Env
 	}
 	if env.Region != nil && *env.Region != CertificateRegion {
-		problems = append(problems, fmt.Sprintf("Env.Region %q: a CloudFront certificate must be in %s", *env.Region, CertificateRegion))
+		c.Add("Env.Region", env.Region, "a CloudFront certificate must be in %s", CertificateRegion)
 	}
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("staticsite.NewCertificateStack %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - ")))
-	}
+	c.Panic()
 	env.Region = jsii.String(CertificateRegion)
 	stackProps := props.StackProps
 	stackProps.Env = &env

@@ -2,6 +2,8 @@ package staticsite
 
 import (
 	"fmt"
+	"path/filepath"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -9,9 +11,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-	"path/filepath"
 
 	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
 // deploymentMemoryMiB sizes CDK's bucket-deployment function: the default
@@ -45,9 +47,13 @@ func (s *StaticSite) deploy(bucket awss3.IBucket, dist awscloudfront.IDistributi
 	}
 	// The deployment function is a singleton per stack: this log group is
 	// used by the first site of a stack, later ones share its function.
+	if key := s.props.LogEncryptionKey; key != nil {
+		secure.AllowLogs(key)
+	}
 	logGroup := awslogs.NewLogGroup(s.Construct, jsii.String("DeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: s.removalPolicy(),
+		EncryptionKey: s.props.LogEncryptionKey,
 	})
 	paths := make([]*string, len(NoCachePaths))
 	for i, p := range NoCachePaths {
@@ -79,7 +85,9 @@ func suppressDeploymentFindings(d awss3deployment.BucketDeployment, bucket awss3
 	assets := nag.Rule("AwsSolutions-IAM5",
 		"CDK grants its bucket-deployment function read access to the CDK assets bucket, where the zipped site is staged under a content-hash key.")
 	assets.AppliesTo = &[]interface{}{&cdknag.RegexAppliesTo{
-		Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/g`),
+		// The partition is a token in an environment-agnostic stack and
+		// literal (aws, aws-cn…) once the stack has an account and region.
+		Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::cdk-[a-z0-9]+-assets-[^/]+\/\*$/g`),
 	}}
 	nag.Suppress(handler,
 		nag.Rule("AwsSolutions-IAM4",
@@ -99,6 +107,8 @@ func suppressDeploymentFindings(d awss3deployment.BucketDeployment, bucket awss3
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
 		nag.Rule("Serverless-LambdaLatestVersion",
 			"aws-cdk-lib chooses and upgrades the runtime of its bucket-deployment function; it is not ours to pin."),
+		nag.Rule("Serverless-LambdaTracing",
+			"aws-cdk-lib's bucket-deployment function offers no tracing option; it runs once per deploy and logs to its log group."),
 		nag.NoDLQCustomResource(),
 	)
 }

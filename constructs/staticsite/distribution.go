@@ -166,27 +166,45 @@ func (s *StaticSite) createDistribution(bucket awss3.IBucket, logBucket awss3.IB
 			Function:  s.spaRouting(),
 			EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
 		}}),
-		AdditionalBehaviors:    &behaviors,
-		DefaultRootObject:      jsii.String("index.html"),
-		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableLogging:          jsii.Bool(true),
-		LogBucket:              logBucket,
-		LogFilePrefix:          jsii.String("cloudfront/"),
-		PriceClass:             priceClass,
-		GeoRestriction:         s.props.GeoRestriction,
-		WebAclId:               s.props.WebAclArn,
+		AdditionalBehaviors: &behaviors,
+		DefaultRootObject:   jsii.String("index.html"),
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableLogging:       jsii.Bool(true),
+		LogBucket:           logBucket,
+		LogFilePrefix:       jsii.String("cloudfront/"),
+		PriceClass:          priceClass,
+		GeoRestriction:      s.props.GeoRestriction,
+		WebAclId:            s.props.WebAclArn,
 	}
 	if d := s.props.Domain; d != nil {
 		props.DomainNames = &d.DomainNames
 		props.Certificate = d.Certificate
+		// Only with a certificate of our own: CloudFront's default
+		// certificate has a fixed security policy (and CDK warns).
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 		s.domainName = d.DomainNames[0]
 	}
 	dist := awscloudfront.NewDistribution(s.Construct, jsii.String("Distribution"), props)
+	// aws-cdk-lib warns that a LIST-level origin on the default behavior
+	// should come with a default root object, which is set above.
+	awscdk.Annotations_Of(dist).AcknowledgeWarning(jsii.String("@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk"),
+		jsii.String("DefaultRootObject is index.html; LIST only turns a missing file into a 404 instead of a 403."))
 	if s.props.Domain == nil {
 		nag.Suppress(dist, nag.Rule("AwsSolutions-CFR4",
 			"Without a custom domain the distribution uses CloudFront's *.cloudfront.net certificate, whose security policy CloudFront fixes; "+
 				"MinimumProtocolVersion TLSv1.2_2021 takes effect once Domain is set."))
+	}
+	// Warnings of the AwsSolutions pack for what the caller chose not to
+	// set: a public site serves every country, and a CloudFront web ACL
+	// lives in us-east-1, outside this construct's stack.
+	if s.props.GeoRestriction == nil {
+		nag.Suppress(dist, nag.Rule("AwsSolutions-CFR1",
+			"A public single-page app serves every country unless Props.GeoRestriction says otherwise; the caller did not restrict it."))
+	}
+	if s.props.WebAclArn == nil {
+		nag.Suppress(dist, nag.Rule("AwsSolutions-CFR2",
+			"No web ACL was given (Props.WebAclArn): a CLOUDFRONT-scope web ACL is created in us-east-1, outside this construct's stack, "+
+				"by the caller; the site serves static files from a private bucket."))
 	}
 	s.Distribution = dist
 	return dist

@@ -25,7 +25,9 @@
 //     the build) is cached a year at the edge and in browsers (immutable);
 //   - one bucket deployment that uploads SourceDir and writes RuntimeConfig to
 //     /config.json (both sources in the same deployment, so pruning old files
-//     never deletes the other's), then invalidates only NoCachePaths;
+//     never deletes the other's), then invalidates only NoCachePaths; its
+//     function logs to a log group with LogRetention, encrypted with
+//     LogEncryptionKey when given;
 //   - with Domain: A and AAAA alias records for each domain name;
 //   - an alarm on the 5xx error rate (Alarms; add actions to it), and the
 //     MetricErrorRate and MetricRequests methods for dashboards.
@@ -79,18 +81,23 @@
 //
 // # cdk-nag
 //
-// A stack holding only a StaticSite has no unsuppressed AwsSolutions or
-// Serverless error. What remains is suppressed next to its resource with a
-// reason: AwsSolutions-S1 on the log bucket (it is the log destination),
-// AwsSolutions-CFR4 on a distribution without a custom domain (the
-// *.cloudfront.net certificate's security policy is CloudFront's), and on
-// CDK's bucket-deployment function (found through the deployment's handler
-// role, not a construct path) IAM4/IAM5 with appliesTo naming each finding,
-// L1, Serverless-LambdaLatestVersion and Serverless-LambdaDLQ.
+// A stack holding only a StaticSite, with minimal props, has no
+// unsuppressed AwsSolutions or Serverless error or warning. What remains is
+// suppressed next to its resource with a reason: AwsSolutions-S1 on the log
+// bucket (it is the log destination); on the distribution AwsSolutions-CFR4
+// without a custom domain (the *.cloudfront.net certificate's security
+// policy is CloudFront's), CFR1 without GeoRestriction and CFR2 without
+// WebAclArn (the caller's choices); and on CDK's bucket-deployment function
+// (found through the deployment's handler role, not a construct path)
+// IAM4/IAM5 with appliesTo naming each finding, L1,
+// Serverless-LambdaLatestVersion, Serverless-LambdaTracing and
+// Serverless-LambdaDLQ. aws-cdk-lib's warning about a LIST-level origin
+// without a default root object is acknowledged: index.html is one.
 //
 // # Validation
 //
-// New panics once, naming every problem: SourceDir missing, not a directory or
+// New panics once, naming the construct path, each prop and its value:
+// SourceDir missing, not a directory or
 // without index.html; a Domain without names, zone id, zone name or
 // certificate, names outside the zone, a certificate outside us-east-1 or in
 // another region's stack referenced from a stack without an explicit region;

@@ -4,6 +4,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/metricopts"
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // CloudFront publishes its metrics in us-east-1 only, with the dimensions
@@ -13,8 +16,10 @@ const metricsRegion = "us-east-1"
 // metric is one of the distribution's CloudWatch metrics. The metric names
 // its region (us-east-1), so a dashboard in any region graphs it.
 // aws-cdk-lib's Distribution.metric… omit the Region=Global dimension and
-// would match no data.
+// would match no data. Every field of opts wins over these defaults, as in
+// aws-cdk-lib's metricX(props).
 func (s *StaticSite) metric(name, statistic string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	o := metricopts.WithDefaults(opts, statistic, metricopts.Minutes(5))
 	props := &awscloudwatch.MetricProps{
 		Namespace:  jsii.String("AWS/CloudFront"),
 		MetricName: jsii.String(name),
@@ -22,24 +27,29 @@ func (s *StaticSite) metric(name, statistic string, opts *awscloudwatch.MetricOp
 			"DistributionId": s.Distribution.DistributionId(),
 			"Region":         jsii.String("Global"),
 		},
-		Statistic: jsii.String(statistic),
-		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-		Region:    jsii.String(metricsRegion),
+		Region:       jsii.String(metricsRegion),
+		Statistic:    o.Statistic,
+		Period:       o.Period,
+		Account:      o.Account,
+		Color:        o.Color,
+		Id:           o.Id,
+		Label:        o.Label,
+		StackAccount: o.StackAccount,
+		StackRegion:  o.StackRegion,
+		Unit:         o.Unit,
+		Visible:      o.Visible,
 	}
-	if opts != nil {
-		if opts.Statistic != nil {
-			props.Statistic = opts.Statistic
-		}
-		if opts.Period != nil {
-			props.Period = opts.Period
-		}
-		props.Label, props.Color, props.Unit = opts.Label, opts.Color, opts.Unit
+	if o.DimensionsMap != nil {
+		props.DimensionsMap = o.DimensionsMap
+	}
+	if o.Region != nil {
+		props.Region = o.Region
 	}
 	return awscloudwatch.NewMetric(props)
 }
 
 // MetricErrorRate is the percentage of viewer requests answered with a 5xx
-// status (average over 5 minutes unless opts say otherwise).
+// status (Average over 5 minutes unless opts say otherwise).
 func (s *StaticSite) MetricErrorRate(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	return s.metric("5xxErrorRate", "Average", opts)
 }
@@ -56,7 +66,7 @@ func (s *StaticSite) MetricRequests(opts *awscloudwatch.MetricOptions) awscloudw
 // warning instead: alarm there on MetricErrorRate from a us-east-1 stack.
 func (s *StaticSite) createAlarms() {
 	region := awscdk.Stack_Of(s.Construct).Region()
-	if !unresolved(region) && *region != metricsRegion {
+	if !propcheck.Unresolved(region) && *region != metricsRegion {
 		awscdk.Annotations_Of(s.Construct).AddWarningV2(jsii.String("@stratus/staticsite:noAlarms"), jsii.String(
 			"CloudFront publishes metrics only in us-east-1 and this stack is in "+*region+
 				": no default alarm created; create one from MetricErrorRate() in a us-east-1 stack"), nil)

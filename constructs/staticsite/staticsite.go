@@ -12,10 +12,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // SpaRoutingFunctionCode is the JavaScript of the CloudFront Function (runtime
@@ -104,6 +107,12 @@ type Props struct {
 	// Default: - awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
 
+	// LogEncryptionKey encrypts the deployment function's log group with a
+	// customer managed key. New adds the statement CloudWatch Logs needs to
+	// the key's policy; an imported key's policy must already allow it.
+	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
+	LogEncryptionKey awskms.IKey
+
 	// AccessLogsExpiration is how long the S3 server access logs and the
 	// CloudFront access logs are kept.
 	// Default: - 90 days.
@@ -159,9 +168,9 @@ func New(scope constructs.Construct, id string, props *Props) *StaticSite {
 	if props == nil {
 		props = &Props{}
 	}
-	if problems := validate(scope, props); len(problems) > 0 {
-		panic(fmt.Sprintf("staticsite %s: invalid props:\n  - %s", id, strings.Join(problems, "\n  - ")))
-	}
+	c := propcheck.For("staticsite.New", scope, id)
+	validate(c, scope, props)
+	c.Panic()
 	s := &StaticSite{Construct: constructs.NewConstruct(scope, jsii.String(id)), props: props}
 	logBucket := s.createLogBucket()
 	bucket := s.createBucket(logBucket)
@@ -188,110 +197,93 @@ func (s *StaticSite) removalPolicy() awscdk.RemovalPolicy {
 	return s.props.RemovalPolicy
 }
 
-// validate returns every problem of props, naming the prop and its value.
-func validate(scope constructs.Construct, p *Props) []string {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-
-	switch {
-	case p.SourceDir == nil || strings.TrimSpace(*p.SourceDir) == "":
-		add("SourceDir is required: the directory of the built site, with index.html at its root (e.g. \"web/dist\")")
-	case !unresolved(p.SourceDir):
+// validate records every problem of props, naming the prop and its value.
+func validate(c *propcheck.Problems, scope constructs.Construct, p *Props) {
+	if c.Require("SourceDir", p.SourceDir, `the directory of the built site, with index.html at its root (e.g. "web/dist")`) &&
+		!propcheck.Unresolved(p.SourceDir) {
 		if st, err := os.Stat(*p.SourceDir); err != nil || !st.IsDir() {
-			add("SourceDir %q does not exist or is not a directory", *p.SourceDir)
+			c.Add("SourceDir", p.SourceDir, "does not exist or is not a directory")
 		} else if st, err := os.Stat(filepath.Join(*p.SourceDir, "index.html")); err != nil || st.IsDir() {
-			add("SourceDir %q has no index.html at its root (build the site first)", *p.SourceDir)
+			c.Add("SourceDir", p.SourceDir, "has no index.html at its root (build the site first)")
 		}
 	}
 	if p.AutoDeleteObjects != nil && *p.AutoDeleteObjects && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
-		add("AutoDeleteObjects is true but RemovalPolicy is %q: auto-delete needs RemovalPolicy DESTROY", orDefault(string(p.RemovalPolicy), "RETAIN (default)"))
+		c.Add("AutoDeleteObjects", p.AutoDeleteObjects, "needs RemovalPolicy DESTROY, not %s", orDefault(string(p.RemovalPolicy), "RETAIN (default)"))
 	}
-	if p.ApiOrigin != nil && !unresolved(p.ApiOrigin) && !strings.HasPrefix(*p.ApiOrigin, "https://") {
-		add("ApiOrigin %q must be an https URL or origin", *p.ApiOrigin)
+	if propcheck.Known(p.ApiOrigin) && !strings.HasPrefix(*p.ApiOrigin, "https://") {
+		c.Add("ApiOrigin", p.ApiOrigin, "must be an https URL or origin")
 	}
-	if r := p.CognitoRegion; r != nil && !unresolved(r) && !regionPattern.MatchString(*r) {
-		add("CognitoRegion %q is not an AWS region name (e.g. \"eu-west-1\")", *r)
+	if r := p.CognitoRegion; propcheck.Known(r) && !regionPattern.MatchString(*r) {
+		c.Add("CognitoRegion", r, `not an AWS region name (e.g. "eu-west-1")`)
 	}
 	if p.ConnectSources != nil {
 		for i, src := range *p.ConnectSources {
-			if src == nil || (!unresolved(src) && (strings.TrimSpace(*src) == "" || strings.ContainsAny(*src, " ;"))) {
-				add("ConnectSources[%d] %q must be one CSP source expression (no spaces or semicolons)", i, deref(src))
+			if src == nil || (!propcheck.Unresolved(src) && (strings.TrimSpace(*src) == "" || strings.ContainsAny(*src, " ;"))) {
+				c.Add(fmt.Sprintf("ConnectSources[%d]", i), src, "must be one CSP source expression (no spaces or semicolons)")
 			}
 		}
 	}
-	if p.WebAclArn != nil && !unresolved(p.WebAclArn) && !strings.Contains(*p.WebAclArn, ":global/webacl/") {
-		add("WebAclArn %q is not a WAFv2 web ACL with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)", *p.WebAclArn)
+	if propcheck.Known(p.WebAclArn) && !strings.Contains(*p.WebAclArn, ":global/webacl/") {
+		c.Add("WebAclArn", p.WebAclArn, "not a WAFv2 web ACL with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)")
 	}
-	if t := p.ErrorRateThreshold; t != nil && (*t <= 0 || *t > 100) {
-		add("ErrorRateThreshold %v must be a percentage in (0, 100]", *t)
+	if t := p.ErrorRateThreshold; propcheck.Known(t) && (*t <= 0 || *t > 100) {
+		c.Add("ErrorRateThreshold", t, "must be a percentage in (0, 100]")
 	}
 	if p.Domain != nil {
-		problems = append(problems, validateDomain(scope, p.Domain)...)
+		validateDomain(c, scope, p.Domain)
 	}
-	return problems
 }
 
-func validateDomain(scope constructs.Construct, d *DomainProps) []string {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+func validateDomain(c *propcheck.Problems, scope constructs.Construct, d *DomainProps) {
 	if len(d.DomainNames) == 0 {
-		add("Domain.DomainNames is empty: give at least one domain name")
+		c.Add("Domain.DomainNames", d.DomainNames, "empty: give at least one domain name")
 	}
-	if d.HostedZoneId == nil || *d.HostedZoneId == "" {
-		add("Domain.HostedZoneId is required: the id of the Route 53 hosted zone of %v", names(d.DomainNames))
-	}
+	c.Require("Domain.HostedZoneId", d.HostedZoneId, "the id of the Route 53 hosted zone of %v", names(d.DomainNames))
 	zone := ""
-	if d.ZoneName == nil || *d.ZoneName == "" {
-		add("Domain.ZoneName is required: the name of the Route 53 hosted zone of %v", names(d.DomainNames))
-	} else if !unresolved(d.ZoneName) {
+	if c.Require("Domain.ZoneName", d.ZoneName, "the name of the Route 53 hosted zone of %v", names(d.DomainNames)) &&
+		!propcheck.Unresolved(d.ZoneName) {
 		zone = strings.TrimSuffix(strings.ToLower(*d.ZoneName), ".")
 	}
 	for i, n := range d.DomainNames {
+		prop := fmt.Sprintf("Domain.DomainNames[%d]", i)
 		switch {
 		case n == nil || *n == "":
-			add("Domain.DomainNames[%d] is empty", i)
-		case unresolved(n) || zone == "":
+			c.Add(prop, n, "empty")
+		case propcheck.Unresolved(n) || zone == "":
 		default:
 			name := strings.TrimSuffix(strings.ToLower(*n), ".")
 			if name != zone && !strings.HasSuffix(name, "."+zone) {
-				add("Domain.DomainNames[%d] %q is not in the zone %q", i, *n, zone)
+				c.Add(prop, n, "not in the zone %q", zone)
 			}
 		}
 	}
-	if d.Certificate == nil {
-		add("Domain.Certificate is required: a certificate in us-east-1 covering %v (create one with staticsite.NewCertificateStack)", names(d.DomainNames))
-	} else {
-		problems = append(problems, validateCertificate(scope, d.Certificate)...)
+	if c.Require("Domain.Certificate", d.Certificate, "a certificate in us-east-1 covering %v (create one with staticsite.NewCertificateStack)", names(d.DomainNames)) {
+		validateCertificate(c, scope, d.Certificate)
 	}
-	return problems
 }
 
 // validateCertificate checks that the certificate is in us-east-1 and, when
 // it comes from another region's stack, that this stack can reference it.
-func validateCertificate(scope constructs.Construct, cert awscertificatemanager.ICertificate) []string {
-	var problems []string
+func validateCertificate(c *propcheck.Problems, scope constructs.Construct, cert awscertificatemanager.ICertificate) {
 	arn := cert.CertificateArn()
-	if !unresolved(arn) {
+	if !propcheck.Unresolved(arn) {
 		if parts := strings.Split(*arn, ":"); len(parts) > 3 && parts[3] != "us-east-1" {
-			problems = append(problems, fmt.Sprintf("Domain.Certificate %q is in %s: CloudFront needs a certificate in us-east-1", *arn, parts[3]))
+			c.Add("Domain.Certificate", arn, "in %s: CloudFront needs a certificate in us-east-1", parts[3])
 		}
-		return problems
+		return
 	}
 	certStack, siteStack := awscdk.Stack_Of(cert), awscdk.Stack_Of(scope)
 	certRegion, siteRegion := certStack.Region(), siteStack.Region()
-	if !unresolved(certRegion) && *certRegion != "us-east-1" {
-		problems = append(problems, fmt.Sprintf("Domain.Certificate is in stack %s in %s: CloudFront needs a certificate in us-east-1", *certStack.StackName(), *certRegion))
+	if !propcheck.Unresolved(certRegion) && *certRegion != "us-east-1" {
+		c.Add("Domain.Certificate", *cert.Node().Path(), "in stack %s in %s: CloudFront needs a certificate in us-east-1", *certStack.StackName(), *certRegion)
 	}
-	if *certStack.Node().Path() != *siteStack.Node().Path() && unresolved(siteRegion) {
-		problems = append(problems, fmt.Sprintf("Domain.Certificate is in stack %s: the stack %s holding the site must have an explicit Env.Region and CrossRegionReferences: true to use it",
-			*certStack.StackName(), *siteStack.StackName()))
+	if *certStack.Node().Path() != *siteStack.Node().Path() && propcheck.Unresolved(siteRegion) {
+		c.Add("Domain.Certificate", *cert.Node().Path(), "in stack %s: the stack %s holding the site must have an explicit Env.Region and CrossRegionReferences: true to use it",
+			*certStack.StackName(), *siteStack.StackName())
 	}
-	return problems
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-
-func unresolved(s *string) bool { return *awscdk.Token_IsUnresolved(s) }
 
 func deref(s *string) string {
 	if s == nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -71,6 +73,7 @@ func TestMain(m *testing.M) {
 		PriceClass:        awscloudfront.PriceClass_PRICE_CLASS_ALL,
 		GeoRestriction:    awscloudfront.GeoRestriction_Allowlist(jsii.String("DE"), jsii.String("FR")),
 		WebAclArn:         jsii.String("arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abc"),
+		LogEncryptionKey:  awskms.NewKey(domainStack, jsii.String("LogsKey"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}),
 		Domain: &staticsite.DomainProps{
 			DomainNames:  []*string{jsii.String("app.example.com"), jsii.String("www.app.example.com")},
 			HostedZoneId: jsii.String("Z0123456789ABC"),
@@ -338,6 +341,22 @@ func TestOneDeploymentPrunesAndInvalidatesOnlyWhatChanges(t *testing.T) {
 	}))
 }
 
+// LogEncryptionKey encrypts the deployment function's log group, with the
+// key policy CloudWatch Logs needs; without it the group has no KmsKeyId.
+func TestDeploymentLogEncryption(t *testing.T) {
+	domainTpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), obj(map[string]interface{}{
+		"KmsKeyId": map[string]interface{}{"Fn::GetAtt": []interface{}{assertions.Match_StringLikeRegexp(jsii.String("^LogsKey")), "Arn"}},
+	}))
+	domainTpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), obj(map[string]interface{}{
+		"KeyPolicy": obj(map[string]interface{}{"Statement": assertions.Match_ArrayWith(&[]interface{}{
+			obj(map[string]interface{}{"Sid": "CloudWatchLogsOfThisAccount"}),
+		})}),
+	}))
+	defaultTpl.ResourcePropertiesCountIs(jsii.String("AWS::Logs::LogGroup"), obj(map[string]interface{}{
+		"KmsKeyId": assertions.Match_AnyValue(),
+	}), jsii.Number(0))
+}
+
 // config.json is generated with deploy-time markers for the tokens and the
 // literal values as they are.
 func TestRuntimeConfigIsWrittenToConfigJson(t *testing.T) {
@@ -459,6 +478,36 @@ func TestErrorRateAlarmAndMetric(t *testing.T) {
 	}
 	if got := (*m.Dimensions())["Region"]; got != "Global" {
 		t.Errorf("MetricErrorRate Region dimension %v, want Global", got)
+	}
+}
+
+// What the caller sets in the options wins over each metric's defaults; the
+// metric stays in us-east-1 with CloudFront's dimensions.
+func TestMetricOptionsOverrideDefaults(t *testing.T) {
+	opts := &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(1)), Label: jsii.String("5xx")}
+	for name, m := range map[string]awscloudwatch.Metric{
+		"MetricErrorRate": domainSite.MetricErrorRate(opts),
+		"MetricRequests":  domainSite.MetricRequests(opts),
+	} {
+		if *m.Statistic() != "Maximum" || *m.Period().ToMinutes(nil) != 1 || *m.Label() != "5xx" {
+			t.Errorf("%s: statistic %s, period %v min, label %v; want the options' Maximum, 1, 5xx", name, *m.Statistic(), *m.Period().ToMinutes(nil), m.Label())
+		}
+		if *m.Region() != "us-east-1" || (*m.Dimensions())["Region"] != "Global" {
+			t.Errorf("%s: region %s, dimensions %v", name, *m.Region(), *m.Dimensions())
+		}
+	}
+	if m := domainSite.MetricRequests(nil); *m.Statistic() != "Sum" || *m.Period().ToMinutes(nil) != 5 {
+		t.Errorf("MetricRequests(nil): %s over %v min, want the defaults Sum over 5", *m.Statistic(), *m.Period().ToMinutes(nil))
+	}
+}
+
+// With minimal props not even a warning is left: what the caller did not
+// ask for (geo restriction, a web ACL) is excused with its reason.
+func TestNoNagWarningsWithMinimalProps(t *testing.T) {
+	msgs := assertions.Annotations_FromStack(defaultStack).FindWarning(jsii.String("*"),
+		assertions.Match_StringLikeRegexp(jsii.String("^(AwsSolutions|Serverless)-")))
+	for _, m := range *msgs {
+		t.Errorf("%s: %v", *m.Id, m.Entry.Data)
 	}
 }
 

@@ -30,7 +30,7 @@ func wantProblems(t *testing.T, msg string, problems ...string) {
 
 func TestValidationMissingSourceDir(t *testing.T) {
 	stack := newStack("V", nil)
-	wantProblems(t, cdktest.Recover(func() { staticsite.New(stack, "Site", nil) }), "SourceDir is required")
+	wantProblems(t, cdktest.Recover(func() { staticsite.New(stack, "Site", nil) }), "staticsite.New V/Site: invalid props", "SourceDir (unset): required")
 }
 
 // One panic names every problem: the site, the domain, the other props.
@@ -49,16 +49,16 @@ func TestValidationListsEveryProblemAtOnce(t *testing.T) {
 		})
 	})
 	wantProblems(t, msg,
-		`SourceDir "testdata/noindex" has no index.html`,
-		"AutoDeleteObjects is true but RemovalPolicy",
-		`ApiOrigin "http://api.example.com" must be an https`,
-		`CognitoRegion "Ireland"`,
-		"ConnectSources[0]",
-		"WebAclArn",
-		"ErrorRateThreshold 0",
-		"Domain.HostedZoneId is required",
-		"Domain.ZoneName is required",
-		"Domain.Certificate is required",
+		`SourceDir "testdata/noindex": has no index.html`,
+		"AutoDeleteObjects true: needs RemovalPolicy DESTROY",
+		`ApiOrigin "http://api.example.com": must be an https`,
+		`CognitoRegion "Ireland": not an AWS region`,
+		`ConnectSources[0] "https://a.example.com; script-src *": must be one CSP source`,
+		`WebAclArn "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/abc": not a WAFv2 web ACL with CLOUDFRONT scope`,
+		"ErrorRateThreshold 0: must be a percentage",
+		"Domain.HostedZoneId (unset): required",
+		"Domain.ZoneName (unset): required",
+		"Domain.Certificate (unset): required",
 	)
 	if n := strings.Count(msg, "\n  - "); n != 10 {
 		t.Errorf("want 10 problems in one message, got %d:\n%s", n, msg)
@@ -69,7 +69,7 @@ func TestValidationSourceDirMissing(t *testing.T) {
 	stack := newStack("V", nil)
 	wantProblems(t, cdktest.Recover(func() {
 		staticsite.New(stack, "Site", &staticsite.Props{SourceDir: jsii.String("testdata/nope")})
-	}), `SourceDir "testdata/nope" does not exist`)
+	}), `SourceDir "testdata/nope": does not exist`)
 }
 
 func TestValidationDomain(t *testing.T) {
@@ -87,13 +87,13 @@ func TestValidationDomain(t *testing.T) {
 			},
 		})
 	}),
-		`Domain.DomainNames[0] "app.example.org" is not in the zone "example.com"`,
-		"Domain.DomainNames[1] is empty",
-		"is in eu-west-1: CloudFront needs a certificate in us-east-1",
+		`Domain.DomainNames[0] "app.example.org": not in the zone "example.com"`,
+		`Domain.DomainNames[1] "": empty`,
+		`Domain.Certificate "arn:aws:acm:eu-west-1:123456789012:certificate/abc": in eu-west-1: CloudFront needs a certificate in us-east-1`,
 	)
 	wantProblems(t, cdktest.Recover(func() {
 		staticsite.New(stack, "Site2", &staticsite.Props{SourceDir: jsii.String(siteDir), Domain: &staticsite.DomainProps{}})
-	}), "Domain.DomainNames is empty", "Domain.HostedZoneId is required", "Domain.ZoneName is required", "Domain.Certificate is required")
+	}), "Domain.DomainNames (unset): empty", "Domain.HostedZoneId (unset): required", "Domain.ZoneName (unset): required", "Domain.Certificate (unset): required")
 }
 
 // A certificate from the us-east-1 stack needs a site stack with an
@@ -121,5 +121,5 @@ func TestValidationCertificateStack(t *testing.T) {
 		staticsite.NewCertificateStack(app, "Cert", &staticsite.CertificateStackProps{
 			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}},
 		})
-	}), "DomainNames is empty", "HostedZoneId is required", "ZoneName is required", `Env.Region "eu-west-1"`)
+	}), "staticsite.NewCertificateStack Cert: invalid props", "DomainNames (unset): empty", "HostedZoneId (unset): required", "ZoneName (unset): required", `Env.Region "eu-west-1": a CloudFront certificate must be in us-east-1`)
 }

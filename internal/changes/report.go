@@ -3,13 +3,12 @@ package changes
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
 	"github.com/stratus-cdk/stratus/internal/cfnspec"
+	"github.com/stratus-cdk/stratus/internal/statelock"
 )
 
 // Stack is what changes in one stack.
@@ -83,25 +82,13 @@ type template struct {
 }
 
 func load(dir string) (map[string]template, error) {
-	stacks, err := assembly.Stacks(dir)
+	stacks, err := statelock.ReadAssembly(dir)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]template{}
 	for _, s := range stacks {
-		raw, err := os.ReadFile(s.Template)
-		if err != nil {
-			return nil, err
-		}
-		t, err := cfnspec.ParseTemplate(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", s.Template, err)
-		}
-		id := s.Name
-		if s.Stage != "" {
-			id = s.Stage + "/" + s.Name
-		}
-		out[id] = template{s.Template, t}
+		out[s.ID] = template{s.Path, s.Template}
 	}
 	return out, nil
 }

@@ -20,8 +20,10 @@ const (
 )
 
 // Check applies the packs to scope and everything below it, verbosely (each
-// finding explains itself). Apply it before anything synthesizes the app:
-// aspects added after a synth are not run again.
+// finding explains itself), except what lies in a nested Stage: aspects stop
+// at a Stage's boundary, so check each Stage as well. Apply it before
+// anything synthesizes the scope: aspects added after a synth are not run
+// again, and CDK Pipelines synthesizes a stage as soon as it is added.
 func Check(scope constructs.IConstruct, packs ...Pack) {
 	for _, p := range packs {
 		var aspect awscdk.IAspect

@@ -63,7 +63,9 @@ const comment = "Stateful-resource lock (internal/statelock). Do not edit by han
 // Stack is one synthesized stack.
 type Stack struct {
 	// ID is "<Stage>/<Stack>", or the stack's name outside a stage.
-	ID       string
+	ID string
+	// Path is the template's file in the assembly.
+	Path     string
 	Template *cfnspec.Template
 }
 
@@ -87,7 +89,7 @@ func ReadAssembly(dir string) ([]Stack, error) {
 		if s.Stage != "" {
 			id = s.Stage + "/" + s.Name
 		}
-		out = append(out, Stack{ID: id, Template: t})
+		out = append(out, Stack{ID: id, Path: s.Template, Template: t})
 	}
 	return out, nil
 }

@@ -7,8 +7,9 @@ import (
 )
 
 // Refs returns the resources a template value in stack refers to, in a
-// stable order: Ref, Fn::GetAtt, ${X} and ${X.Attr} in Fn::Sub, and, across
-// stacks, Fn::ImportValue (through the export's output value) and
+// stable order: Ref, Fn::GetAtt (through an SSM parameter's Value to what
+// the parameter holds), ${X} and ${X.Attr} in Fn::Sub, and, across stacks,
+// Fn::ImportValue (through the export's output value) and
 // Fn::GetStackOutput (through the named stack's output). Parameters and
 // pseudo parameters are not resources and are left out.
 func (a *App) Refs(stack string, v any) []Ref {
@@ -77,17 +78,26 @@ func (a *App) intrinsic(stack, fn string, arg any, seen map[Ref]bool, depth int)
 		}
 		return true
 	case "Fn::GetAtt":
+		var id, attr string
 		switch at := arg.(type) {
 		case []any:
 			if len(at) > 0 {
-				if id, ok := at[0].(string); ok {
-					a.mark(Ref{stack, id}, seen)
-				}
+				id, _ = at[0].(string)
+			}
+			if len(at) > 1 {
+				attr, _ = at[1].(string)
 			}
 		case string:
-			id, _, _ := strings.Cut(at, ".")
-			a.mark(Ref{stack, id}, seen)
+			id, attr, _ = strings.Cut(at, ".")
 		}
+		// An SSM parameter's Value is the value it was given: a reference
+		// to it names what that value names (serverlessdb publishes its
+		// proxy's resource id, cut from the proxy's ARN, this way).
+		if n, ok := a.Nodes[Ref{stack, id}]; ok && n.Type == "AWS::SSM::Parameter" && attr == "Value" {
+			a.collect(stack, n.Prop("Value"), seen, depth+1)
+			return true
+		}
+		a.mark(Ref{stack, id}, seen)
 		return true
 	case "Fn::Sub":
 		var tmpl string

@@ -19,8 +19,11 @@ func writeAssembly(t *testing.T) string {
 		"A.json": `{"Resources": {
 			"Api": {"Type": "AWS::ApiGateway::RestApi"},
 			"Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}}},
-			"Fn": {"Type": "AWS::Lambda::Function"}},
-			"Outputs": {"ApiId": {"Value": {"Ref": "Api"}}}}`,
+			"Fn": {"Type": "AWS::Lambda::Function"},
+			"Proxy": {"Type": "AWS::RDS::DBProxy"},
+			"ProxyId": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String",
+				"Value": {"Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": ["Proxy", "DBProxyArn"]}]}]}}}},
+			"Outputs": {"ApiId": {"Value": {"Ref": "Api"}}, "ProxyId": {"Value": {"Fn::GetAtt": ["ProxyId", "Value"]}}}}`,
 		"B.json": `{"Resources": {
 			"Acl": {"Type": "AWS::WAFv2::WebACL"},
 			"Assoc": {"Type": "AWS::WAFv2::WebACLAssociation", "Properties": {
@@ -54,6 +57,15 @@ func TestReferencesAcrossStacksAndParts(t *testing.T) {
 	// ${X.Attr} in Fn::Sub, and the schedule's expression.
 	if got := a.Between(Ref{"B", "Rule"}, acl, Schedule); len(got) != 1 || got[0].Detail != "rate(5 minutes)" {
 		t.Errorf("rule → target through Fn::Sub: %v", got)
+	}
+	// An SSM parameter's Value names what the parameter holds, here across
+	// stacks; its other attributes and Ref name the parameter.
+	proxyID := map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": "Stack-A", "OutputName": "ProxyId"}}
+	if got := a.Refs("B", proxyID); len(got) != 1 || got[0] != (Ref{"A", "Proxy"}) {
+		t.Errorf("Refs through the parameter's Value = %v, want the proxy", got)
+	}
+	if got := a.Refs("A", map[string]any{"Fn::GetAtt": []any{"ProxyId", "Type"}}); len(got) != 1 || got[0] != (Ref{"A", "ProxyId"}) {
+		t.Errorf("Refs of the parameter's Type = %v, want the parameter", got)
 	}
 	// Pseudo parameters and unknown names are not resources.
 	if got := a.Refs("A", map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Ref": "AWS::Region"}, map[string]any{"Ref": "Nope"}}}}); len(got) != 0 {

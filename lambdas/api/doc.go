@@ -7,7 +7,7 @@
 // # Environment
 //
 //	DATABASE_URL      a PostgreSQL DSN (local runs); otherwise:
-//	DB_HOST DB_PORT DB_NAME DB_USER   set by serverlessdb.GrantConnect
+//	DB_HOST DB_PORT DB_NAME DB_USER   set by serverlessdb.Bind
 //	DB_IAM_AUTH=true  mint an RDS IAM auth token per new connection (TLS)
 //	DB_PROXY=true     an RDS Proxy is in front (unnamed statements: no pinning)
 //	UPLOADS_BUCKET    bucket of the presigned attachment uploads

@@ -1,5 +1,5 @@
 // Package dbpool builds the pgx pool of a Lambda function from its
-// environment, as serverlessdb.GrantConnect sets it:
+// environment, as serverlessdb.Bind sets it:
 //
 //	DB_HOST, DB_PORT, DB_NAME, DB_USER  the endpoint (RDS Proxy or cluster) and login role
 //	DB_IAM_AUTH=true                     mint an IAM auth token per new connection (TLS required)
