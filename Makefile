@@ -18,12 +18,16 @@ CDK      := node_modules/.bin/cdk
 CDK_FLAGS := --no-notices --no-version-reporting --output cdk.out
 APP      := bin/stratus
 GO_SRC   := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './web/*' -not -path './cdk.out/*') go.mod go.sum
-STAGE    ?= Dev
+# One stage (Dev, Staging or Prod) for synth, deploy and watch: `make synth STAGE=Dev` builds, compiles
+# handlers for, checks and writes that stage alone. Unset, synth builds every stage (and, with an
+# account, the Pipeline stack); deploy and watch default to Dev.
+STAGE    ?=
+STAGE_CONTEXT = $(if $(STAGE),-c stage=$(STAGE))
 # Where `make dev` listens; port 0 picks a free one.
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
 
-.PHONY: help synth test cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy clean deps web
+.PHONY: help synth test cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,9 +56,9 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 
 web: web/dist/index.html ## build the single-page app into web/dist
 
-synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline)
+synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline); STAGE=Dev for one stage
 	rm -rf cdk.out
-	$(CDK) synth $(CDK_FLAGS) --quiet '**'
+	$(CDK) synth $(CDK_FLAGS) $(STAGE_CONTEXT) --quiet '**'
 	$(GO) run ./cmd/synthsummary cdk.out
 
 # `make cost` and `make diagram` price and draw the app as the pipeline deploys it: every stage and
@@ -133,13 +137,30 @@ lint: ## gofmt and go vet (the example module too)
 	$(GO) vet ./...
 	cd examples/team-app && $(GO) vet ./...
 
-bench: deps ## benchmarks: handlers end to end against local PostgreSQL, bootstrap init time, the local server under load
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v /local/devstack)
+bench: deps web $(APP) ## benchmarks: handlers against local PostgreSQL, bootstrap init, the local server under load, make dev's restart, cdk synth against its floor
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $$($(GO) list ./lambdas/... | grep -v -e /local/devstack -e /cmd/stratus-local)
 	# The local server at 1, 8 and 32 clients: long enough for the queue's backlog to matter.
 	$(GO) test -run '^$$' -bench LocalServer -benchtime 5s -count=1 ./lambdas/internal/local/devstack
+	# make dev's inner loop: a handler's Go file saved -> the rebuilt server answers /v1/health, 7 times.
+	$(GO) test -run '^$$' -bench 'DevRestart|Fingerprint' -benchtime 7x -count=1 -timeout 30m ./lambdas/cmd/stratus-local
+	# cdk synth of the whole app and of one stage, with and without validation, against an empty app,
+	# then where the time goes (SYNTHBENCH_FLAGS='-rounds 9' for steadier medians).
+	$(GO) run ./cmd/synthbench $(SYNTHBENCH_FLAGS)
 
-deploy: synth ## deploy a stage, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
+# deploy and watch act on one stage (default Dev); their prerequisites (synth) see the same STAGE.
+deploy watch: STAGE := $(or $(STAGE),Dev)
+
+deploy: synth ## deploy a stage, synthesized alone, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'
+
+# `cdk watch` re-runs the app on every change that cdk.json's "watch" section covers (the app's and the
+# handlers' sources and the migrations, no build output): the app command rebuilds bin/stratus first,
+# so a change to the stacks is seen too. Hotswap bypasses CloudFormation, so it is for Dev only:
+# the pipeline deploys Staging and Prod.
+watch: deps web $(APP) ## on every save, hotswap Dev's changed Lambda code and settings (`cdk watch --hotswap`; needs AWS credentials)
+	@if [ '$(STAGE)' = Staging ] || [ '$(STAGE)' = Prod ]; then \
+		echo 'make watch hotswaps Dev only: $(STAGE) is deployed by the pipeline, and a hotswap would drift it from its templates' >&2; exit 2; fi
+	$(CDK) watch $(CDK_FLAGS) --hotswap --app 'make --no-print-directory -s $(APP) && $(APP)' -c stage=$(STAGE) '$(STAGE)/*'
 
 clean: ## remove build output, the local stack's data (.tmp/dev) and the assembly make cost and make diagram read (.tmp/cdk.out)
 	rm -rf cdk.out bin web/dist .tmp/dev $(REF_OUT)

@@ -1,9 +1,11 @@
 // Command stratus is the CDK app: it builds the stages of every environment.
 // It is the only place that reads environment variables and CDK context for
-// accounts, regions, the pipeline's source, the alarm email and the custom
-// domain; everything below takes typed Go values.
+// accounts, regions, the pipeline's source, the alarm email, the custom
+// domain and the one stage to build, if any; everything below takes typed Go
+// values.
 //
 //	cdk synth                                   # offline, account-agnostic, no pipeline
+//	cdk synth -c stage=Dev                      # one stage alone (Dev, Staging or Prod), never the pipeline
 //	cdk synth -c account=111111111111 -c region=eu-west-1 \
 //	          -c connectionArn=arn:aws:codeconnections:… -c repo=owner/stratus \
 //	          -c alarmEmail=oncall@example.org \
@@ -41,6 +43,9 @@ func main() {
 			Name:         setting(app, "domain", stacks.EnvDomain),
 			HostedZoneId: setting(app, "hostedZoneId", stacks.EnvHostedZoneId),
 		},
+		// Context only: an environment variable would follow the pipeline's
+		// own synth, which must build every stage.
+		Stage: setting(app, "stage", ""),
 	})
 	app.Synth(nil)
 }

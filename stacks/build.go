@@ -35,6 +35,14 @@ type Options struct {
 	// "<stage>.<name>").
 	// Default: - none: the stages use their CloudFront domain names.
 	Domain Domain
+	// Stage, when set, is the one stage Build builds ("Dev", "Staging" or
+	// "Prod"): its stacks alone, so only its handlers are compiled and only
+	// its stacks are checked by cdk-nag and validated. Its templates are the
+	// same as in a full build. There is no Pipeline stack then, even with an
+	// account: the pipeline deploys Staging and Prod, so it comes only from a
+	// full build, which is what its own synth step runs.
+	// Default: - every stage, and the Pipeline stack with an account.
+	Stage string
 }
 
 // The environment variables main.go reads a setting from when CDK context
@@ -90,6 +98,7 @@ func (o Options) env() *awscdk.Environment {
 
 // App is everything Build made.
 type App struct {
+	// Dev, Staging and Prod are nil when Options.Stage selected another.
 	Dev, Staging, Prod *Stage
 	// Pipeline deploys Staging, then Prod after an approval; nil without
 	// an account.
@@ -101,9 +110,10 @@ type App struct {
 // Build composes the whole application into app: the Dev stage for
 // engineers' own `cdk deploy`, the Staging and Prod stages with the
 // pipeline that deploys them, and the compliance checks every stack must
-// pass (an unsuppressed cdk-nag error fails `cdk synth`). Invalid
-// configurations or settings panic with a *ConfigError naming every problem
-// of every stage, before anything is built.
+// pass (an unsuppressed cdk-nag error fails `cdk synth`); or, with
+// opts.Stage, that one stage alone. Invalid configurations or settings panic
+// with a *ConfigError naming every problem of every stage (selected or not:
+// checking them costs nothing), before anything is built.
 func Build(app awscdk.App, opts Options) *App {
 	opts = opts.withDefaults()
 	problems := opts.problems()
@@ -113,21 +123,27 @@ func Build(app awscdk.App, opts Options) *App {
 	if len(problems) > 0 {
 		panic(&ConfigError{Problems: problems})
 	}
-	out := &App{
-		Dev:     NewStage(app, Dev, opts),
-		Staging: NewStage(app, Staging, opts),
-		Prod:    NewStage(app, Prod, opts),
+	out := &App{}
+	for _, s := range []struct {
+		cfg  Config
+		into **Stage
+	}{{Dev, &out.Dev}, {Staging, &out.Staging}, {Prod, &out.Prod}} {
+		if opts.Stage == "" || opts.Stage == s.cfg.Name {
+			*s.into = NewStage(app, s.cfg, opts)
+			out.Stacks = append(out.Stacks, (*s.into).Stacks()...)
+		}
 	}
 	// The compliance checks, on the app (the pipeline's stack) and on each
-	// stage: aspects stop at a Stage's boundary, and CDK Pipelines
+	// stage built: aspects stop at a Stage's boundary, and CDK Pipelines
 	// synthesizes a stage as soon as it is added, so the packs go on before
 	// the pipeline exists.
 	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	for _, s := range []*Stage{out.Dev, out.Staging, out.Prod} {
-		nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
-		out.Stacks = append(out.Stacks, s.Stacks()...)
+		if s != nil {
+			nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
+		}
 	}
-	if opts.Account != "" {
+	if opts.Account != "" && opts.Stage == "" {
 		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
 			Env:         opts.env(),
 			Description: jsii.String("Stratus: the pipeline that tests, synthesizes and deploys Staging then Prod"),

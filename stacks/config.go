@@ -157,3 +157,7 @@ var Prod = Config{
 	OnCall:         true,
 	OutboxInterval: time.Minute,
 }
+
+// StageNames are the names of the stages Build builds, in order: the values
+// Options.Stage (`-c stage=…`) takes.
+var StageNames = []string{Dev.Name, Staging.Name, Prod.Name}

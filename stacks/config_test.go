@@ -93,8 +93,15 @@ func TestOptionsProblemsNameTheContextKeys(t *testing.T) {
 		`domain "app" needs at least two labels`)
 	wantAll(t, Options{Domain: Domain{HostedZoneId: "Z1"}}.problems(),
 		`domain "" and hostedZoneId "Z1" go together`)
+	wantAll(t, Options{Stage: "dev"}.problems(),
+		`stage "dev" is not a stage of the app: want one of Dev, Staging, Prod (or none, for all of them)`)
 	if p := (Options{AlarmEmail: "oncall@example.org", Domain: Domain{Name: "example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ"}}).problems(); len(p) > 0 {
 		t.Errorf("valid settings: %v", p)
+	}
+	for _, name := range StageNames {
+		if p := (Options{Stage: name}).problems(); len(p) > 0 {
+			t.Errorf("stage %s: %v", name, p)
+		}
 	}
 }
 

@@ -77,6 +77,15 @@ func run(m *testing.M) int {
 	withDomain = stacks.NewStage(app, stacks.Dev, stacks.Options{Account: testAccount, Domain: testDomain})
 	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	domainAssemblyDir = *app.Synth(nil).Directory()
+
+	// Each stage alone, as `make synth STAGE=<Stage>` builds it.
+	selectedDir, err := os.MkdirTemp("", "stratus-selected-assembly")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(selectedDir)
+	synthSelected(ctx, selectedDir)
 	return m.Run()
 }
 

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // buildSpec is everything that decides the bytes of a bootstrap binary.
@@ -50,16 +51,15 @@ var (
 	buildCache = map[string]builtAsset{} // one go build per spec and process: stages reuse the same binary
 )
 
-// build compiles the spec into a content-addressed folder under the OS temp
-// directory, so the asset path and hash depend only on the binary's bytes,
-// never on the checkout path or the time of the build.
+// build returns the binary of s: this process's, an earlier synth's whose
+// inputs are unchanged (cache.go), or a new one.
 func build(s buildSpec) (builtAsset, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if a, ok := buildCache[s.key()]; ok {
 		return a, nil
 	}
-	a, err := compile(s)
+	a, err := buildCached(s)
 	if err != nil {
 		return builtAsset{}, err
 	}
@@ -67,11 +67,55 @@ func build(s buildSpec) (builtAsset, error) {
 	return a, nil
 }
 
-func compile(s buildSpec) (builtAsset, error) {
-	root := filepath.Join(os.TempDir(), "stratus-gofunction")
-	if err := os.MkdirAll(root, 0o755); err != nil {
+func buildCached(s buildSpec) (builtAsset, error) {
+	root, err := cacheRoot()
+	if err == nil {
+		err = os.MkdirAll(root, 0o700)
+	}
+	if err != nil {
+		// No user cache folder (no $HOME): a private folder for this process.
+		if root, err = privateRoot(); err != nil {
+			return builtAsset{}, err
+		}
+		return compile(s, root)
+	}
+	id, env, err := cacheID(s)
+	if err != nil {
+		return compile(s, root) // its error says more than go env's
+	}
+	if a, ok := lookup(root, id); ok {
+		return a, nil
+	}
+	in, inErr := inputs(s, env)
+	a, err := compile(s, root)
+	if err != nil {
 		return builtAsset{}, err
 	}
+	if inErr == nil {
+		// Best effort: failing to record costs the next synth a build, nothing else.
+		_ = record(root, id, in, a)
+	}
+	return a, nil
+}
+
+var fallbackRoot string
+
+func privateRoot() (string, error) {
+	if fallbackRoot == "" {
+		dir, err := os.MkdirTemp("", "stratus-gofunction-")
+		if err != nil {
+			return "", err
+		}
+		fallbackRoot = dir
+	}
+	return fallbackRoot, nil
+}
+
+// compile builds s into a content-addressed folder under root, so the
+// asset path and hash depend only on the binary's bytes, never on the
+// checkout path or the time of the build.
+func compile(s buildSpec, root string) (builtAsset, error) {
+	compiles.Add(1)
 	work, err := os.MkdirTemp(root, "build-")
 	if err != nil {
 		return builtAsset{}, err
@@ -85,11 +129,7 @@ func compile(s buildSpec) (builtAsset, error) {
 		"-tags", strings.Join(tags, ","),
 		"-ldflags", strings.Join(ldflags, " "),
 		"-o", out, ".")
-	cmd.Dir = s.entryDir
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+s.goarch, "CGO_ENABLED=0")
-	for k, v := range s.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Dir, cmd.Env = s.entryDir, buildEnv(s)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {
@@ -104,8 +144,10 @@ func compile(s buildSpec) (builtAsset, error) {
 		return builtAsset{}, err
 	}
 	dir := filepath.Join(root, hash)
-	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
+	if h, err := sha256File(filepath.Join(dir, "bootstrap")); err == nil && h == hash {
 		return builtAsset{dir: dir, hash: hash}, nil
+	} else if err == nil {
+		os.RemoveAll(dir) // damaged: replace it
 	}
 	if err := os.Chmod(out, 0o755); err != nil {
 		return builtAsset{}, err
@@ -119,6 +161,9 @@ func compile(s buildSpec) (builtAsset, error) {
 	}
 	return builtAsset{dir: dir, hash: hash}, nil
 }
+
+// compiles counts the `go build` runs of this process (for tests).
+var compiles atomic.Int32
 
 // checkELF proves the output is a Linux executable for the target
 // architecture: `go build -o` on a package that is not `main` writes an

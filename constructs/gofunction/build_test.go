@@ -29,11 +29,12 @@ func writeModule(t *testing.T, dir string) string {
 // bytes and so the same asset hash.
 func TestBuildIsReproducibleAcrossPaths(t *testing.T) {
 	base := t.TempDir()
-	a, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "one", "checkout")), goarch: "arm64"})
+	root := t.TempDir()
+	a, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "one", "checkout")), goarch: "arm64"}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "another", "deeper", "clone")), goarch: "arm64"})
+	b, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "another", "deeper", "clone")), goarch: "arm64"}, root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,12 @@
 // Go module. The asset hash is the SHA-256 of the binary, so the same
 // source built by the same Go version gives the same asset, whatever the
 // checkout path or the time of the build. Each distinct build runs once per
-// process: several stages that use the same entry share one binary.
+// process: several stages that use the same entry share one binary. And it
+// runs again in a later process only when something it is built from has
+// changed: the binaries are kept in the user's cache folder
+// (~/.cache/stratus/gofunction on Linux, 0700) with the list of their
+// inputs, every file of every package they import from outside GOROOT and
+// the module cache, go.mod, go.sum and the Go toolchain (see cache.go).
 //
 // # Defaults
 //

@@ -34,16 +34,16 @@ func TestFingerprintSeesWhatTheServerIsBuiltFrom(t *testing.T) {
 	}
 	write("go.mod", "module x")
 	write("lambdas/api/main.go", "package main")
-	base := fingerprint(root)
+	base, _ := fingerprint(root)
 	for _, name := range []string{"lambdas/api/main_test.go", "lambdas/README.md", "web/src/App.tsx"} {
 		write(name, "ignored change")
-		if fingerprint(root) != base {
+		if got, _ := fingerprint(root); got != base {
 			t.Errorf("a change to %s triggers a rebuild", name)
 		}
 	}
 	for _, name := range []string{"lambdas/api/main.go", "lambdas/internal/app/schema/sql/00002_x.sql", "go.sum", "go.mod"} {
 		write(name, "changed: "+name)
-		if got := fingerprint(root); got == base {
+		if got, _ := fingerprint(root); got == base {
 			t.Errorf("a change to %s is not seen", name)
 		} else {
 			base = got
@@ -153,7 +153,7 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	}
 
 	writeVersion("package main\n\nfunc main() { not go }\n")
-	time.Sleep(pollEvery + settleTime + 2*time.Second) // time to notice and fail the build
+	time.Sleep(pollEvery + 2*time.Second) // time to notice and fail the build
 	if got, _ := os.ReadFile(ready); string(got) != second {
 		t.Fatalf("after a failed build the ready file is %q, want the running %q", got, second)
 	}
@@ -183,4 +183,85 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	}
 	done <- nil // for the deferred cleanup
 	waitFor(stopped, "stopped v3")
+}
+
+// A save during a build (the rest of a git checkout, a second file of a refactoring) is built
+// too before the server restarts: the server never runs a build of a tree that was changing.
+func TestWatcherBuildsAgainWhenTheCodeChangesDuringABuild(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "lambdas", "fake", "main.go")
+	ready, stopped := filepath.Join(root, "ready"), filepath.Join(root, "stopped")
+	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module fake\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeVersion := func(v int) error {
+		if err := os.WriteFile(src, []byte(fmt.Sprintf(fakeServer, fmt.Sprint("v", v))), 0o644); err != nil {
+			return err
+		}
+		later := time.Now().Add(time.Duration(v) * time.Hour) // a new modification time each
+		return os.Chtimes(src, later, later)
+	}
+	if err := writeVersion(1); err != nil {
+		t.Fatal(err)
+	}
+	builds := 0
+	hookErr := make(chan error, 1)
+	w := watcher{root: root, pkg: "./lambdas/fake", bin: filepath.Join(root, "bin", "fake"),
+		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), minUptime: time.Minute,
+		afterBuild: func() {
+			builds++
+			if builds == 2 { // the build of v2: v3 is saved while it runs
+				hookErr <- writeVersion(3)
+			}
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitForFile(t, ready, "v1 ")
+	if err := writeVersion(2); err != nil {
+		t.Fatal(err)
+	}
+	waitForFile(t, ready, "v3 ")
+	if err := <-hookErr; err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(stopped); string(got) != "stopped v1" {
+		t.Fatalf("the stop file says %q: v2, built while v3 was being saved, ran", got)
+	}
+	if builds != 3 {
+		t.Errorf("%d builds, want 3 (v1, v2 with v3 saved during it, v3)", builds)
+	}
+}
+
+func waitForFile(t *testing.T, file, prefix string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(file)
+		if strings.HasPrefix(string(b), prefix) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %q, want %q…", file, b, prefix)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// What one poll of the module costs: the supervisor does it every pollEvery.
+func BenchmarkFingerprint(b *testing.B) {
+	root, err := moduleRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		fingerprint(root)
+	}
 }
