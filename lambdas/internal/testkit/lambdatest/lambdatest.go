@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -116,6 +117,8 @@ type Emulator struct {
 	cmd  *exec.Cmd
 	logs *syncBuffer
 	done chan struct{}
+	// invokes counts the invocations sent, for Logs.
+	invokes atomic.Int32
 }
 
 // Start runs bootstrap under the emulator with env (plus PATH and HOME; the
@@ -215,6 +218,7 @@ func (e *Emulator) InvokeE(ctx context.Context, event any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.invokes.Add(1)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("invoke: %w", err)
@@ -230,8 +234,26 @@ func (e *Emulator) InvokeE(ctx context.Context, event any) ([]byte, error) {
 	return out, nil
 }
 
-// Logs is everything the emulator and the function wrote so far.
-func (e *Emulator) Logs() string { return e.logs.String() }
+// Logs is everything the emulator and the function wrote so far, once the
+// emulator has logged the end of every invocation sent (for up to 2 s): the
+// emulator relays the function's output through a pipe, so an invocation's
+// response can arrive before its log lines do.
+func (e *Emulator) Logs() string {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		logs := e.logs.String()
+		ended := strings.Count(logs, "REPORT RequestId:") + strings.Count(logs, "Invoke DONE failed")
+		select {
+		case <-e.done:
+			return logs
+		default:
+		}
+		if ended >= int(e.invokes.Load()) || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // LogLines returns the lines of the function's logs that are JSON objects
 // (slog's JSON handler output), decoded.
