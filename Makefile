@@ -89,10 +89,11 @@ test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-na
 
 # cfn-lint (a Python tool, pinned in internal/cfnlint.Version) on every
 # template of the assembly `make cost` prices: every stage and the Pipeline
-# stack, synthesized for the placeholder account. Where cfn-lint is missing,
-# cmd/cfnlint says so in one line and succeeds, and nothing is synthesized.
+# stack, synthesized for the placeholder account. Where cfn-lint is missing it
+# fails at once, in one line saying how to install it.
 cfnlint: deps web ## cfn-lint on every template of every stage and the pipeline: fails on an error, lists the warnings; exceptions with reasons in test/cfn-lint.exceptions.json
-	@if command -v cfn-lint >/dev/null; then $(MAKE) --no-print-directory $(REF_OUT)/manifest.json; fi
+	@command -v cfn-lint >/dev/null || $(GO) run ./cmd/cfnlint $(REF_OUT)
+	$(MAKE) --no-print-directory $(REF_OUT)/manifest.json
 	$(GO) run ./cmd/cfnlint -exceptions test/cfn-lint.exceptions.json $(REF_OUT)
 
 # A module of its own, so the root's `go test ./...` skips it: a team's app

@@ -1,8 +1,9 @@
 // Command cfnlint is `make cfnlint`: cfn-lint on every template of a cloud
 // assembly, with the committed exceptions (package internal/cfnlint). It
 // fails on an error no exception excuses and on an exception that excuses
-// nothing, and lists the warnings. Where cfn-lint is not installed it says
-// so in one line and succeeds, so the rest of `make test` runs.
+// nothing, and lists the warnings. Where cfn-lint is not installed it fails
+// with one line saying how to install it: a lint that did not run must not
+// pass for one that found nothing.
 //
 //	go run ./cmd/cfnlint -exceptions test/cfn-lint.exceptions.json .tmp/cdk.out
 package main
@@ -34,8 +35,8 @@ func main() {
 func run(ctx context.Context, dir, exceptions string) int {
 	bin := cfnlint.Installed()
 	if bin == "" {
-		fmt.Printf("cfnlint: cfn-lint is not installed, the templates were not linted (pip install cfn-lint==%s)\n", cfnlint.Version)
-		return 0
+		fmt.Fprintf(os.Stderr, "cfnlint: cfn-lint is not installed, so the templates cannot be linted: pip install cfn-lint==%s (in a venv on Debian; .ci/run does it)\n", cfnlint.Version)
+		return 1
 	}
 	cfg, err := cfnlint.LoadConfig(exceptions)
 	if err != nil {

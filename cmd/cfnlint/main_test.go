@@ -7,13 +7,13 @@ import (
 	"testing"
 )
 
-// Without cfn-lint on the PATH the step succeeds without reading anything
-// (the assembly and the exceptions file here do not exist), so the rest of
-// `make test` runs; it says so in one line.
-func TestMissingCfnLintIsOneLineNotAFailure(t *testing.T) {
+// Without cfn-lint on the PATH the step fails before reading anything (the
+// assembly and the exceptions file here do not exist): a lint that did not
+// run must not pass.
+func TestMissingCfnLintFails(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	if code := run(context.Background(), "no-such-assembly", "no-such-file.json"); code != 0 {
-		t.Errorf("exit %d, want 0", code)
+	if code := run(context.Background(), "no-such-assembly", "no-such-file.json"); code != 1 {
+		t.Errorf("exit %d, want 1", code)
 	}
 }
 
