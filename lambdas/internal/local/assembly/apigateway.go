@@ -1,0 +1,155 @@
+package assembly
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// API is a REST API's deployed stage: its throttles and its gateway responses, and the function
+// its methods integrate with.
+type API struct {
+	RestAPI, Stage *Resource
+	Function       Function
+	// ThrottleRate and ThrottleBurst are the stage-wide MethodSettings (HttpMethod "*", ResourcePath
+	// "/*") ThrottlingRateLimit and ThrottlingBurstLimit; API Gateway's account defaults
+	// (10,000 requests per second, burst 5,000) where the stage sets none.
+	ThrottleRate  float64
+	ThrottleBurst int
+	// responses are the API's gateway responses by ResponseType.
+	responses map[string]gatewayResponse
+}
+
+type gatewayResponse struct {
+	status   int // 0: the response type's own
+	template string
+}
+
+// API Gateway's account-level throttle, which applies where a stage sets none.
+const (
+	accountThrottleRate  = 10000
+	accountThrottleBurst = 5000
+)
+
+// readAPI reads the one REST API with a stage.
+func readAPI(a *Assembly) (API, []string, error) {
+	stage, err := one(a, "AWS::ApiGateway::Stage", "the REST API's stage", nil)
+	if err != nil {
+		return API{}, nil, err
+	}
+	rd := &reader{r: stage}
+	api := API{Stage: stage, ThrottleRate: accountThrottleRate, ThrottleBurst: accountThrottleBurst, responses: map[string]gatewayResponse{}}
+	api.RestAPI = stage.Target(mustProp(stage, "RestApiId"))
+	if api.RestAPI == nil {
+		rd.fail([]string{"RestApiId"}, "does not refer to an AWS::ApiGateway::RestApi of its stack")
+	}
+	var notes []string
+	settings, _ := stage.Prop("MethodSettings")
+	list, _ := settings.([]any)
+	for i, s := range list {
+		m, _ := s.(map[string]any)
+		if m["HttpMethod"] != "*" || m["ResourcePath"] != "/*" {
+			notes = append(notes, fmt.Sprintf("%s: MethodSettings[%d] for %v %v (only the stage-wide throttle is emulated)", stage, i, m["HttpMethod"], m["ResourcePath"]))
+			continue
+		}
+		if v, ok := m["ThrottlingRateLimit"].(float64); ok {
+			api.ThrottleRate = v
+		}
+		if v, ok := m["ThrottlingBurstLimit"].(float64); ok {
+			api.ThrottleBurst = int(v)
+		}
+	}
+	var ferr error
+	for _, m := range a.OfType("AWS::ApiGateway::Method") {
+		uri, _ := m.Prop("Integration", "Uri")
+		if fn := firstFunction(m, uri); fn != nil {
+			if api.Function.Resource != nil && api.Function.Resource != fn {
+				ferr = fmt.Errorf("%s integrates with %s, and another method with %s: the local stack runs one API function", m, fn, api.Function.Resource)
+				break
+			}
+			if api.Function.Resource == nil {
+				api.Function, ferr = readFunction(fn)
+			}
+		}
+	}
+	if api.Function.Resource == nil && ferr == nil {
+		ferr = fmt.Errorf("assembly %s: no AWS::ApiGateway::Method integrates with a Lambda function", a.Dir)
+	}
+	for _, g := range a.OfType("AWS::ApiGateway::GatewayResponse") {
+		gr := &reader{r: g}
+		typ := gr.str("", "ResponseType")
+		status := gr.integer(0, "StatusCode")
+		tmpl := gr.str("", "ResponseTemplates", "application/json")
+		api.responses[typ] = gatewayResponse{status: status, template: tmpl}
+		rd.errs = append(rd.errs, gr.errs...)
+	}
+	if err := errors.Join(rd.err(), ferr); err != nil {
+		return API{}, nil, err
+	}
+	notes = append(notes, unemulated(stage, "RestApiId", "DeploymentId", "StageName", "MethodSettings", "AccessLogSetting", "TracingEnabled")...)
+	return api, notes, nil
+}
+
+// firstFunction is the Lambda function that an integration URI names (a Fn::Join around its Arn).
+func firstFunction(r *Resource, v any) *Resource {
+	switch t := v.(type) {
+	case map[string]any:
+		if fn := r.Target(t); fn != nil && fn.Type == "AWS::Lambda::Function" {
+			return fn
+		}
+		for _, e := range t {
+			if fn := firstFunction(r, e); fn != nil {
+				return fn
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if fn := firstFunction(r, e); fn != nil {
+				return fn
+			}
+		}
+	}
+	return nil
+}
+
+// The status of each gateway response type the local stack answers, and its DEFAULT_ family.
+var responseStatus = map[string]int{
+	"THROTTLED":           http.StatusTooManyRequests,
+	"INTEGRATION_TIMEOUT": http.StatusGatewayTimeout,
+	"BAD_REQUEST_BODY":    http.StatusBadRequest,
+	"UNAUTHORIZED":        http.StatusUnauthorized,
+	"WAF_FILTERED":        http.StatusForbidden,
+}
+
+// GatewayResponse is what API Gateway answers for responseType with message (its
+// $context.error.message): the API's gateway response for that type, else its DEFAULT_4XX or
+// DEFAULT_5XX one, else API Gateway's own {"message": ...}.
+func (api API) GatewayResponse(responseType, message string) (status int, body []byte) {
+	status = responseStatus[responseType]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	family := "DEFAULT_4XX"
+	if status >= 500 {
+		family = "DEFAULT_5XX"
+	}
+	tmpl := `{"message":$context.error.messageString}`
+	for _, typ := range []string{responseType, family} {
+		if g, ok := api.responses[typ]; ok && g.template != "" {
+			tmpl = g.template
+			if g.status != 0 {
+				status = g.status
+			}
+			break
+		}
+	}
+	quoted, _ := json.Marshal(message)
+	body = []byte(strings.NewReplacer(
+		"$context.error.messageString", string(quoted),
+		"$context.error.message", message,
+		"$context.error.responseType", responseType,
+	).Replace(tmpl))
+	return status, body
+}

@@ -1,0 +1,326 @@
+// Package assembly reads a synthesized stage (a cloud assembly folder such as cdk.out/assembly-Dev)
+// into the settings of the local stack's stand-ins, so that `make dev` runs what deploys: the user
+// pool's password policy and MFA, the queue's visibility timeout and receive count, the API's
+// throttles, the functions' timeouts, the outbox's schedule. Nothing here copies a stage's value.
+//
+// The mapping is one file per service (cognito.go, sqs.go, events.go, apigateway.go, lambda.go):
+// each finds its resources by type and by how they are wired to each other (the queue that an
+// event source mapping feeds to a function, the pool that a client belongs to), never by a
+// logical id, so a team's own assembly built from the constructs reads as well as this app's.
+// Each reads the properties it emulates into a small typed value and reports the properties it
+// does not emulate, which the local stack lists once at start-up. A property that a stand-in
+// needs and cannot find, or cannot resolve, is an error naming the resource and the property.
+//
+// [Read] takes a cloud assembly folder (with its manifest.json) or a folder of templates only (the
+// golden snapshots under test/testdata/<Stage>, which the snapshot test keeps equal to the synth).
+package assembly
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Assembly is the stacks of one synthesized stage.
+type Assembly struct {
+	// Dir is the folder it was read from.
+	Dir    string
+	Stacks []*Stack
+}
+
+// Stack is one stack's template.
+type Stack struct {
+	Name      string
+	Resources map[string]*Resource
+}
+
+// Resource is one resource of a template.
+type Resource struct {
+	Stack      *Stack
+	LogicalID  string
+	Type       string
+	Properties map[string]any
+}
+
+func (r *Resource) String() string { return r.Type + " " + r.Stack.Name + "/" + r.LogicalID }
+
+// Load reads the templates of the assembly in dir: the stacks its manifest.json lists, or, without
+// a manifest, every *.template.json in it.
+func Load(dir string) (*Assembly, error) {
+	files, err := templateFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	a := &Assembly{Dir: dir}
+	for _, name := range files {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		var t struct {
+			Resources map[string]struct {
+				Type       string
+				Properties map[string]any
+			}
+		}
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("assembly: %s: %w", filepath.Join(dir, name), err)
+		}
+		s := &Stack{Name: strings.TrimSuffix(name, ".template.json"), Resources: map[string]*Resource{}}
+		for id, r := range t.Resources {
+			props := r.Properties
+			if props == nil {
+				props = map[string]any{}
+			}
+			s.Resources[id] = &Resource{Stack: s, LogicalID: id, Type: r.Type, Properties: props}
+		}
+		a.Stacks = append(a.Stacks, s)
+	}
+	return a, nil
+}
+
+// templateFiles lists the stack templates of dir, sorted.
+func templateFiles(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		matches, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("assembly: %s holds neither a manifest.json nor templates: synthesize the stage first (make synth STAGE=Dev)", dir)
+		}
+		var out []string
+		for _, m := range matches {
+			out = append(out, filepath.Base(m))
+		}
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type       string
+			Properties struct{ TemplateFile string }
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("assembly: %s/manifest.json: %w", dir, err)
+	}
+	var out []string
+	for _, art := range m.Artifacts {
+		if art.Type == "aws:cloudformation:stack" && art.Properties.TemplateFile != "" {
+			out = append(out, art.Properties.TemplateFile)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("assembly: %s/manifest.json lists no stack: is it the assembly of one stage (cdk.out/assembly-<Stage>)?", dir)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// OfType lists the resources of type typ in every stack, in a stable order.
+func (a *Assembly) OfType(typ string) []*Resource {
+	var out []*Resource
+	for _, s := range a.Stacks {
+		for _, r := range s.Resources {
+			if r.Type == typ {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// Target is the resource of r's stack that v points at: {"Ref": id} or {"Fn::GetAtt": [id, attr]}.
+// It is nil when v is anything else.
+func (r *Resource) Target(v any) *Resource {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return nil
+	}
+	var id string
+	if ref, ok := m["Ref"].(string); ok {
+		id = ref
+	} else if att, ok := m["Fn::GetAtt"].([]any); ok && len(att) == 2 {
+		id, _ = att[0].(string)
+	}
+	return r.Stack.Resources[id]
+}
+
+// refersTo reports whether v points at target.
+func (r *Resource) refersTo(v any, target *Resource) bool {
+	return target != nil && r.Target(v) == target
+}
+
+// Prop is the value at a property path ("RedrivePolicy", "maxReceiveCount"); ok is false where the
+// template leaves it out.
+func (r *Resource) Prop(path ...string) (v any, ok bool) {
+	var cur any = r.Properties
+	for _, p := range path {
+		m, isMap := cur.(map[string]any)
+		if !isMap {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// PropertyError is a property that a stand-in needs and cannot read.
+type PropertyError struct {
+	Resource *Resource
+	Property string
+	Problem  string
+}
+
+func (e *PropertyError) Error() string {
+	return fmt.Sprintf("%s: property %s %s", e.Resource, e.Property, e.Problem)
+}
+
+// reader reads typed properties of one resource, collecting every problem: a stand-in's settings
+// are either all read, or its error names each property that is not.
+type reader struct {
+	r    *Resource
+	errs []error
+}
+
+func (rd *reader) fail(path []string, format string, args ...any) {
+	rd.errs = append(rd.errs, &PropertyError{Resource: rd.r, Property: strings.Join(path, "."), Problem: fmt.Sprintf(format, args...)})
+}
+
+// number reads a number, or def where the template leaves it out. CloudFormation takes numbers as
+// JSON numbers or as numeric strings.
+func (rd *reader) number(def float64, path ...string) float64 {
+	v, ok := rd.r.Prop(path...)
+	if !ok {
+		return def
+	}
+	switch n := v.(type) {
+	case float64:
+		return n
+	case string:
+		var f float64
+		if _, err := fmt.Sscan(n, &f); err == nil {
+			return f
+		}
+	}
+	rd.fail(path, "is %s, not a number the local stack can use", describe(v))
+	return def
+}
+
+func (rd *reader) integer(def int, path ...string) int {
+	f := rd.number(float64(def), path...)
+	if f != float64(int(f)) {
+		rd.fail(path, "is %v, not a whole number", f)
+	}
+	return int(f)
+}
+
+func (rd *reader) boolean(def bool, path ...string) bool {
+	v, ok := rd.r.Prop(path...)
+	if !ok {
+		return def
+	}
+	switch b := v.(type) {
+	case bool:
+		return b
+	case string:
+		if b == "true" || b == "false" {
+			return b == "true"
+		}
+	}
+	rd.fail(path, "is %s, not a boolean the local stack can use", describe(v))
+	return def
+}
+
+func (rd *reader) str(def string, path ...string) string {
+	v, ok := rd.r.Prop(path...)
+	if !ok {
+		return def
+	}
+	if s, isStr := v.(string); isStr {
+		return s
+	}
+	rd.fail(path, "is %s, not a string the local stack can use", describe(v))
+	return def
+}
+
+func (rd *reader) strings(def []string, path ...string) []string {
+	v, ok := rd.r.Prop(path...)
+	if !ok {
+		return def
+	}
+	list, isList := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, isStr := e.(string)
+		if !isStr {
+			isList = false
+			break
+		}
+		out = append(out, s)
+	}
+	if !isList {
+		rd.fail(path, "is %s, not a list of strings the local stack can use", describe(v))
+		return def
+	}
+	return out
+}
+
+func (rd *reader) err() error { return errors.Join(rd.errs...) }
+
+// describe names a value in an error: an unresolved intrinsic by its function.
+func describe(v any) string {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		for k := range m {
+			return "an unresolved " + k
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// unemulated lists r's properties that are not in handled, as "<resource>: <property>", for the
+// start-up listing of what the local stack does not emulate.
+func unemulated(r *Resource, handled ...string) []string {
+	known := map[string]bool{}
+	for _, h := range handled {
+		known[h] = true
+	}
+	var out []string
+	for p := range r.Properties {
+		if !known[p] {
+			out = append(out, r.Type+" "+r.LogicalID+": "+p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// one is the single resource of type typ that match accepts; an error when there is none or more.
+func one(a *Assembly, typ, what string, match func(*Resource) bool) (*Resource, error) {
+	var found []*Resource
+	for _, r := range a.OfType(typ) {
+		if match == nil || match(r) {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return nil, fmt.Errorf("assembly %s has no %s (%s): the local stack needs one", a.Dir, typ, what)
+	}
+	names := make([]string, len(found))
+	for i, r := range found {
+		names[i] = r.String()
+	}
+	return nil, fmt.Errorf("assembly %s has %d candidates for %s (%s): %s; the local stack runs one", a.Dir, len(found), typ, what, strings.Join(names, ", "))
+}

@@ -1,0 +1,29 @@
+package assembly
+
+import (
+	"time"
+)
+
+// Function is a Lambda function the local stack runs in-process.
+type Function struct {
+	Resource *Resource
+	// Timeout is the function's Timeout (Lambda's default: 3 s).
+	Timeout time.Duration
+	// ReservedConcurrency is its ReservedConcurrentExecutions; 0 where it has none.
+	ReservedConcurrency int
+	// Environment is its Environment.Variables as the template writes them: tokens unresolved.
+	Environment map[string]any
+}
+
+func readFunction(r *Resource) (Function, error) {
+	rd := &reader{r: r}
+	f := Function{
+		Resource:            r,
+		Timeout:             time.Duration(rd.integer(3, "Timeout")) * time.Second,
+		ReservedConcurrency: rd.integer(0, "ReservedConcurrentExecutions"),
+	}
+	if v, ok := r.Prop("Environment", "Variables"); ok {
+		f.Environment, _ = v.(map[string]any)
+	}
+	return f, rd.err()
+}

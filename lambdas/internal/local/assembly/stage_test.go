@@ -1,0 +1,252 @@
+package assembly
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The golden templates of each stage, which the snapshot test (go test ./test) keeps equal to
+// what `make synth` writes.
+var stages = []string{"Dev", "Staging", "Prod"}
+
+func golden(stage string) string { return filepath.Join("..", "..", "..", "..", "test", "testdata", stage) }
+
+func TestReadsEveryStage(t *testing.T) {
+	for _, stage := range stages {
+		t.Run(stage, func(t *testing.T) {
+			s, err := Read(golden(stage))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := s.Cognito.Settings
+			if c.Password.MinimumLength < 8 || c.AccessTokenTTL <= 0 || c.RefreshTokenTTL <= c.AccessTokenTTL {
+				t.Errorf("Cognito settings look unread: %+v", c)
+			}
+			if s.API.Function.Resource == nil || s.Queue.Function.Resource == nil || s.Outbox.Function.Resource == nil {
+				t.Errorf("functions not found: api %v, worker %v, outbox %v", s.API.Function.Resource, s.Queue.Function.Resource, s.Outbox.Function.Resource)
+			}
+			if s.Queue.Function.Resource == s.API.Function.Resource || s.Outbox.Function.Resource == s.API.Function.Resource {
+				t.Error("the worker or the outbox was taken for the API's function")
+			}
+			if s.Queue.MaxReceiveCount < 1 || s.Queue.VisibilityTimeout <= s.Queue.Function.Timeout || s.Outbox.Every <= 0 {
+				t.Errorf("queue or schedule look unread: %+v, every %v", s.Queue, s.Outbox.Every)
+			}
+		})
+	}
+}
+
+// Prod requires MFA, Dev and Staging offer it: read from each stage's pool, as the sign-in guard
+// in ./test expects.
+func TestMFAPerStage(t *testing.T) {
+	want := map[string]string{"Dev": "OPTIONAL", "Staging": "OPTIONAL", "Prod": "ON"}
+	for _, stage := range stages {
+		s, err := Read(golden(stage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Cognito.Settings.MFA; got != want[stage] {
+			t.Errorf("%s: MFA %q, want %q", stage, got, want[stage])
+		}
+		if !reflect.DeepEqual(s.Cognito.Settings.EnabledMFAs, []string{"SOFTWARE_TOKEN_MFA"}) {
+			t.Errorf("%s: EnabledMFAs %v", stage, s.Cognito.Settings.EnabledMFAs)
+		}
+	}
+}
+
+// Every property the stand-ins read is in every stage's templates, and the mapping follows it: a
+// copy with the number changed, or without the property, reads differently. So a property renamed by a CDK upgrade, or dropped by a
+// construct, fails here instead of silently taking CloudFormation's default.
+func TestEveryReadPropertyIsPresentAndFollowed(t *testing.T) {
+	read := []struct {
+		typ  string
+		path []string
+	}{
+		{"AWS::Cognito::UserPool", []string{"Policies", "PasswordPolicy", "MinimumLength"}},
+		{"AWS::Cognito::UserPool", []string{"MfaConfiguration"}},
+		{"AWS::Cognito::UserPool", []string{"EnabledMfas"}},
+		{"AWS::Cognito::UserPool", []string{"AccountRecoverySetting"}},
+		{"AWS::Cognito::UserPoolClient", []string{"ExplicitAuthFlows"}},
+		{"AWS::Cognito::UserPoolClient", []string{"AccessTokenValidity"}},
+		{"AWS::Cognito::UserPoolClient", []string{"IdTokenValidity"}},
+		{"AWS::Cognito::UserPoolClient", []string{"RefreshTokenValidity"}},
+		{"AWS::Cognito::UserPoolClient", []string{"PreventUserExistenceErrors"}},
+		{"AWS::ApiGateway::Stage", []string{"MethodSettings"}},
+		{"AWS::SQS::Queue", []string{"VisibilityTimeout"}},
+		{"AWS::SQS::Queue", []string{"RedrivePolicy", "maxReceiveCount"}},
+		{"AWS::Lambda::EventSourceMapping", []string{"BatchSize"}},
+		{"AWS::Events::Rule", []string{"ScheduleExpression"}},
+	}
+	for _, stage := range stages {
+		base, err := Read(golden(stage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range read {
+			name := stage + "/" + p.typ + "." + strings.Join(p.path, ".")
+			dir := mutated(t, golden(stage), func(r map[string]any) bool {
+				if r["Type"] != p.typ {
+					return false
+				}
+				props, _ := r["Properties"].(map[string]any)
+				parent := props
+				for _, k := range p.path[:len(p.path)-1] {
+					parent, _ = parent[k].(map[string]any)
+				}
+				key := p.path[len(p.path)-1]
+				v, ok := parent[key]
+				if !ok {
+					return false
+				}
+				if n, isNumber := v.(float64); isNumber {
+					parent[key] = n + 1
+				} else {
+					delete(parent, key)
+				}
+				return true
+			})
+			if dir == "" {
+				t.Errorf("%s: no such property in the templates (renamed?); the local stack reads it", name)
+				continue
+			}
+			after, err := Read(dir)
+			if err == nil && reflect.DeepEqual(settingsOf(base), settingsOf(after)) {
+				t.Errorf("%s: changing it changes nothing the local stack reads", name)
+			}
+		}
+	}
+}
+
+// settingsOf is what the stand-ins are given, without the resources' identities.
+func settingsOf(s *Stage) []any {
+	return []any{s.Cognito.Settings, s.API.ThrottleRate, s.API.ThrottleBurst, s.Queue.VisibilityTimeout,
+		s.Queue.MaxReceiveCount, s.Queue.BatchSize, s.Queue.Function.Timeout, s.Outbox.Every}
+}
+
+func TestErrorsNameTheResourceAndProperty(t *testing.T) {
+	dir := mutated(t, golden("Prod"), func(r map[string]any) bool {
+		props, _ := r["Properties"].(map[string]any)
+		switch r["Type"] {
+		case "AWS::Cognito::UserPool":
+			props["MfaConfiguration"] = map[string]any{"Fn::If": []any{"c", "ON", "OFF"}}
+		case "AWS::SQS::Queue":
+			if _, ok := props["RedrivePolicy"]; !ok {
+				return false
+			}
+			delete(props, "RedrivePolicy")
+		default:
+			return false
+		}
+		return true
+	})
+	_, err := Read(dir)
+	if err == nil {
+		t.Fatal("Read accepted an unresolvable MfaConfiguration and a queue without a dead-letter queue")
+	}
+	for _, want := range []string{
+		"AWS::Cognito::UserPool App/ApiUserPool", "property MfaConfiguration is an unresolved Fn::If",
+		"AWS::SQS::Queue App/EventsWorkerQueue", "property RedrivePolicy is missing",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestAnAssemblyWithoutAPoolIsAStartUpError(t *testing.T) {
+	dir := mutated(t, golden("Dev"), func(r map[string]any) bool {
+		if r["Type"] == "AWS::Cognito::UserPool" {
+			r["Type"] = "AWS::Cognito::Removed"
+			return true
+		}
+		return false
+	})
+	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "has no AWS::Cognito::UserPool") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadsACloudAssemblyThroughItsManifest(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, golden("Dev"), dir)
+	// As cdk synth writes it: stack templates named by artifact id, listed in manifest.json, next
+	// to other artifacts.
+	manifest := map[string]any{"version": "48.0.0", "artifacts": map[string]any{}}
+	arts := manifest["artifacts"].(map[string]any)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		stack := strings.TrimSuffix(e.Name(), ".template.json")
+		renamed := "Dev" + stack + "0123ABCD.template.json"
+		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dir, renamed)); err != nil {
+			t.Fatal(err)
+		}
+		arts["Dev"+stack] = map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": renamed}}
+		arts["Dev"+stack+".assets"] = map[string]any{"type": "cdk:asset-manifest", "properties": map[string]any{"file": "x.assets.json"}}
+	}
+	writeJSON(t, filepath.Join(dir, "manifest.json"), manifest)
+	s, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Assembly.Stacks) != len(entries) {
+		t.Errorf("read %d stacks, want %d", len(s.Assembly.Stacks), len(entries))
+	}
+}
+
+// mutated copies the templates in src into a new folder, applying change to each resource (as a
+// map with Type and Properties); it returns "" when change changed nothing.
+func mutated(t *testing.T, src string, change func(resource map[string]any) bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	changed := false
+	files, _ := filepath.Glob(filepath.Join(src, "*.template.json"))
+	for _, f := range files {
+		var tmpl map[string]any
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := tmpl["Resources"].(map[string]any)
+		for _, r := range res {
+			if change(r.(map[string]any)) {
+				changed = true
+			}
+		}
+		writeJSON(t, filepath.Join(dir, filepath.Base(f)), tmpl)
+	}
+	if !changed {
+		return ""
+	}
+	return dir
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(src, "*.template.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
