@@ -32,7 +32,7 @@ const SERVER_LOG_LINES = 400;
 /**
  * A running local stack.
  * @typedef {ReadyInfo & {
- *   config: {userPoolClientId: string, cognitoEndpoint?: string, apiUrl: string},
+ *   config: {userPoolClientId: string, cognitoEndpoint?: string, apiUrl: string, mfa?: 'OFF' | 'OPTIONAL' | 'ON'},
  *   output: () => string,
  *   stop: () => Promise<void>,
  * }} Stack
@@ -67,9 +67,24 @@ async function localBinary() {
   return bin;
 }
 
+/** The stage the suite runs under: $STAGE (Dev, Staging or Prod), default Dev. */
+export const STAGE = process.env.STAGE || 'Dev';
+
+/**
+ * The synthesized stage the server runs: $STRATUS_ASSEMBLY (`make e2e` passes the cloud assembly it
+ * synthesized for STAGE), else that stage's golden templates in test/testdata, which the snapshot
+ * test keeps equal to the synth.
+ */
+function stageAssembly() {
+  if (!['Dev', 'Staging', 'Prod'].includes(STAGE)) throw new Error(`STAGE=${STAGE}: want Dev, Staging or Prod`);
+  const dir = path.resolve(process.env.STRATUS_ASSEMBLY || path.join(REPO_ROOT, 'test', 'testdata', STAGE));
+  if (!existsSync(dir)) throw new Error(`the assembly ${dir} does not exist: run make synth STAGE=${STAGE}`);
+  return dir;
+}
+
 /**
  * Builds (unless STRATUS_LOCAL_BIN is set) and starts the local server on a free port with a fresh
- * data directory, and waits until it has written its ready file.
+ * data directory, running STAGE's synthesized settings, and waits until it has written its ready file.
  * @returns {Promise<Stack>}
  */
 export async function startStack() {
@@ -79,7 +94,7 @@ export async function startStack() {
   const bin = await localBinary();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'stratus-e2e-'));
   const readyFile = path.join(dataDir, 'ready.json');
-  const args = ['-addr', '127.0.0.1:0', '-data-dir', dataDir, '-web-dir', WEB_DIST, '-ready-file', readyFile];
+  const args = ['-assembly', stageAssembly(), '-addr', '127.0.0.1:0', '-data-dir', dataDir, '-web-dir', WEB_DIST, '-ready-file', readyFile];
 
   /** @type {string[]} */
   const lines = [];

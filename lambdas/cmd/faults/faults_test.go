@@ -16,7 +16,7 @@ func TestShortFaultSuite(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	c := shortRun()
-	c.bin = bin
+	c.bin, c.assembly = bin, filepath.Join("..", "..", "..", c.assembly)
 	var out bytes.Buffer
 	v, err := run(context.Background(), c, &out)
 	t.Logf("\n%s", out.String())

@@ -23,39 +23,45 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"time"
 )
 
 type config struct {
-	bin, dataDir            string
+	bin, dataDir, assembly  string
 	writes, clients         int
 	serverKills, pgKills    int
-	visibility, outboxEvery time.Duration // the server's; zero keeps its (the deployed) defaults
+	visibility, outboxEvery time.Duration // the server's; zero keeps the stage's
 	timeout                 time.Duration
 }
 
+// devStage is the stage the suite runs by default: Dev's golden templates, which the snapshot test
+// keeps equal to what `make synth STAGE=Dev` writes (so the suite needs no synth).
+const devStage = "test/testdata/Dev"
+
 // fullRun and shortRun are the two forms; flags override their fields.
 func fullRun() config {
-	return config{writes: 2000, clients: 8, serverKills: 3, pgKills: 2, timeout: 15 * time.Minute}
+	return config{assembly: devStage, writes: 2000, clients: 8, serverKills: 3, pgKills: 2, timeout: 15 * time.Minute}
 }
 
 // shortRun fits in a minute on a 2-core machine: fewer writes, one fault of each kind, and retries
 // sooner than the deployed queue (2 s visibility timeout, outbox every 2 s).
 func shortRun() config {
-	return config{writes: 300, clients: 8, serverKills: 1, pgKills: 1, visibility: 2 * time.Second, outboxEvery: 2 * time.Second, timeout: 3 * time.Minute}
+	return config{assembly: devStage, writes: 300, clients: 8, serverKills: 1, pgKills: 1, visibility: 2 * time.Second, outboxEvery: 2 * time.Second, timeout: 3 * time.Minute}
 }
 
 func main() {
 	c := fullRun()
 	short := flag.Bool("short", false, "the short form: 300 writes, one server kill, one PostgreSQL kill, quick retries (other flags still apply)")
 	flag.StringVar(&c.bin, "bin", "bin/stratus-local", "the local server (`make` builds it)")
+	flag.StringVar(&c.assembly, "assembly", c.assembly, "the synthesized stage the server runs (a cloud assembly, or a folder of its templates)")
 	flag.StringVar(&c.dataDir, "data-dir", "", "the server's data folder (default: a new temporary folder, removed after a passing run)")
 	flag.IntVar(&c.writes, "writes", c.writes, "creates to make")
 	flag.IntVar(&c.clients, "clients", c.clients, "concurrent clients")
 	flag.IntVar(&c.serverKills, "server-kills", c.serverKills, "times to kill -9 the server")
 	flag.IntVar(&c.pgKills, "pg-kills", c.pgKills, "times to kill -9 PostgreSQL")
-	flag.DurationVar(&c.visibility, "queue-visibility-timeout", c.visibility, "the server's queue visibility timeout (0: the deployed 60s)")
-	flag.DurationVar(&c.outboxEvery, "outbox-interval", c.outboxEvery, "the server's outbox interval (0: the deployed 1m)")
+	flag.DurationVar(&c.visibility, "queue-visibility-timeout", c.visibility, "the server's queue visibility timeout (0: the stage's)")
+	flag.DurationVar(&c.outboxEvery, "outbox-interval", c.outboxEvery, "the server's outbox interval (0: the stage's schedule)")
 	flag.DurationVar(&c.timeout, "timeout", c.timeout, "bound of the whole run")
 	flag.Parse()
 	if *short {
@@ -108,7 +114,11 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 		}
 		c.dataDir = dir
 	}
-	var extra []string
+	stage, err := filepath.Abs(c.assembly)
+	if err != nil {
+		return verdict{}, err
+	}
+	extra := []string{"-assembly", stage}
 	if c.visibility > 0 {
 		extra = append(extra, "-queue-visibility-timeout", c.visibility.String())
 	}

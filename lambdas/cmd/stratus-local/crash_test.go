@@ -70,7 +70,7 @@ func startServer(t *testing.T, bin, data string) (*exec.Cmd, readyURLs) {
 	ready := filepath.Join(data, "ready.json")
 	_ = os.Remove(ready)
 	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-data-dir", data, "-web-dir", "", "-ready-file", ready)
+	cmd := exec.Command(bin, "-assembly", devStage, "-addr", "127.0.0.1:0", "-data-dir", data, "-web-dir", "", "-ready-file", ready)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -146,3 +146,6 @@ func postmasters(data string) int {
 	}
 	return n
 }
+
+// devStage is Dev's golden templates, which the snapshot test keeps equal to `make synth`'s.
+var devStage, _ = filepath.Abs(filepath.Join("..", "..", "..", "test", "testdata", "Dev"))

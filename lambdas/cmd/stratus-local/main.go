@@ -2,11 +2,15 @@
 // (`make dev`): the web app, the API handlers behind a JWKS-verifying authorizer, a local Cognito
 // issuer, PostgreSQL with the migrations applied, event delivery to the worker with retries and a
 // dead-letter list, and presigned uploads. See package internal/local/devstack for what stands in for what.
+// It runs one synthesized stage: every setting a stand-in emulates is read from that stage's templates
+// (package internal/local/assembly), so `make dev STAGE=Prod` signs users in as Prod's pool does.
 //
-//	go run ./lambdas/cmd/stratus-local -watch          # what `make dev` runs
+//	make synth STAGE=Prod && go run ./lambdas/cmd/stratus-local -assembly cdk.out/assembly-Prod -watch
 //
 // Flags:
 //
+//	-assembly    the synthesized stage to run (default cdk.out/assembly-Dev; a folder of templates,
+//	             such as the golden test/testdata/Dev, works too)
 //	-addr        listen address (default 127.0.0.1:8080; port 0 picks a free one)
 //	-data-dir    where users, data, queued events and uploads are kept (default .tmp/dev)
 //	-web-dir     the built web app (default web/dist; `make web` builds it)
@@ -14,8 +18,8 @@
 //	-cors-origin an extra origin allowed to call the API (repeatable; e.g. the Vite dev server)
 //	-watch       rebuild and restart the server when Go code under lambdas/ changes, and when it crashes
 //	-queue-visibility-timeout, -outbox-interval
-//	             shorten the deployed queue's visibility timeout (60s) and outbox schedule (1m), to
-//	             retry sooner (the fault suite's short form does)
+//	             shorten the stage's queue visibility timeout and outbox schedule, to retry sooner
+//	             (the fault suite's short form does)
 //
 // DATABASE_URL, when set, names the PostgreSQL database to use instead of a cluster in the data
 // folder. Ctrl-C shuts down cleanly: requests and the worker's batch in flight finish, queued
@@ -36,10 +40,12 @@ import (
 	"time"
 
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/devstack"
 )
 
 type options struct {
+	assembly                         string
 	addr, dataDir, webDir, readyFile string
 	corsOrigins                      []string
 	watch                            bool
@@ -48,6 +54,7 @@ type options struct {
 
 func main() {
 	var o options
+	flag.StringVar(&o.assembly, "assembly", filepath.Join("cdk.out", "assembly-Dev"), "the synthesized stage to run (make synth STAGE=Dev writes cdk.out/assembly-Dev)")
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free one)")
 	flag.StringVar(&o.dataDir, "data-dir", ".tmp/dev", "folder for the database, users, queued events and uploads")
 	flag.StringVar(&o.webDir, "web-dir", "web/dist", "the built web app")
@@ -57,14 +64,19 @@ func main() {
 		return nil
 	})
 	flag.BoolVar(&o.watch, "watch", false, "rebuild and restart when Go code under lambdas/ changes, and when the server crashes")
-	flag.DurationVar(&o.visibility, "queue-visibility-timeout", devstack.DefaultVisibilityTimeout, "how long a message the worker received stays hidden (the deployed queue's)")
-	flag.DurationVar(&o.outboxEvery, "outbox-interval", time.Minute, "how often the outbox relay runs (the deployed schedule)")
+	flag.DurationVar(&o.visibility, "queue-visibility-timeout", 0, "how long a message the worker received stays hidden (default: the stage's queue's)")
+	flag.DurationVar(&o.outboxEvery, "outbox-interval", 0, "how often the outbox relay runs (default: the stage's schedule)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A stage that cannot run is said once, before anything starts.
+	if _, err := assembly.Read(o.assembly); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
 	var err error
 	if o.watch {
 		err = supervise(ctx, o, log)
@@ -79,8 +91,12 @@ func main() {
 
 // serve runs the stack until ctx ends.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
+	stage, err := assembly.Read(o.assembly)
+	if err != nil {
+		return err
+	}
 	stack, err := devstack.Start(ctx, devstack.Config{
-		Addr: o.addr, DataDir: o.dataDir, WebDir: o.webDir, DatabaseURL: os.Getenv(contract.EnvDatabaseURL),
+		Stage: stage, Addr: o.addr, DataDir: o.dataDir, WebDir: o.webDir, DatabaseURL: os.Getenv(contract.EnvDatabaseURL),
 		CORSOrigins: o.corsOrigins, QueueVisibilityTimeout: o.visibility, OutboxInterval: o.outboxEvery, Logger: log,
 	})
 	if err != nil {

@@ -62,7 +62,7 @@ func BenchmarkDevRestart(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logs.Close()
-	cmd := exec.Command(supervisor, "-watch", "-addr", "127.0.0.1:0", "-data-dir", data, "-web-dir", filepath.Join(tmp, "no-web"), "-ready-file", ready)
+	cmd := exec.Command(supervisor, "-watch", "-assembly", devStage, "-addr", "127.0.0.1:0", "-data-dir", data, "-web-dir", filepath.Join(tmp, "no-web"), "-ready-file", ready)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = src, logs, logs
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DATABASE_URL=") })
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

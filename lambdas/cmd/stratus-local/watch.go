@@ -61,7 +61,11 @@ func supervise(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	args := []string{"-addr", addr, "-data-dir", o.dataDir, "-web-dir", o.webDir}
+	stage, err := filepath.Abs(o.assembly)
+	if err != nil {
+		return err
+	}
+	args := []string{"-assembly", stage, "-addr", addr, "-data-dir", o.dataDir, "-web-dir", o.webDir}
 	if o.readyFile != "" {
 		args = append(args, "-ready-file", o.readyFile)
 	}

@@ -13,7 +13,9 @@ import (
 // what `make synth` writes.
 var stages = []string{"Dev", "Staging", "Prod"}
 
-func golden(stage string) string { return filepath.Join("..", "..", "..", "..", "test", "testdata", stage) }
+func golden(stage string) string {
+	return filepath.Join("..", "..", "..", "..", "test", "testdata", stage)
+}
 
 func TestReadsEveryStage(t *testing.T) {
 	for _, stage := range stages {

@@ -29,7 +29,7 @@ func TestServerTimeouts(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.NewDB(t)
 	short := 300 * time.Millisecond
-	stack, err := Start(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dsn, Logger: quiet(),
+	stack, err := Start(ctx, Config{Stage: stageOf(t, "Dev"), Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dsn, Logger: quiet(),
 		Timeouts: Timeouts{ReadHeader: short, Read: short, Idle: short, Integration: short}})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestServerTimeouts(t *testing.T) {
 // worker like any other.
 func TestOddAttachmentNamesThroughTheStack(t *testing.T) {
 	ctx := context.Background()
-	stack, err := Start(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: pgtest.NewDB(t), Logger: quiet()})
+	stack, err := Start(ctx, Config{Stage: stageOf(t, "Dev"), Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: pgtest.NewDB(t), Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

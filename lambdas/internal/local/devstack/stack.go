@@ -1,6 +1,10 @@
 // Package devstack runs the whole reference application on one machine, without an AWS account
 // (`make dev`, and the browser end-to-end tests): the same handlers, routes, validation and
-// migrations as in AWS, with local stand-ins for the managed services.
+// migrations as in AWS, with local stand-ins for the managed services, each configured from a
+// synthesized stage (Config.Stage, read by package assembly from cdk.out/assembly-<Stage>): the
+// user pool's password policy, MFA and token lifetimes, the API stage's throttle and gateway
+// responses, the queue's visibility timeout, receive count, batch size and function timeout,
+// and the outbox's schedule are that stage's.
 //
 //	AWS                                   here
 //	CloudFront + S3 site, /v1/* → API     one HTTP server: web/dist with a local /config.json, /v1/ the API
@@ -44,6 +48,7 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/cognito"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
 )
@@ -56,9 +61,6 @@ const (
 	Region        = "local"
 	databaseName  = "stratus"
 )
-
-// The outbox's deployed schedule: every minute, rows older than half that.
-const defaultOutboxInterval = time.Minute
 
 // Connection pools: in AWS each function instance holds one connection and instances scale out;
 // here one process serves every request, so its pool is its concurrency.
@@ -81,6 +83,9 @@ func newPool(ctx context.Context, dsn string, conns int32, params map[string]str
 
 // Config configures [Start].
 type Config struct {
+	// Stage is the synthesized stage the stand-ins take their settings from (assembly.Read).
+	// Required.
+	Stage *assembly.Stage
 	// Addr is the listen address. Default: 127.0.0.1:8080; port 0 picks a free one.
 	Addr string
 	// DataDir holds everything the stack keeps. Required.
@@ -96,10 +101,10 @@ type Config struct {
 	// Now is the local issuer's clock (tests mint expired tokens with it). Default: time.Now.
 	Now func() time.Time
 	// QueueVisibilityTimeout is how long a message the worker received stays hidden: the delay
-	// before a failed message is retried. Default: the deployed queue's, DefaultVisibilityTimeout.
+	// before a failed message is retried. Default: the stage's queue's VisibilityTimeout.
 	QueueVisibilityTimeout time.Duration
 	// OutboxInterval is how often the outbox relay runs; it publishes rows older than half of it.
-	// Default: the deployed schedule, every minute (rows older than 30 s).
+	// Default: the stage's schedule.
 	OutboxInterval time.Duration
 	// Timeouts of the HTTP server. Default: DefaultTimeouts().
 	Timeouts Timeouts
@@ -137,6 +142,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("devstack: Config.DataDir is required")
 	}
+	if cfg.Stage == nil {
+		return nil, errors.New("devstack: Config.Stage is required: the synthesized stage to run (assembly.Read)")
+	}
+	stage := cfg.Stage
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
@@ -147,7 +156,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.OutboxInterval <= 0 {
-		cfg.OutboxInterval = defaultOutboxInterval
+		cfg.OutboxInterval = stage.Outbox.Every
+	}
+	if cfg.QueueVisibilityTimeout <= 0 {
+		cfg.QueueVisibilityTimeout = stage.Queue.VisibilityTimeout
 	}
 	cfg.Timeouts = cfg.Timeouts.withDefaults()
 	// Traversable by others: under root, PostgreSQL runs as `postgres` and must reach its folder
@@ -187,9 +199,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	warnAboutOldFiles(cfg.DataDir, cfg.Logger)
+	if len(stage.NotEmulated) > 0 {
+		cfg.Logger.Info("the local stack reads past these template properties (see the README's emulation table)",
+			"stage", stage.Assembly.Dir, "properties", stage.NotEmulated)
+	}
 
+	pool := stage.Cognito.Settings
 	issuer, err := cognito.NewIssuer(cognito.Options{
 		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID, DB: s.pool, Now: cfg.Now,
+		TokenTTL: pool.IDTokenTTL, RefreshTTL: pool.RefreshTokenTTL,
 		Logger: cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
@@ -204,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	var consumer *worker.Consumer
 	s.queue = NewQueue(s.qpool, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		return consumer.HandleSQS(ctx, ev)
-	}, QueueOptions{VisibilityTimeout: cfg.QueueVisibilityTimeout, Logger: cfg.Logger.With("function", "queue")})
+	}, queueOptions(stage.Queue, cfg.QueueVisibilityTimeout, cfg.Logger.With("function", "queue")))
 	objects, err := NewObjects(ctx, s.pool, filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", s.queue)
 	if err != nil {
 		return nil, err
@@ -227,9 +245,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	siteConfig, _ := json.Marshal(map[string]string{
 		"apiUrl": "/v1/", "region": Region, "userPoolId": PoolID, "userPoolClientId": ClientID, "cognitoEndpoint": s.URLs.Cognito,
+		"mfa": pool.MFA,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", http.StripPrefix("/v1", integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration)))
+	apiHandler := integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration, stage.API)
+	mux.Handle("/v1/", http.StripPrefix("/v1", throttled(apiHandler, stage.API)))
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)
@@ -251,6 +271,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// queueOptions are the local queue's settings: the stage's queue, mapping and worker function,
+// with the visibility timeout given (the stage's, or a shorter one to retry sooner).
+func queueOptions(q assembly.Queue, visibility time.Duration, log *slog.Logger) QueueOptions {
+	o := QueueOptions{
+		MaxReceiveCount: q.MaxReceiveCount, BatchSize: q.BatchSize, VisibilityTimeout: visibility,
+		Timeout: q.Function.Timeout, Logger: log,
+	}
+	if q.Function.ReservedConcurrency > 0 {
+		o.Consumers = q.Function.ReservedConcurrency
+	}
+	return o
 }
 
 // database returns the DSN of the application's database: DatabaseURL's, or a database in a

@@ -146,7 +146,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	dsn := pgtest.NewDB(t)
 	data, web := t.TempDir(), webDir(t)
 	var skew atomic.Int64 // the issuer's clock offset, to mint expired tokens
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: data, WebDir: web, DatabaseURL: dsn, Logger: quiet(),
+	cfg := Config{Stage: stageOf(t, "Dev"), Addr: "127.0.0.1:0", DataDir: data, WebDir: web, DatabaseURL: dsn, Logger: quiet(),
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }}
 	stack, err := Start(ctx, cfg)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
 )
 
 // Timeouts bound how long the local server waits on a client and on the API, in line with API
@@ -48,14 +50,11 @@ func (t Timeouts) server(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 }
 
-// integrationTimeoutBody is what API Gateway answers when the integration times out, through
-// apiwithauth's gateway response template.
-const integrationTimeoutBody = `{"error":{"code":"INTEGRATION_TIMEOUT","message":"Endpoint request timed out"}}`
-
 // integrationTimeout runs next with a deadline and answers 504 when it passes, as API Gateway does;
 // the handler goes on in the background until it notices its context ended (a Lambda runs on
 // after API Gateway gave up, too), its answer discarded.
-func integrationTimeout(next http.Handler, d time.Duration) http.Handler {
+func integrationTimeout(next http.Handler, d time.Duration, api assembly.API) http.Handler {
+	status, body := api.GatewayResponse("INTEGRATION_TIMEOUT", "Endpoint request timed out")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
@@ -84,8 +83,8 @@ func integrationTimeout(next http.Handler, d time.Duration) http.Handler {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("x-amzn-ErrorType", "IntegrationTimeout")
-			w.WriteHeader(http.StatusGatewayTimeout)
-			_, _ = w.Write([]byte(integrationTimeoutBody))
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
 		}
 	})
 }
