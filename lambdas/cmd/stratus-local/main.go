@@ -3,7 +3,7 @@
 // issuer, PostgreSQL with the migrations applied, event delivery to the worker with retries and a
 // dead-letter list, and presigned uploads. See package internal/local/devstack for what stands in for what.
 // It runs one synthesized stage: every setting a stand-in emulates is read from that stage's templates
-// (package internal/local/assembly), so `make dev STAGE=Prod` signs users in as Prod's pool does.
+// (package internal/local/mapping), so `make dev STAGE=Prod` signs users in as Prod's pool does.
 //
 //	make synth STAGE=Prod && go run ./lambdas/cmd/stratus-local -assembly cdk.out/assembly-Prod -watch
 //
@@ -40,8 +40,8 @@ import (
 	"time"
 
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/devstack"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 )
 
 type options struct {
@@ -73,7 +73,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// A stage that cannot run is said once, before anything starts.
-	if _, err := assembly.Read(o.assembly); err != nil {
+	if _, err := mapping.Read(o.assembly); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
@@ -91,7 +91,7 @@ func main() {
 
 // serve runs the stack until ctx ends.
 func serve(ctx context.Context, o options, log *slog.Logger) error {
-	stage, err := assembly.Read(o.assembly)
+	stage, err := mapping.Read(o.assembly)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import "time"
 
 // Settings are the user pool's and its app client's settings that the Issuer enforces. The local
 // stack reads them from the synthesized AWS::Cognito::UserPool and AWS::Cognito::UserPoolClient
-// (package assembly), so that it signs users in as that stage's pool would; nothing here copies a
+// (package mapping), so that it signs users in as that stage's pool would; nothing here copies a
 // stage's value. The Issuer enforces them as given: start from [DefaultSettings], Cognito's own
 // defaults for a property a template leaves out, and override what the template sets.
 type Settings struct {

@@ -1,7 +1,7 @@
 // Package devstack runs the whole reference application on one machine, without an AWS account
 // (`make dev`, and the browser end-to-end tests): the same handlers, routes, validation and
 // migrations as in AWS, with local stand-ins for the managed services, each configured from a
-// synthesized stage (Config.Stage, read by package assembly from cdk.out/assembly-<Stage>): the
+// synthesized stage (Config.Stage, read by package mapping from cdk.out/assembly-<Stage>): the
 // user pool's password policy, MFA and token lifetimes, the API stage's throttle and gateway
 // responses, the queue's visibility timeout, receive count, batch size and function timeout,
 // and the outbox's schedule are that stage's.
@@ -48,8 +48,8 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
-	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/cognito"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
 )
 
@@ -83,9 +83,9 @@ func newPool(ctx context.Context, dsn string, conns int32, params map[string]str
 
 // Config configures [Start].
 type Config struct {
-	// Stage is the synthesized stage the stand-ins take their settings from (assembly.Read).
+	// Stage is the synthesized stage the stand-ins take their settings from (mapping.Read).
 	// Required.
-	Stage *assembly.Stage
+	Stage *mapping.Stage
 	// Addr is the listen address. Default: 127.0.0.1:8080; port 0 picks a free one.
 	Addr string
 	// DataDir holds everything the stack keeps. Required.
@@ -143,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, errors.New("devstack: Config.DataDir is required")
 	}
 	if cfg.Stage == nil {
-		return nil, errors.New("devstack: Config.Stage is required: the synthesized stage to run (assembly.Read)")
+		return nil, errors.New("devstack: Config.Stage is required: the synthesized stage to run (mapping.Read)")
 	}
 	stage := cfg.Stage
 	if cfg.Addr == "" {
@@ -275,7 +275,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 // queueOptions are the local queue's settings: the stage's queue, mapping and worker function,
 // with the visibility timeout given (the stage's, or a shorter one to retry sooner).
-func queueOptions(q assembly.Queue, visibility time.Duration, log *slog.Logger) QueueOptions {
+func queueOptions(q mapping.Queue, visibility time.Duration, log *slog.Logger) QueueOptions {
 	o := QueueOptions{
 		MaxReceiveCount: q.MaxReceiveCount, BatchSize: q.BatchSize, VisibilityTimeout: visibility,
 		Timeout: q.Function.Timeout, Logger: log,

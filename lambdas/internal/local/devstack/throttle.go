@@ -6,13 +6,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 )
 
 // throttled answers API Gateway's THROTTLED response (429, through the API's gateway responses)
 // once requests exceed the stage's throttle: a token bucket of ThrottleBurst tokens refilled at
 // ThrottleRate a second, as API Gateway's stage-wide limit works.
-func throttled(next http.Handler, api assembly.API) http.Handler {
+func throttled(next http.Handler, api mapping.API) http.Handler {
 	b := &bucket{rate: api.ThrottleRate, burst: float64(api.ThrottleBurst), tokens: float64(api.ThrottleBurst), at: time.Now()}
 	status, body := api.GatewayResponse("THROTTLED", "Too Many Requests")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/local/assembly"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 )
 
 // Timeouts bound how long the local server waits on a client and on the API, in line with API
@@ -53,7 +53,7 @@ func (t Timeouts) server(h http.Handler) *http.Server {
 // integrationTimeout runs next with a deadline and answers 504 when it passes, as API Gateway does;
 // the handler goes on in the background until it notices its context ended (a Lambda runs on
 // after API Gateway gave up, too), its answer discarded.
-func integrationTimeout(next http.Handler, d time.Duration, api assembly.API) http.Handler {
+func integrationTimeout(next http.Handler, d time.Duration, api mapping.API) http.Handler {
 	status, body := api.GatewayResponse("INTEGRATION_TIMEOUT", "Endpoint request timed out")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), d)

@@ -1,19 +1,21 @@
-// Package assembly reads a synthesized stage (a cloud assembly folder such as cdk.out/assembly-Dev)
-// into the settings of the local stack's stand-ins, so that `make dev` runs what deploys: the user
+// Package mapping maps a synthesized stage (a cloud assembly folder such as cdk.out/assembly-Dev)
+// to the settings of the local stack's stand-ins, so that `make dev` runs what deploys: the user
 // pool's password policy and MFA, the queue's visibility timeout and receive count, the API's
 // throttles, the functions' timeouts, the outbox's schedule. Nothing here copies a stage's value.
 //
-// The mapping is one file per service (cognito.go, sqs.go, events.go, apigateway.go, lambda.go):
-// each finds its resources by type and by how they are wired to each other (the queue that an
-// event source mapping feeds to a function, the pool that a client belongs to), never by a
-// logical id, so a team's own assembly built from the constructs reads as well as this app's.
-// Each reads the properties it emulates into a small typed value and reports the properties it
-// does not emulate, which the local stack lists once at start-up. A property that a stand-in
-// needs and cannot find, or cannot resolve, is an error naming the resource and the property.
+// The mapping is one file per service (cognito.go, sqs.go, events.go, apigateway.go, lambda.go),
+// and it is the documentation of what is emulated: each finds its resources by type and by how
+// they are wired to each other (the queue that an event source mapping feeds to a function, the
+// pool that a client belongs to), never by a logical id, so a team's own assembly built from the
+// constructs reads as well as this app's. Each reads the properties it emulates into a small
+// typed value and reports the properties it does not emulate, which the local stack lists once at
+// start-up. A property that a stand-in needs and cannot find, or cannot resolve, is an error
+// naming the resource and the property.
 //
-// [Read] takes a cloud assembly folder (with its manifest.json) or a folder of templates only (the
-// golden snapshots under test/testdata/<Stage>, which the snapshot test keeps equal to the synth).
-package assembly
+// [Read] takes a cloud assembly folder (read through package internal/assembly, the module's one
+// reader of cdk.out) or a folder of templates only: the golden snapshots under
+// test/testdata/<Stage>, which the snapshot test keeps equal to the synth.
+package mapping
 
 import (
 	"encoding/json"
@@ -23,6 +25,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stratus-cdk/stratus/internal/assembly"
 )
 
 // Assembly is the stacks of one synthesized stage.
@@ -38,88 +42,62 @@ type Stack struct {
 	Resources map[string]*Resource
 }
 
-// Resource is one resource of a template.
+// Resource is one resource of a template, with the stack it is in.
 type Resource struct {
-	Stack      *Stack
-	LogicalID  string
-	Type       string
-	Properties map[string]any
+	assembly.Resource
+	Stack     *Stack
+	LogicalID string
 }
 
 func (r *Resource) String() string { return r.Type + " " + r.Stack.Name + "/" + r.LogicalID }
 
-// Load reads the templates of the assembly in dir: the stacks its manifest.json lists, or, without
-// a manifest, every *.template.json in it.
+// Load reads the templates of the stage in dir: the stacks of its cloud assembly, or, without a
+// manifest.json, every *.template.json in it.
 func Load(dir string) (*Assembly, error) {
 	files, err := templateFiles(dir)
 	if err != nil {
 		return nil, err
 	}
 	a := &Assembly{Dir: dir}
-	for _, name := range files {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+	for _, f := range files {
+		t, err := assembly.ReadTemplate(f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("mapping: %w", err)
 		}
-		var t struct {
-			Resources map[string]struct {
-				Type       string
-				Properties map[string]any
-			}
-		}
-		if err := json.Unmarshal(b, &t); err != nil {
-			return nil, fmt.Errorf("assembly: %s: %w", filepath.Join(dir, name), err)
-		}
-		s := &Stack{Name: strings.TrimSuffix(name, ".template.json"), Resources: map[string]*Resource{}}
+		s := &Stack{Name: strings.TrimSuffix(filepath.Base(f), ".template.json"), Resources: map[string]*Resource{}}
 		for id, r := range t.Resources {
-			props := r.Properties
-			if props == nil {
-				props = map[string]any{}
+			if r.Properties == nil {
+				r.Properties = map[string]any{}
 			}
-			s.Resources[id] = &Resource{Stack: s, LogicalID: id, Type: r.Type, Properties: props}
+			s.Resources[id] = &Resource{Resource: r, Stack: s, LogicalID: id}
 		}
 		a.Stacks = append(a.Stacks, s)
 	}
 	return a, nil
 }
 
-// templateFiles lists the stack templates of dir, sorted.
+// templateFiles lists the stack templates of the stage in dir, sorted.
 func templateFiles(dir string) ([]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		matches, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("assembly: %s holds neither a manifest.json nor templates: synthesize the stage first (make synth STAGE=Dev)", dir)
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); errors.Is(err, os.ErrNotExist) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+		if len(files) == 0 {
+			return nil, fmt.Errorf("mapping: %s holds neither a manifest.json nor templates: synthesize the stage first (make synth STAGE=Dev)", dir)
 		}
-		var out []string
-		for _, m := range matches {
-			out = append(out, filepath.Base(m))
-		}
-		return out, nil
+		return files, nil
 	}
+	stacks, err := assembly.Stacks(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mapping: %w", err)
 	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type       string
-			Properties struct{ TemplateFile string }
-		}
+	var files []string
+	for _, s := range stacks {
+		files = append(files, s.Template)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("assembly: %s/manifest.json: %w", dir, err)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("mapping: the assembly in %s has no stack: is it the assembly of one stage (cdk.out/assembly-<Stage>)?", dir)
 	}
-	var out []string
-	for _, art := range m.Artifacts {
-		if art.Type == "aws:cloudformation:stack" && art.Properties.TemplateFile != "" {
-			out = append(out, art.Properties.TemplateFile)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("assembly: %s/manifest.json lists no stack: is it the assembly of one stage (cdk.out/assembly-<Stage>)?", dir)
-	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(files)
+	return files, nil
 }
 
 // OfType lists the resources of type typ in every stack, in a stable order.
@@ -157,22 +135,6 @@ func (r *Resource) refersTo(v any, target *Resource) bool {
 	return target != nil && r.Target(v) == target
 }
 
-// Prop is the value at a property path ("RedrivePolicy", "maxReceiveCount"); ok is false where the
-// template leaves it out.
-func (r *Resource) Prop(path ...string) (v any, ok bool) {
-	var cur any = r.Properties
-	for _, p := range path {
-		m, isMap := cur.(map[string]any)
-		if !isMap {
-			return nil, false
-		}
-		if cur, ok = m[p]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
 // PropertyError is a property that a stand-in needs and cannot read.
 type PropertyError struct {
 	Resource *Resource
@@ -198,8 +160,8 @@ func (rd *reader) fail(path []string, format string, args ...any) {
 // number reads a number, or def where the template leaves it out. CloudFormation takes numbers as
 // JSON numbers or as numeric strings.
 func (rd *reader) number(def float64, path ...string) float64 {
-	v, ok := rd.r.Prop(path...)
-	if !ok {
+	v := rd.r.Prop(path...)
+	if v == nil {
 		return def
 	}
 	switch n := v.(type) {
@@ -224,8 +186,8 @@ func (rd *reader) integer(def int, path ...string) int {
 }
 
 func (rd *reader) boolean(def bool, path ...string) bool {
-	v, ok := rd.r.Prop(path...)
-	if !ok {
+	v := rd.r.Prop(path...)
+	if v == nil {
 		return def
 	}
 	switch b := v.(type) {
@@ -241,8 +203,8 @@ func (rd *reader) boolean(def bool, path ...string) bool {
 }
 
 func (rd *reader) str(def string, path ...string) string {
-	v, ok := rd.r.Prop(path...)
-	if !ok {
+	v := rd.r.Prop(path...)
+	if v == nil {
 		return def
 	}
 	if s, isStr := v.(string); isStr {
@@ -253,8 +215,8 @@ func (rd *reader) str(def string, path ...string) string {
 }
 
 func (rd *reader) strings(def []string, path ...string) []string {
-	v, ok := rd.r.Prop(path...)
-	if !ok {
+	v := rd.r.Prop(path...)
+	if v == nil {
 		return def
 	}
 	list, isList := v.([]any)

@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"encoding/json"
@@ -41,13 +41,12 @@ func readAPI(a *Assembly) (API, []string, error) {
 	}
 	rd := &reader{r: stage}
 	api := API{Stage: stage, ThrottleRate: accountThrottleRate, ThrottleBurst: accountThrottleBurst, responses: map[string]gatewayResponse{}}
-	api.RestAPI = stage.Target(mustProp(stage, "RestApiId"))
+	api.RestAPI = stage.Target(stage.Prop("RestApiId"))
 	if api.RestAPI == nil {
 		rd.fail([]string{"RestApiId"}, "does not refer to an AWS::ApiGateway::RestApi of its stack")
 	}
 	var notes []string
-	settings, _ := stage.Prop("MethodSettings")
-	list, _ := settings.([]any)
+	list := stage.List("MethodSettings")
 	for i, s := range list {
 		m, _ := s.(map[string]any)
 		if m["HttpMethod"] != "*" || m["ResourcePath"] != "/*" {
@@ -63,7 +62,7 @@ func readAPI(a *Assembly) (API, []string, error) {
 	}
 	var ferr error
 	for _, m := range a.OfType("AWS::ApiGateway::Method") {
-		uri, _ := m.Prop("Integration", "Uri")
+		uri := m.Prop("Integration", "Uri")
 		if fn := firstFunction(m, uri); fn != nil {
 			if api.Function.Resource != nil && api.Function.Resource != fn {
 				ferr = fmt.Errorf("%s integrates with %s, and another method with %s: the local stack runs one API function", m, fn, api.Function.Resource)

@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"time"
@@ -22,8 +22,6 @@ func readFunction(r *Resource) (Function, error) {
 		Timeout:             time.Duration(rd.integer(3, "Timeout")) * time.Second,
 		ReservedConcurrency: rd.integer(0, "ReservedConcurrentExecutions"),
 	}
-	if v, ok := r.Prop("Environment", "Variables"); ok {
-		f.Environment, _ = v.(map[string]any)
-	}
+	f.Environment, _ = r.Prop("Environment", "Variables").(map[string]any)
 	return f, rd.err()
 }

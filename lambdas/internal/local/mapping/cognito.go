@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"errors"
@@ -36,8 +36,7 @@ func readCognito(a *Assembly) (Cognito, []string, error) {
 		return Cognito{}, nil, err
 	}
 	client, err := one(a, "AWS::Cognito::UserPoolClient", "the app client of "+pool.LogicalID, func(r *Resource) bool {
-		id, _ := r.Prop("UserPoolId")
-		return r.refersTo(id, pool)
+		return r.refersTo(r.Prop("UserPoolId"), pool)
 	})
 	if err != nil {
 		return Cognito{}, nil, err
@@ -45,7 +44,7 @@ func readCognito(a *Assembly) (Cognito, []string, error) {
 	s := cognito.DefaultSettings()
 
 	p := &reader{r: pool}
-	if _, ok := pool.Prop("Policies", "PasswordPolicy"); ok {
+	if pool.Prop("Policies", "PasswordPolicy") != nil {
 		// A policy in the template: its booleans default to false, its length to 8.
 		s.Password = cognito.PasswordPolicy{
 			MinimumLength:    p.integer(8, "Policies", "PasswordPolicy", "MinimumLength"),
@@ -60,7 +59,7 @@ func readCognito(a *Assembly) (Cognito, []string, error) {
 		p.fail([]string{"MfaConfiguration"}, "is %q, not OFF, ON or OPTIONAL", s.MFA)
 	}
 	s.EnabledMFAs = p.strings(nil, "EnabledMfas")
-	if v, ok := pool.Prop("AccountRecoverySetting", "RecoveryMechanisms"); ok {
+	if v := pool.Prop("AccountRecoverySetting", "RecoveryMechanisms"); v != nil {
 		s.RecoveryMechanisms = recoveryMechanisms(p, v)
 	}
 
@@ -86,7 +85,7 @@ func readCognito(a *Assembly) (Cognito, []string, error) {
 // validity reads a token validity in its TokenValidityUnits unit (def's unit where the template
 // leaves the unit out, as CloudFormation does).
 func validity(c *reader, def time.Duration, prop, unitProp string, defUnit time.Duration) time.Duration {
-	if _, ok := c.r.Prop(prop); !ok {
+	if c.r.Prop(prop) == nil {
 		return def
 	}
 	n := c.integer(0, prop)

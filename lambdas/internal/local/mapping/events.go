@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"errors"
@@ -22,12 +22,10 @@ var ratePattern = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|da
 func readSchedule(a *Assembly) (Schedule, []string, error) {
 	var fn *Resource
 	rule, err := one(a, "AWS::Events::Rule", "a schedule that runs a function", func(r *Resource) bool {
-		if _, ok := r.Prop("ScheduleExpression"); !ok {
+		if r.Prop("ScheduleExpression") == nil {
 			return false
 		}
-		targets, _ := r.Prop("Targets")
-		list, _ := targets.([]any)
-		for _, t := range list {
+		for _, t := range r.List("Targets") {
 			m, _ := t.(map[string]any)
 			if f := r.Target(m["Arn"]); f != nil && f.Type == "AWS::Lambda::Function" {
 				fn = f

@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"errors"
@@ -30,8 +30,7 @@ var (
 func readQueue(a *Assembly) (Queue, []string, error) {
 	var queue *Resource
 	mapping, err := one(a, "AWS::Lambda::EventSourceMapping", "an SQS queue feeding a function", func(r *Resource) bool {
-		arn, _ := r.Prop("EventSourceArn")
-		if t := r.Target(arn); t != nil && t.Type == "AWS::SQS::Queue" {
+		if t := r.Target(r.Prop("EventSourceArn")); t != nil && t.Type == "AWS::SQS::Queue" {
 			queue = t
 			return true
 		}
@@ -42,7 +41,7 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 	}
 	q := Queue{Queue: queue, Mapping: mapping}
 	m := &reader{r: mapping}
-	fn := mapping.Target(mustProp(mapping, "FunctionName"))
+	fn := mapping.Target(mapping.Prop("FunctionName"))
 	if fn == nil || fn.Type != "AWS::Lambda::Function" {
 		m.fail([]string{"FunctionName"}, "does not refer to an AWS::Lambda::Function of its stack")
 	}
@@ -61,15 +60,14 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 
 	qr := &reader{r: queue}
 	q.VisibilityTimeout = time.Duration(qr.integer(30, "VisibilityTimeout")) * time.Second
-	if _, ok := queue.Prop("RedrivePolicy"); !ok {
+	if queue.Prop("RedrivePolicy") == nil {
 		qr.fail([]string{"RedrivePolicy"}, "is missing: the local queue moves a message that keeps failing to a dead-letter queue after maxReceiveCount receives")
 	} else {
 		q.MaxReceiveCount = qr.integer(0, "RedrivePolicy", "maxReceiveCount")
 		if q.MaxReceiveCount < 1 {
 			qr.fail([]string{"RedrivePolicy", "maxReceiveCount"}, "is missing or under 1")
 		}
-		dlq, _ := queue.Prop("RedrivePolicy", "deadLetterTargetArn")
-		if q.DeadLetterQueue = queue.Target(dlq); q.DeadLetterQueue == nil {
+		if q.DeadLetterQueue = queue.Target(queue.Prop("RedrivePolicy", "deadLetterTargetArn")); q.DeadLetterQueue == nil {
 			qr.fail([]string{"RedrivePolicy", "deadLetterTargetArn"}, "does not refer to an SQS queue of its stack")
 		}
 	}
@@ -85,9 +83,4 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 		notes = append(notes, fmt.Sprintf("%s: MaximumBatchingWindowInSeconds (%v): the local queue hands over what is visible at once", mapping, q.BatchingWindow))
 	}
 	return q, notes, nil
-}
-
-func mustProp(r *Resource, name string) any {
-	v, _ := r.Prop(name)
-	return v
 }

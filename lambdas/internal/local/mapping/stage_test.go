@@ -1,4 +1,4 @@
-package assembly
+package mapping
 
 import (
 	"encoding/json"
