@@ -104,12 +104,18 @@ example: ## the example module (examples/team-app): vet, build, synthesize, chec
 $(LOCAL): $(GO_SRC)
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
 
-e2e: web $(LOCAL) ## browser end-to-end tests: headless Chromium against the local stack; screenshots in test/screenshots
-	cd web && STRATUS_LOCAL_BIN=$(CURDIR)/$(LOCAL) npm run e2e
+# The browser suite runs under each stage's synthesized settings (Prod requires MFA, Dev offers it): the
+# stages of the assembly `make cost` prices, which `make test` has synthesized by then.
+E2E_STAGES ?= Dev Prod
+e2e: web $(LOCAL) $(REF_OUT)/manifest.json ## browser end-to-end tests: headless Chromium against the local stack under each stage's settings (E2E_STAGES='Dev Prod'); screenshots in test/screenshots
+	for stage in $(E2E_STAGES); do \
+		echo "e2e under $$stage's synthesized settings ($(REF_OUT)/assembly-$$stage)"; \
+		(cd web && STAGE=$$stage STRATUS_ASSEMBLY=$(CURDIR)/$(REF_OUT)/assembly-$$stage STRATUS_LOCAL_BIN=$(CURDIR)/$(LOCAL) npm run e2e) || exit 1; \
+	done
 
-dev: web ## run the whole app locally (web app, API, sign-in, PostgreSQL, events, uploads); restarts on Go changes
+dev: synth ## run one stage locally, with its synthesized settings: `make dev STAGE=Prod` (default Dev); restarts on Go changes
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
-	$(LOCAL) -watch -addr $(DEV_ADDR)
+	$(LOCAL) -watch -assembly cdk.out/assembly-$(STAGE) -addr $(DEV_ADDR)
 
 # The short form (one kill of each) runs in `make test` as lambdas/cmd/faults' TestShortFaultSuite.
 faults: $(LOCAL) ## fault suite: concurrent idempotent writes through 3 kill -9s of the local server and 2 of its PostgreSQL; fails on any loss
@@ -148,8 +154,8 @@ bench: deps web $(APP) ## benchmarks: handlers against local PostgreSQL, bootstr
 	# then where the time goes (SYNTHBENCH_FLAGS='-rounds 9' for steadier medians).
 	$(GO) run ./cmd/synthbench $(SYNTHBENCH_FLAGS)
 
-# deploy and watch act on one stage (default Dev); their prerequisites (synth) see the same STAGE.
-deploy watch: STAGE := $(or $(STAGE),Dev)
+# dev, deploy and watch act on one stage (default Dev); their prerequisites (synth) see the same STAGE.
+dev deploy watch: STAGE := $(or $(STAGE),Dev)
 
 deploy: synth ## deploy a stage, synthesized alone, e.g. `make deploy STAGE=Dev` (needs AWS credentials and a bootstrapped account)
 	$(CDK) deploy $(CDK_FLAGS) --app cdk.out '$(STAGE)/*'
