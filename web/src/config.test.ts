@@ -53,6 +53,16 @@ describe('parseConfig', () => {
     expect(msg).toContain('cognitoEndpoint must be an http(s) URL');
   });
 
+  it('reads the pool\'s MFA configuration when given, and leaves it out when absent', () => {
+    expect(parseConfig({ ...valid, mfa: 'ON' }).mfa).toBe('ON');
+    expect(parseConfig({ ...valid, mfa: 'OPTIONAL' }).mfa).toBe('OPTIONAL');
+    expect(parseConfig({ ...valid, mfa: 'OFF' }).mfa).toBe('OFF');
+    expect('mfa' in parseConfig(valid)).toBe(false);
+    expect('mfa' in parseConfig({ ...valid, mfa: null })).toBe(false);
+    expect(() => parseConfig({ ...valid, mfa: 'REQUIRED' })).toThrow('mfa must be one of "OFF", "OPTIONAL", "ON" (got "REQUIRED")');
+    expect(() => parseConfig({ ...valid, mfa: true })).toThrow(/mfa must be one of/);
+  });
+
   it('rejects non-objects', () => {
     expect(() => parseConfig([1])).toThrow(/expected a JSON object/);
     expect(() => parseConfig(null)).toThrow(/expected a JSON object/);

@@ -11,7 +11,17 @@ export interface AppConfig {
   userPoolClientId: string;
   /** Cognito JSON API endpoint, always ending in "/": the override from config.json or the regional endpoint. */
   cognitoEndpoint: string;
+  /**
+   * The user pool's MfaConfiguration: "ON" (every user signs in with an authenticator app; the
+   * account page cannot turn it off), "OPTIONAL" (each user chooses on the account page) or "OFF"
+   * (no two-step sign-in section). Absent in an older config.json: the app learns from Cognito's
+   * answers (a sign-in challenge still works) and offers the account page's section as for OPTIONAL.
+   */
+  mfa?: MfaConfiguration;
 }
+
+export type MfaConfiguration = 'OFF' | 'OPTIONAL' | 'ON';
+const MFA_VALUES: readonly string[] = ['OFF', 'OPTIONAL', 'ON'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -55,10 +65,14 @@ export function parseConfig(raw: unknown): AppConfig {
       problems.push(`cognitoEndpoint must be an http(s) URL (got ${JSON.stringify(endpoint)})`);
     }
   }
+  const mfa = obj.mfa;
+  if (mfa !== undefined && mfa !== null && (typeof mfa !== 'string' || !MFA_VALUES.includes(mfa))) {
+    problems.push(`mfa must be one of "OFF", "OPTIONAL", "ON" (got ${JSON.stringify(mfa)})`);
+  }
   if (problems.length > 0) throw new ConfigError(`config.json: ${problems.join('; ')}`);
 
   const region = (obj.region as string).trim();
-  return {
+  const config: AppConfig = {
     apiUrl: withSlash(
       apiIsPath
         ? new URL((obj.apiUrl as string).trim(), globalThis.location?.origin ?? 'http://localhost').toString()
@@ -72,6 +86,8 @@ export function parseConfig(raw: unknown): AppConfig {
         ? withSlash(endpoint.trim())
         : `https://cognito-idp.${region}.amazonaws.com/`,
   };
+  if (typeof mfa === 'string') config.mfa = mfa as MfaConfiguration;
+  return config;
 }
 
 /** Fetches and validates /config.json (never cached: a redeploy may change it). */

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CognitoError, type AuthResult } from './cognito';
+import { CognitoError, type AuthResult, type SignInAnswer } from './cognito';
 import { AuthManager, STORAGE_KEY, type AuthState, type Clock, type CognitoApi } from './session';
 
 /** A clock whose timers run only when the test advances time. */
@@ -59,9 +59,18 @@ function fakeCognito() {
     signUp: vi.fn(),
     confirmSignUp: vi.fn(),
     resendConfirmationCode: vi.fn(),
-    signIn: vi.fn(async () => result(++n)),
-    refresh: vi.fn(async () => result(++n, { refreshToken: undefined })),
-    revoke: vi.fn(async () => {}),
+    signIn: vi.fn<CognitoApi['signIn']>(async () => ({ tokens: result(++n) })),
+    respondToChallenge: vi.fn<CognitoApi['respondToChallenge']>(async () => ({ tokens: result(++n) })),
+    refresh: vi.fn<CognitoApi['refresh']>(async () => result(++n, { refreshToken: undefined })),
+    revoke: vi.fn<CognitoApi['revoke']>(async () => {}),
+    globalSignOut: vi.fn<CognitoApi['globalSignOut']>(async () => {}),
+    associateSoftwareToken: vi.fn<CognitoApi['associateSoftwareToken']>(async () => ({ secretCode: 'JBSWY3DPEHPK3PXP' })),
+    verifySoftwareToken: vi.fn<CognitoApi['verifySoftwareToken']>(async () => ({})),
+    setSoftwareTokenMfa: vi.fn<CognitoApi['setSoftwareTokenMfa']>(async () => {}),
+    getUserMfa: vi.fn<CognitoApi['getUserMfa']>(async () => ({ totpEnabled: false })),
+    changePassword: vi.fn<CognitoApi['changePassword']>(async () => {}),
+    forgotPassword: vi.fn<CognitoApi['forgotPassword']>(async () => ({ codeDestination: 'a***@e***' })),
+    confirmForgotPassword: vi.fn<CognitoApi['confirmForgotPassword']>(async () => {}),
   } satisfies CognitoApi;
 }
 
@@ -111,7 +120,7 @@ describe('AuthManager', () => {
   });
 
   it('caps the margin at half the lifetime for short-lived tokens', async () => {
-    cognito.signIn.mockResolvedValueOnce(result(1, { expiresIn: 240 }));
+    cognito.signIn.mockResolvedValueOnce({ tokens: result(1, { expiresIn: 240 }) });
     await auth.signIn('ann@example.com', 'pw');
     expect(clock.pendingAt()).toEqual([clock.t + 120_000]);
   });
@@ -190,5 +199,179 @@ describe('AuthManager', () => {
     finish(result(9));
     expect(await pending).toBeNull();
     expect(auth.getState().status).toBe('signedOut');
+  });
+});
+
+describe('AuthManager sign-in challenges', () => {
+  let clock: FakeClock;
+  let cognito: ReturnType<typeof fakeCognito>;
+  let auth: AuthManager;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    cognito = fakeCognito();
+    auth = new AuthManager(cognito, { storage: null, clock });
+  });
+
+  const challenge = (challengeName: string, parameters: Record<string, string> = {}, session = 'sess-1'): SignInAnswer => ({
+    challenge: { challengeName, session, parameters: { USER_ID_FOR_SRP: 'uid-1', ...parameters } },
+  });
+
+  it('answers SOFTWARE_TOKEN_MFA with the code and USER_ID_FOR_SRP as USERNAME', async () => {
+    cognito.signIn.mockResolvedValueOnce(challenge('SOFTWARE_TOKEN_MFA'));
+    const step = await auth.signIn('ann@example.com', 'pw');
+    expect(step).toMatchObject({ kind: 'totp', pending: { email: 'ann@example.com', username: 'uid-1', session: 'sess-1' } });
+    expect(auth.getState().status).toBe('signedOut');
+    if (step.kind !== 'totp') throw new Error('unreachable');
+    await expect(auth.answerTotp(step.pending, ' 123 456 ')).resolves.toEqual({ kind: 'signedIn' });
+    expect(cognito.respondToChallenge).toHaveBeenCalledWith('SOFTWARE_TOKEN_MFA', 'sess-1', {
+      USERNAME: 'uid-1',
+      SOFTWARE_TOKEN_MFA_CODE: '123456',
+    });
+    expect(auth.getState()).toEqual({ status: 'signedIn', email: 'ann@example.com' });
+  });
+
+  it('lets a wrong code be retried with the same session', async () => {
+    cognito.signIn.mockResolvedValueOnce(challenge('SOFTWARE_TOKEN_MFA'));
+    const step = await auth.signIn('ann@example.com', 'pw');
+    if (step.kind !== 'totp') throw new Error('unreachable');
+    cognito.respondToChallenge.mockRejectedValueOnce(new CognitoError('CodeMismatchException', 'That code is not correct.', 400));
+    await expect(auth.answerTotp(step.pending, '000000')).rejects.toMatchObject({ code: 'CodeMismatchException' });
+    expect(auth.getState().status).toBe('signedOut');
+    await expect(auth.answerTotp(step.pending, '123456')).resolves.toEqual({ kind: 'signedIn' });
+    expect(cognito.respondToChallenge.mock.calls.map((c) => c[1])).toEqual(['sess-1', 'sess-1']);
+  });
+
+  it('sets up TOTP on MFA_SETUP: associate with the session, verify, then answer MFA_SETUP with the newest session', async () => {
+    cognito.signIn.mockResolvedValueOnce(challenge('MFA_SETUP', { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' }));
+    cognito.associateSoftwareToken.mockResolvedValueOnce({ secretCode: 'JBSWY3DPEHPK3PXP', session: 'sess-2' });
+    cognito.verifySoftwareToken.mockRejectedValueOnce(new CognitoError('EnableSoftwareTokenMFAException', 'mismatch', 400));
+    cognito.verifySoftwareToken.mockResolvedValueOnce({ session: 'sess-3' });
+
+    const step = await auth.signIn('ann@example.com', 'pw');
+    expect(cognito.associateSoftwareToken).toHaveBeenCalledWith({ session: 'sess-1' });
+    expect(step).toMatchObject({
+      kind: 'setupTotp',
+      secret: 'JBSWY3DPEHPK3PXP',
+      uri: 'otpauth://totp/Stratus:ann%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Stratus&algorithm=SHA1&digits=6&period=30',
+      pending: { session: 'sess-2', username: 'uid-1' },
+    });
+    if (step.kind !== 'setupTotp') throw new Error('unreachable');
+    await expect(auth.completeTotpSetup(step.pending, '111111')).rejects.toMatchObject({ code: 'EnableSoftwareTokenMFAException' });
+    expect(cognito.respondToChallenge).not.toHaveBeenCalled();
+    await expect(auth.completeTotpSetup(step.pending, '123456')).resolves.toEqual({ kind: 'signedIn' });
+    expect(cognito.verifySoftwareToken).toHaveBeenLastCalledWith({ session: 'sess-2' }, '123456', 'Authenticator app');
+    expect(cognito.respondToChallenge).toHaveBeenCalledWith('MFA_SETUP', 'sess-3', { USERNAME: 'uid-1' });
+    expect(auth.getState().status).toBe('signedIn');
+  });
+
+  it('chooses the authenticator app on SELECT_MFA_TYPE and asks for its code', async () => {
+    cognito.signIn.mockResolvedValueOnce(challenge('SELECT_MFA_TYPE', { MFAS_CAN_CHOOSE: '["SMS_MFA","SOFTWARE_TOKEN_MFA"]' }));
+    cognito.respondToChallenge.mockResolvedValueOnce(challenge('SOFTWARE_TOKEN_MFA', {}, 'sess-2'));
+    const step = await auth.signIn('ann@example.com', 'pw');
+    expect(cognito.respondToChallenge).toHaveBeenCalledWith('SELECT_MFA_TYPE', 'sess-1', { USERNAME: 'uid-1', ANSWER: 'SOFTWARE_TOKEN_MFA' });
+    expect(step).toMatchObject({ kind: 'totp', pending: { session: 'sess-2' } });
+  });
+
+  it('names a challenge it cannot answer and says what to do', async () => {
+    const cases: [SignInAnswer, RegExp][] = [
+      [challenge('NEW_PASSWORD_REQUIRED'), /NEW_PASSWORD_REQUIRED.*administrator/],
+      [challenge('SMS_MFA'), /text message.*SMS_MFA.*authenticator app/],
+      [challenge('EMAIL_OTP'), /email.*EMAIL_OTP/],
+      [challenge('MFA_SETUP', { MFAS_CAN_SETUP: '["SMS_MFA"]' }), /SMS_MFA.*MFA_SETUP/],
+      [challenge('SELECT_MFA_TYPE', { MFAS_CAN_CHOOSE: '["SMS_MFA","EMAIL_OTP"]' }), /SMS_MFA or EMAIL_OTP/],
+      [challenge('CUSTOM_CHALLENGE'), /CUSTOM_CHALLENGE.*administrator.*"CUSTOM_CHALLENGE"/],
+    ];
+    for (const [answer, message] of cases) {
+      cognito.signIn.mockResolvedValueOnce(answer);
+      const step = await auth.signIn('ann@example.com', 'pw');
+      expect(step.kind).toBe('unsupported');
+      if (step.kind !== 'unsupported') throw new Error('unreachable');
+      expect(step.message).toMatch(message);
+    }
+    expect(cognito.associateSoftwareToken).not.toHaveBeenCalled();
+    expect(auth.getState().status).toBe('signedOut');
+  });
+
+  it('keeps the typed email when the ID token has none', async () => {
+    cognito.signIn.mockResolvedValueOnce({ tokens: { ...result(1), idToken: 'not-a-jwt' } });
+    await auth.signIn('bob@example.com', 'pw');
+    expect(auth.getState()).toEqual({ status: 'signedIn', email: 'bob@example.com' });
+  });
+});
+
+describe('AuthManager account operations', () => {
+  let clock: FakeClock;
+  let cognito: ReturnType<typeof fakeCognito>;
+  let auth: AuthManager;
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    cognito = fakeCognito();
+    auth = new AuthManager(cognito, { storage: sessionStorage, clock });
+    await auth.signIn('ann@example.com', 'pw');
+  });
+
+  it('enrolls TOTP with the access token: associate, verify, then prefer it', async () => {
+    const e = await auth.startTotpEnrollment();
+    expect(cognito.associateSoftwareToken).toHaveBeenCalledWith({ accessToken: 'access-1' });
+    expect(e.uri).toContain('otpauth://totp/Stratus:ann%40example.com?secret=JBSWY3DPEHPK3PXP');
+    await auth.confirmTotpEnrollment('123 456');
+    expect(cognito.verifySoftwareToken).toHaveBeenCalledWith({ accessToken: 'access-1' }, '123456', 'Authenticator app');
+    expect(cognito.setSoftwareTokenMfa).toHaveBeenCalledWith('access-1', true);
+  });
+
+  it('does not turn MFA on when the code is refused', async () => {
+    cognito.verifySoftwareToken.mockRejectedValueOnce(new CognitoError('EnableSoftwareTokenMFAException', 'x', 400));
+    await expect(auth.confirmTotpEnrollment('000000')).rejects.toMatchObject({ code: 'EnableSoftwareTokenMFAException' });
+    expect(cognito.setSoftwareTokenMfa).not.toHaveBeenCalled();
+  });
+
+  it('turns TOTP off, reads the MFA state and changes the password', async () => {
+    await auth.disableTotp();
+    expect(cognito.setSoftwareTokenMfa).toHaveBeenCalledWith('access-1', false);
+    await expect(auth.getMfa()).resolves.toEqual({ totpEnabled: false });
+    await auth.changePassword('old', 'new');
+    expect(cognito.changePassword).toHaveBeenCalledWith('access-1', 'old', 'new');
+  });
+
+  it('refreshes an expired access token before using it', async () => {
+    clock.t += HOUR;
+    await auth.getMfa();
+    expect(cognito.refresh).toHaveBeenCalledTimes(1);
+    expect(cognito.getUserMfa).toHaveBeenCalledWith('access-2');
+  });
+
+  it('retries once with fresh tokens when Cognito says the access token was revoked', async () => {
+    cognito.getUserMfa.mockRejectedValueOnce(new CognitoError('NotAuthorizedException', 'Access Token has been revoked', 400));
+    await auth.getMfa();
+    expect(cognito.getUserMfa.mock.calls.map((c) => c[0])).toEqual(['access-1', 'access-2']);
+  });
+
+  it('ends the session when the access token was revoked and so was the refresh token', async () => {
+    cognito.getUserMfa.mockRejectedValueOnce(new CognitoError('NotAuthorizedException', 'Access Token has been revoked', 400));
+    cognito.refresh.mockRejectedValueOnce(new CognitoError('NotAuthorizedException', 'Refresh Token has been revoked', 400));
+    await expect(auth.getMfa()).rejects.toMatchObject({ code: 'NotAuthorizedException' });
+    expect(auth.getState()).toEqual({ status: 'signedOut', reason: 'expired' });
+  });
+
+  it('signs out everywhere with GlobalSignOut, then forgets the session', async () => {
+    await auth.signOutEverywhere();
+    expect(cognito.globalSignOut).toHaveBeenCalledWith('access-1');
+    expect(auth.getState()).toEqual({ status: 'signedOut', reason: 'everywhere' });
+    expect(sessionStorage.getItem(STORAGE_KEY)).toBeNull();
+    expect(clock.pendingAt()).toEqual([]);
+  });
+
+  it('stays signed in when GlobalSignOut could not be done', async () => {
+    cognito.globalSignOut.mockRejectedValueOnce(new CognitoError('NetworkError', 'offline', 0));
+    await expect(auth.signOutEverywhere()).rejects.toMatchObject({ code: 'NetworkError' });
+    expect(auth.getState().status).toBe('signedIn');
+  });
+
+  it('passes forgotten-password calls through, with the code reduced to digits', async () => {
+    await expect(auth.forgotPassword('ann@example.com')).resolves.toEqual({ codeDestination: 'a***@e***' });
+    await auth.confirmForgotPassword('ann@example.com', '123 456', 'New-pw-1');
+    expect(cognito.confirmForgotPassword).toHaveBeenCalledWith('ann@example.com', '123456', 'New-pw-1');
   });
 });

@@ -1,8 +1,18 @@
-// The one place that knows about tokens: sign-in/out, where tokens live (memory plus this tab's
-// sessionStorage), and refreshing them before they expire.
+// The one place that knows about tokens: sign-in (with its challenges) and sign-out, where tokens
+// live (memory plus this tab's sessionStorage), refreshing them before they expire, and the account
+// operations that need the access token.
 
-import { CognitoError, type AuthResult, type CognitoClient, type SignUpResult } from './cognito';
+import {
+  CognitoError,
+  type AuthResult,
+  type ChallengeResult,
+  type CognitoClient,
+  type SignInAnswer,
+  type SignUpResult,
+  type UserMfa,
+} from './cognito';
 import { decodeClaims } from './jwt';
+import { normalizeCode, totpUri } from './totp';
 
 export interface Session {
   idToken: string;
@@ -14,8 +24,65 @@ export interface Session {
 }
 
 export type AuthState =
-  | { status: 'signedOut'; reason?: 'expired' }
+  | { status: 'signedOut'; reason?: 'expired' | 'everywhere' }
   | { status: 'signedIn'; email: string };
+
+/** A sign-in that Cognito answered with a challenge: what the next answer needs. Opaque to views. */
+export interface PendingSignIn {
+  readonly email: string;
+  /** ChallengeResponses' USERNAME: USER_ID_FOR_SRP when Cognito gave one (it may differ from the email). */
+  readonly username: string;
+  readonly challengeName: string;
+  readonly session: string;
+}
+
+/** Where a sign-in stands after each step. */
+export type SignInStep =
+  | { kind: 'signedIn' }
+  /** SOFTWARE_TOKEN_MFA: ask for the code of the user's authenticator app. */
+  | { kind: 'totp'; pending: PendingSignIn }
+  /** MFA_SETUP: the pool requires an authenticator app and the user has none; show the key and ask for a code. */
+  | { kind: 'setupTotp'; pending: PendingSignIn; secret: string; uri: string }
+  /** A challenge this app cannot answer: `message` names it and says what to do. */
+  | { kind: 'unsupported'; challengeName: string; message: string };
+
+/** A TOTP key being set up from the account page. */
+export interface TotpEnrollment {
+  secret: string;
+  uri: string;
+}
+
+/** Parses a JSON list challenge parameter such as MFAS_CAN_SETUP ('["SOFTWARE_TOKEN_MFA"]'). */
+function listParameter(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  try {
+    const v = JSON.parse(value) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return value.split(/[\s,]+/).filter(Boolean);
+  }
+}
+
+/** What to tell the user when Cognito asks for a challenge this app does not answer. */
+export function unsupportedChallengeMessage(name: string, detail?: string): string {
+  const contact = "Contact the site's administrator";
+  switch (name) {
+    case 'SMS_MFA':
+    case 'SMS_OTP':
+      return `This account signs in with a code sent by text message (Cognito's ${name} challenge), which this app does not support. ${contact} to switch your account to an authenticator app.`;
+    case 'EMAIL_OTP':
+    case 'EMAIL_MFA':
+      return `This account signs in with a code sent by email (Cognito's ${name} challenge), which this app does not support. ${contact} to switch your account to an authenticator app.`;
+    case 'MFA_SETUP':
+      return `This account must set up two-step sign-in with ${detail ?? 'a method'} this app does not offer (Cognito's MFA_SETUP challenge). ${contact}.`;
+    case 'SELECT_MFA_TYPE':
+      return `This account must choose between ${detail ?? 'two-step sign-in methods'} that this app does not offer (Cognito's SELECT_MFA_TYPE challenge). ${contact}.`;
+    case 'NEW_PASSWORD_REQUIRED':
+      return `This account must set a new password first (Cognito's NEW_PASSWORD_REQUIRED challenge), which this app does not support yet. ${contact} to reset your password.`;
+    default:
+      return `Sign-in needs Cognito's ${name} challenge, which this app does not support. ${contact} and mention "${name}".`;
+  }
+}
 
 /** Timer functions, injectable so tests control time. */
 export interface Clock {
@@ -32,7 +99,21 @@ export const realClock: Clock = {
 
 export type CognitoApi = Pick<
   CognitoClient,
-  'signUp' | 'confirmSignUp' | 'resendConfirmationCode' | 'signIn' | 'refresh' | 'revoke'
+  | 'signUp'
+  | 'confirmSignUp'
+  | 'resendConfirmationCode'
+  | 'signIn'
+  | 'respondToChallenge'
+  | 'refresh'
+  | 'revoke'
+  | 'globalSignOut'
+  | 'associateSoftwareToken'
+  | 'verifySoftwareToken'
+  | 'setSoftwareTokenMfa'
+  | 'getUserMfa'
+  | 'changePassword'
+  | 'forgotPassword'
+  | 'confirmForgotPassword'
 >;
 
 export interface AuthOptions {
@@ -49,6 +130,15 @@ export const STORAGE_KEY = 'stratus.session';
 
 /** Cognito answers these when the refresh token is expired, revoked or unknown: the session is over. */
 const SESSION_OVER = new Set(['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException']);
+
+/** An access-token call refused because the token was revoked (GlobalSignOut elsewhere) or expired. */
+function accessTokenRefused(err: unknown): boolean {
+  return (
+    err instanceof CognitoError &&
+    err.code === 'NotAuthorizedException' &&
+    /access token|token has been revoked|user has been signed out|expired/i.test(err.cognitoMessage)
+  );
+}
 
 function defaultStorage(): Storage | null {
   try {
@@ -117,12 +207,167 @@ export class AuthManager {
     return this.cognito.resendConfirmationCode(email);
   }
 
-  async signIn(email: string, password: string): Promise<void> {
-    const result = await this.cognito.signIn(email, password);
-    if (!result.refreshToken) {
-      throw new CognitoError('MissingRefreshToken', 'Sign-in returned no refresh token.', 200);
+  forgotPassword(email: string): Promise<{ codeDestination?: string }> {
+    return this.cognito.forgotPassword(email);
+  }
+
+  confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
+    return this.cognito.confirmForgotPassword(email, normalizeCode(code), password);
+  }
+
+  /** Starts a sign-in with the password: signed in, or the challenge to answer next. */
+  async signIn(email: string, password: string): Promise<SignInStep> {
+    return this.next(email, await this.cognito.signIn(email, password));
+  }
+
+  /**
+   * Answers SOFTWARE_TOKEN_MFA with the authenticator code. A wrong or expired code throws
+   * (CodeMismatchException / ExpiredCodeException) and `pending` stays usable for another try until
+   * its session expires (isSessionExpired).
+   */
+  async answerTotp(pending: PendingSignIn, code: string): Promise<SignInStep> {
+    const answer = await this.cognito.respondToChallenge('SOFTWARE_TOKEN_MFA', pending.session, {
+      USERNAME: pending.username,
+      SOFTWARE_TOKEN_MFA_CODE: normalizeCode(code),
+    });
+    return this.next(pending.email, answer);
+  }
+
+  /**
+   * Finishes MFA_SETUP: VerifySoftwareToken with the sign-in session and the code, then
+   * RespondToAuthChallenge(MFA_SETUP) with the session it returns. A refused code throws and
+   * `pending` stays usable for another try.
+   */
+  async completeTotpSetup(pending: PendingSignIn, code: string): Promise<SignInStep> {
+    const verified = await this.cognito.verifySoftwareToken({ session: pending.session }, normalizeCode(code), 'Authenticator app');
+    const answer = await this.cognito.respondToChallenge('MFA_SETUP', verified.session ?? pending.session, {
+      USERNAME: pending.username,
+    });
+    return this.next(pending.email, answer);
+  }
+
+  private async next(email: string, answer: SignInAnswer): Promise<SignInStep> {
+    if ('tokens' in answer) {
+      const result = answer.tokens;
+      if (!result.refreshToken) {
+        throw new CognitoError('MissingRefreshToken', 'Sign-in returned no refresh token.', 200);
+      }
+      this.setSession(this.toSession(result, result.refreshToken, email));
+      return { kind: 'signedIn' };
     }
-    this.setSession(this.toSession(result, result.refreshToken));
+    return this.challengeStep(email, answer.challenge);
+  }
+
+  private async challengeStep(email: string, c: ChallengeResult): Promise<SignInStep> {
+    const pending: PendingSignIn = {
+      email,
+      username: c.parameters.USER_ID_FOR_SRP || c.parameters.USERNAME || email,
+      challengeName: c.challengeName,
+      session: c.session,
+    };
+    switch (c.challengeName) {
+      case 'SOFTWARE_TOKEN_MFA':
+        return { kind: 'totp', pending };
+      case 'MFA_SETUP': {
+        const can = listParameter(c.parameters.MFAS_CAN_SETUP);
+        if (can !== null && !can.includes('SOFTWARE_TOKEN_MFA')) {
+          return { kind: 'unsupported', challengeName: c.challengeName, message: unsupportedChallengeMessage('MFA_SETUP', can.join(' or ')) };
+        }
+        const assoc = await this.cognito.associateSoftwareToken({ session: c.session });
+        return {
+          kind: 'setupTotp',
+          pending: { ...pending, session: assoc.session ?? c.session },
+          secret: assoc.secretCode,
+          uri: totpUri(assoc.secretCode, email),
+        };
+      }
+      case 'SELECT_MFA_TYPE': {
+        // Only reached when the user has more than one factor; the authenticator app is the one this app speaks.
+        const can = listParameter(c.parameters.MFAS_CAN_CHOOSE);
+        if (can !== null && !can.includes('SOFTWARE_TOKEN_MFA')) {
+          return { kind: 'unsupported', challengeName: c.challengeName, message: unsupportedChallengeMessage('SELECT_MFA_TYPE', can.join(' or ')) };
+        }
+        const answer = await this.cognito.respondToChallenge('SELECT_MFA_TYPE', c.session, {
+          USERNAME: pending.username,
+          ANSWER: 'SOFTWARE_TOKEN_MFA',
+        });
+        return this.next(email, answer);
+      }
+      default:
+        return { kind: 'unsupported', challengeName: c.challengeName, message: unsupportedChallengeMessage(c.challengeName) };
+    }
+  }
+
+  // ---- Account (needs the access token) -----------------------------------------------------
+
+  /** Which MFA factors the signed-in user has on (GetUser). */
+  getMfa(): Promise<UserMfa> {
+    return this.withAccessToken((t) => this.cognito.getUserMfa(t));
+  }
+
+  changePassword(previousPassword: string, proposedPassword: string): Promise<void> {
+    return this.withAccessToken((t) => this.cognito.changePassword(t, previousPassword, proposedPassword));
+  }
+
+  /** AssociateSoftwareToken for the signed-in user: the key to show. Not in use until confirmTotpEnrollment. */
+  async startTotpEnrollment(): Promise<TotpEnrollment> {
+    const email = this.session?.email ?? '';
+    const assoc = await this.withAccessToken((t) => this.cognito.associateSoftwareToken({ accessToken: t }));
+    return { secret: assoc.secretCode, uri: totpUri(assoc.secretCode, email) };
+  }
+
+  /** VerifySoftwareToken with a code from the app, then SetUserMFAPreference: sign-in asks for a code from now on. */
+  async confirmTotpEnrollment(code: string): Promise<void> {
+    await this.withAccessToken((t) => this.cognito.verifySoftwareToken({ accessToken: t }, normalizeCode(code), 'Authenticator app'));
+    await this.withAccessToken((t) => this.cognito.setSoftwareTokenMfa(t, true));
+  }
+
+  /** SetUserMFAPreference off: sign-in no longer asks for a code (only where the pool makes MFA optional). */
+  disableTotp(): Promise<void> {
+    return this.withAccessToken((t) => this.cognito.setSoftwareTokenMfa(t, false));
+  }
+
+  /**
+   * GlobalSignOut: every refresh token of the user is revoked (every device), then this session is
+   * forgotten. Throws (and keeps the session) when Cognito could not be reached, so the user is never
+   * told they are signed out everywhere when they are not.
+   */
+  async signOutEverywhere(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    try {
+      await this.withAccessToken((t) => this.cognito.globalSignOut(t));
+    } catch (err) {
+      // Already signed out everywhere (from another device): the goal is reached.
+      if (!(err instanceof CognitoError && SESSION_OVER.has(err.code)) || this.session) throw err;
+    }
+    this.clear({ status: 'signedOut', reason: 'everywhere' });
+  }
+
+  /** The access token, refreshed first when it is expired or about to be. */
+  private async getAccessToken(): Promise<string> {
+    const s = this.session;
+    if (!s) throw new CognitoError('NotSignedIn', 'You are signed out. Sign in again.', 0);
+    if (this.clock.now() < s.expiresAt - 10_000) return s.accessToken;
+    const fresh = await this.refreshNow();
+    if (!fresh) throw new CognitoError('NotSignedIn', 'Your session has expired. Sign in again.', 0);
+    return fresh.accessToken;
+  }
+
+  /**
+   * Runs an access-token call; when Cognito refuses the token (revoked or expired), refreshes once
+   * and retries. If the refresh fails too the session is over (signed out with reason "expired").
+   */
+  private async withAccessToken<T>(fn: (accessToken: string) => Promise<T>): Promise<T> {
+    const token = await this.getAccessToken();
+    try {
+      return await fn(token);
+    } catch (err) {
+      if (!accessTokenRefused(err)) throw err;
+      const fresh = await this.refreshNow();
+      if (!fresh) throw err;
+      return fn(fresh.accessToken);
+    }
   }
 
   /** Forgets the session at once, then revokes the refresh token (best effort). */
@@ -172,7 +417,7 @@ export class AuthManager {
     try {
       const result = await this.cognito.refresh(current.refreshToken);
       if (this.session !== current) return this.session; // signed out (or in again) meanwhile
-      const next = this.toSession(result, result.refreshToken ?? current.refreshToken);
+      const next = this.toSession(result, result.refreshToken ?? current.refreshToken, current.email);
       this.setSession(next);
       return next;
     } catch (err) {
@@ -191,14 +436,14 @@ export class AuthManager {
     }
   }
 
-  private toSession(result: AuthResult, refreshToken: string): Session {
+  private toSession(result: AuthResult, refreshToken: string, fallbackEmail = ''): Session {
     const claims = decodeClaims(result.idToken);
     return {
       idToken: result.idToken,
       accessToken: result.accessToken,
       refreshToken,
       expiresAt: this.clock.now() + result.expiresIn * 1000,
-      email: typeof claims.email === 'string' ? claims.email : '',
+      email: typeof claims.email === 'string' ? claims.email : fallbackEmail,
     };
   }
 

@@ -65,8 +65,17 @@ const noCognito: CognitoApi = {
   confirmSignUp: vi.fn(),
   resendConfirmationCode: vi.fn(),
   signIn: vi.fn(),
+  respondToChallenge: vi.fn(),
   refresh: vi.fn(),
   revoke: vi.fn(),
+  globalSignOut: vi.fn(),
+  associateSoftwareToken: vi.fn(),
+  verifySoftwareToken: vi.fn(),
+  setSoftwareTokenMfa: vi.fn(),
+  getUserMfa: vi.fn(),
+  changePassword: vi.fn(),
+  forgotPassword: vi.fn(),
+  confirmForgotPassword: vi.fn(),
 };
 
 export function servicesWith(fetchImpl: typeof fetch): Services {
