@@ -5,7 +5,8 @@ import { AnnouncerProvider, useAnnounce } from './components/ui';
 import { Link, PUBLIC_ROUTES, RouterProvider, useRouter } from './router';
 import { ServicesProvider, useAuthState, useServices, type Services } from './services';
 import { Activity } from './views/Activity';
-import { Confirm, SignIn, SignUp } from './views/AuthViews';
+import { Account } from './views/Account';
+import { Confirm, ForgotPassword, ResetPassword, SignIn, SignUp } from './views/AuthViews';
 import { ItemDetail } from './views/ItemDetail';
 import { ItemsList } from './views/ItemsList';
 import { NotFound } from './views/NotFound';
@@ -74,6 +75,11 @@ function SignedInNav({ email }: { email: string }) {
             Activity
           </Link>
         </li>
+        <li>
+          <Link to="/account" aria-current={current('account')}>
+            Account
+          </Link>
+        </li>
       </ul>
       <span className="user" data-testid="user-email">
         {email}
@@ -107,6 +113,12 @@ function View() {
       return <SignUp />;
     case 'confirm':
       return <Confirm />;
+    case 'account':
+      return <Account />;
+    case 'forgotPassword':
+      return <ForgotPassword />;
+    case 'resetPassword':
+      return <ResetPassword />;
     case 'notFound':
       return <NotFound />;
   }

@@ -1,5 +1,6 @@
 // A tiny client-side router over the History API. Paths have no file extension (/, /items/:id,
-// /activity, /signin, /signup, /confirm), so CloudFront serves index.html for all of them.
+// /activity, /account, /signin, /signup, /confirm, /forgot-password, /reset-password), so
+// CloudFront serves index.html for all of them.
 
 import {
   createContext,
@@ -18,13 +19,23 @@ export type Route =
   | { name: 'items' }
   | { name: 'item'; id: string }
   | { name: 'activity' }
+  | { name: 'account' }
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'confirm' }
+  | { name: 'forgotPassword' }
+  | { name: 'resetPassword' }
   | { name: 'notFound' };
 
 /** Routes a signed-out user may see. */
-export const PUBLIC_ROUTES: ReadonlySet<Route['name']> = new Set(['signin', 'signup', 'confirm', 'notFound']);
+export const PUBLIC_ROUTES: ReadonlySet<Route['name']> = new Set([
+  'signin',
+  'signup',
+  'confirm',
+  'forgotPassword',
+  'resetPassword',
+  'notFound',
+]);
 
 export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
@@ -33,6 +44,9 @@ export function matchRoute(pathname: string): Route {
   if (path === '/signin') return { name: 'signin' };
   if (path === '/signup') return { name: 'signup' };
   if (path === '/confirm') return { name: 'confirm' };
+  if (path === '/account') return { name: 'account' };
+  if (path === '/forgot-password') return { name: 'forgotPassword' };
+  if (path === '/reset-password') return { name: 'resetPassword' };
   const m = /^\/items\/([^/]+)$/.exec(path);
   if (m) {
     try {

@@ -224,6 +224,7 @@ describe('AuthManager sign-in challenges', () => {
     expect(auth.getState().status).toBe('signedOut');
     if (step.kind !== 'totp') throw new Error('unreachable');
     await expect(auth.answerTotp(step.pending, ' 123 456 ')).resolves.toEqual({ kind: 'signedIn' });
+    expect(auth.learnedMfa()).toBeUndefined();
     expect(cognito.respondToChallenge).toHaveBeenCalledWith('SOFTWARE_TOKEN_MFA', 'sess-1', {
       USERNAME: 'uid-1',
       SOFTWARE_TOKEN_MFA_CODE: '123456',
@@ -263,6 +264,8 @@ describe('AuthManager sign-in challenges', () => {
     expect(cognito.verifySoftwareToken).toHaveBeenLastCalledWith({ session: 'sess-2' }, '123456', 'Authenticator app');
     expect(cognito.respondToChallenge).toHaveBeenCalledWith('MFA_SETUP', 'sess-3', { USERNAME: 'uid-1' });
     expect(auth.getState().status).toBe('signedIn');
+    // Only a pool that requires MFA asks for MFA_SETUP; remembered for a config.json without mfa.
+    expect(auth.learnedMfa()).toBe('ON');
   });
 
   it('chooses the authenticator app on SELECT_MFA_TYPE and asks for its code', async () => {

@@ -21,6 +21,8 @@ export interface Session {
   /** Epoch ms at which the ID/access tokens expire (client clock). */
   expiresAt: number;
   email: string;
+  /** Cognito asked this sign-in for MFA_SETUP: the pool requires MFA (config.json's mfa may not say). */
+  mfaRequired?: boolean;
 }
 
 export type AuthState =
@@ -243,16 +245,26 @@ export class AuthManager {
     const answer = await this.cognito.respondToChallenge('MFA_SETUP', verified.session ?? pending.session, {
       USERNAME: pending.username,
     });
-    return this.next(pending.email, answer);
+    return this.next(pending.email, answer, true);
   }
 
-  private async next(email: string, answer: SignInAnswer): Promise<SignInStep> {
+  /**
+   * "ON" when this session's sign-in had to set up MFA (only pools with MfaConfiguration ON ask
+   * for MFA_SETUP); otherwise unknown. For a config.json without `mfa`.
+   */
+  learnedMfa(): 'ON' | undefined {
+    return this.session?.mfaRequired ? 'ON' : undefined;
+  }
+
+  private async next(email: string, answer: SignInAnswer, mfaRequired = false): Promise<SignInStep> {
     if ('tokens' in answer) {
       const result = answer.tokens;
       if (!result.refreshToken) {
         throw new CognitoError('MissingRefreshToken', 'Sign-in returned no refresh token.', 200);
       }
-      this.setSession(this.toSession(result, result.refreshToken, email));
+      const session = this.toSession(result, result.refreshToken, email);
+      if (mfaRequired) session.mfaRequired = true;
+      this.setSession(session);
       return { kind: 'signedIn' };
     }
     return this.challengeStep(email, answer.challenge);
@@ -418,6 +430,7 @@ export class AuthManager {
       const result = await this.cognito.refresh(current.refreshToken);
       if (this.session !== current) return this.session; // signed out (or in again) meanwhile
       const next = this.toSession(result, result.refreshToken ?? current.refreshToken, current.email);
+      if (current.mfaRequired) next.mfaRequired = true;
       this.setSession(next);
       return next;
     } catch (err) {

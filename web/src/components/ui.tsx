@@ -9,6 +9,8 @@ import {
   useState,
   type InputHTMLAttributes,
   type ReactNode,
+  type Ref,
+  type RefObject,
 } from 'react';
 import type { AttachmentStatus, ItemStatus } from '../api/types';
 import { useRouter } from '../router';
@@ -20,15 +22,28 @@ type TextFieldProps = {
   onChange: (value: string) => void;
   /** Shown under the input and linked to it with aria-describedby. */
   hint?: ReactNode;
+  /** The input element, e.g. to move focus back to it after an error. */
+  inputRef?: Ref<HTMLInputElement>;
 } & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
 
-/** A labelled text input; other props (type, autoComplete, required…) go to the input. */
-export function TextField({ id, label, value, onChange, hint, ...input }: TextFieldProps) {
+/**
+ * A labelled text input; other props (type, autoComplete, required…) go to the input. An
+ * `aria-describedby` given (e.g. an error's id) is added to the hint's.
+ */
+export function TextField({ id, label, value, onChange, hint, inputRef, ...input }: TextFieldProps) {
   const hintId = hint ? `${id}-hint` : undefined;
+  const describedBy = [hintId, input['aria-describedby']].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-describedby={hintId} {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+      <input
+        id={id}
+        ref={inputRef}
+        {...input}
+        aria-describedby={describedBy}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
       {hint && (
         <p id={hintId} className="hint">
           {hint}
@@ -53,14 +68,17 @@ export function ErrorMessage({
   onRetry,
   retryLabel = 'Try again',
   testId = 'error',
+  id,
 }: {
   message: string;
   onRetry?: () => void;
   retryLabel?: string;
   testId?: string;
+  /** For aria-describedby of the field the error is about. */
+  id?: string;
 }) {
   return (
-    <div role="alert" className="error-message" data-testid={testId}>
+    <div role="alert" className="error-message" data-testid={testId} id={id}>
       <span>{message}</span>
       {onRetry && (
         <button type="button" className="link-button" onClick={onRetry}>
@@ -92,6 +110,43 @@ export function PageHeading({ children, title }: { children: ReactNode; title?: 
   }, [afterNavigation]);
   useEffect(() => {
     document.title = title ? `${title} · Stratus` : 'Stratus';
+  }, [title]);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+/**
+ * A ref and a function that moves focus to its element after the next render commits (the element
+ * may only appear in that render, e.g. a field of the step being switched to). `select` also
+ * selects an input's text, so a refused code can be typed over.
+ */
+export function useFocusLater<T extends HTMLElement>(): [RefObject<T | null>, (select?: boolean) => void] {
+  const ref = useRef<T>(null);
+  const [request, setRequest] = useState({ n: 0, select: false });
+  useEffect(() => {
+    if (request.n === 0) return;
+    const el = ref.current;
+    el?.focus();
+    if (request.select && el instanceof HTMLInputElement) el.select();
+  }, [request]);
+  const focus = useCallback((select = false) => setRequest((r) => ({ n: r.n + 1, select })), []);
+  return [ref, focus];
+}
+
+/**
+ * The <h1> of a step within one page (e.g. the code prompt after the password): it takes focus
+ * when it appears, so keyboard and screen-reader users land on the new step.
+ */
+export function StepHeading({ children, title }: { children: ReactNode; title: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  useEffect(() => {
+    document.title = `${title} · Stratus`;
   }, [title]);
   return (
     <h1 ref={ref} tabIndex={-1}>

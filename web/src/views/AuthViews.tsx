@@ -1,8 +1,20 @@
-// Sign in, sign up and confirm (the code Cognito sends by email).
+// Sign in (with its authenticator-app steps), sign up, confirm (the code Cognito sends by email),
+// and the forgotten-password pair: ask for a code, then set a new password with it.
 
 import { useState, type FormEvent } from 'react';
-import { CognitoError } from '../auth/cognito';
-import { ErrorMessage, PageHeading, StatusMessage, TextField, messageOf, useAnnounce } from '../components/ui';
+import { CognitoError, isSessionExpired } from '../auth/cognito';
+import type { SignInStep } from '../auth/session';
+import { CodeField, TotpKey } from '../components/Totp';
+import {
+  ErrorMessage,
+  PageHeading,
+  StatusMessage,
+  StepHeading,
+  TextField,
+  messageOf,
+  useAnnounce,
+  useFocusLater,
+} from '../components/ui';
 import { Link, useRouter } from '../router';
 import { useAuthState, useServices } from '../services';
 
@@ -10,6 +22,8 @@ import { useAuthState, useServices } from '../services';
 function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
+
+type Step = { kind: 'password' } | Extract<SignInStep, { kind: 'totp' | 'setupTotp' }>;
 
 export function SignIn() {
   const { auth } = useServices();
@@ -20,22 +34,54 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [step, setStep] = useState<Step>({ kind: 'password' });
+  const [passwordRef, focusPassword] = useFocusLater<HTMLInputElement>();
 
   const notice =
     query.get('confirmed') === '1'
       ? 'Your account is confirmed. Sign in to continue.'
-      : state.status === 'signedOut' && state.reason === 'expired'
-        ? 'Your session has expired. Sign in again.'
-        : '';
+      : query.get('reset') === '1'
+        ? 'Your password is changed. Sign in with your new password.'
+        : state.status === 'signedOut' && state.reason === 'expired'
+          ? 'Your session has expired. Sign in again.'
+          : state.status === 'signedOut' && state.reason === 'everywhere'
+            ? 'You are signed out on every device. Sign in again to continue here.'
+            : '';
+
+  /** Moves on from a step: signed in (go where the user was headed), or the next challenge. */
+  function proceed(next: SignInStep) {
+    if (next.kind === 'signedIn') {
+      announce('Signed in.');
+      navigate(safeNext(query.get('next')), { replace: true });
+      return;
+    }
+    if (next.kind === 'unsupported') {
+      // Not a dead end: back on the password form, with what happened and what to do.
+      setStep({ kind: 'password' });
+      setError(next.message);
+      setBusy(false);
+      return;
+    }
+    setStep(next);
+    setBusy(false);
+  }
+
+  /** A challenge step failed for good (its session expired): start over with the password. */
+  function restart(message: string | null) {
+    setStep({ kind: 'password' });
+    setPassword('');
+    setError(message);
+    setBusy(false);
+    // The password field is empty again: put the user there.
+    focusPassword();
+  }
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await auth.signIn(email.trim(), password);
-      announce('Signed in.');
-      navigate(safeNext(query.get('next')), { replace: true });
+      proceed(await auth.signIn(email.trim(), password));
     } catch (err) {
       if (err instanceof CognitoError && err.code === 'UserNotConfirmedException') {
         navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
@@ -44,6 +90,30 @@ export function SignIn() {
       setError(messageOf(err));
       setBusy(false);
     }
+  }
+
+  if (step.kind === 'totp') {
+    return (
+      <TotpChallenge
+        key={step.pending.session}
+        onSubmitCode={(code) => auth.answerTotp(step.pending, code)}
+        onDone={proceed}
+        onRestart={restart}
+      />
+    );
+  }
+  if (step.kind === 'setupTotp') {
+    return (
+      <TotpSetupChallenge
+        key={step.pending.session}
+        email={step.pending.email}
+        secret={step.secret}
+        uri={step.uri}
+        onSubmitCode={(code) => auth.completeTotpSetup(step.pending, code)}
+        onDone={proceed}
+        onRestart={restart}
+      />
+    );
   }
 
   return (
@@ -66,6 +136,7 @@ export function SignIn() {
           type="password"
           autoComplete="current-password"
           required
+          inputRef={passwordRef}
           value={password}
           onChange={setPassword}
         />
@@ -75,8 +146,110 @@ export function SignIn() {
         </button>
       </form>
       <p>
+        <Link to={email.trim() ? `/forgot-password?email=${encodeURIComponent(email.trim())}` : '/forgot-password'}>
+          Forgot your password?
+        </Link>
+      </p>
+      <p>
         No account yet? <Link to="/signup">Create an account</Link>
       </p>
+    </section>
+  );
+}
+
+interface ChallengeProps {
+  /** Sends the code; resolves to the next step, throws when Cognito refuses it. */
+  onSubmitCode: (code: string) => Promise<SignInStep>;
+  onDone: (next: SignInStep) => void;
+  /** Back to the password form, with an error to show (null: the user chose to start over). */
+  onRestart: (message: string | null) => void;
+}
+
+/**
+ * The code form of both challenges: a refused code is shown (and the field focused and selected
+ * for another try, within the same sign-in session); an expired session starts over.
+ */
+function useCodeForm({ onSubmitCode, onDone, onRestart }: ChallengeProps) {
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [inputRef, focusInput] = useFocusLater<HTMLInputElement>();
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await onSubmitCode(code));
+    } catch (err) {
+      if (isSessionExpired(err)) {
+        onRestart(messageOf(err));
+        return;
+      }
+      setError(messageOf(err));
+      setBusy(false);
+      focusInput(true);
+    }
+  }
+  return { code, setCode, busy, error, inputRef, onSubmit };
+}
+
+function TotpChallenge(props: ChallengeProps) {
+  const f = useCodeForm(props);
+  return (
+    <section className="card narrow">
+      <StepHeading title="Enter your sign-in code">Enter your sign-in code</StepHeading>
+      <p>Open your authenticator app and enter the 6-digit code it shows for Stratus.</p>
+      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
+        <CodeField
+          id="totp-code"
+          value={f.code}
+          onChange={f.setCode}
+          inputRef={f.inputRef}
+          errorId={f.error ? 'totp-error' : undefined}
+        />
+        {f.error && <ErrorMessage message={f.error} testId="totp-error" id="totp-error" />}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={f.busy}>
+            {f.busy ? 'Checking…' : 'Verify'}
+          </button>
+          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
+            Start over
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function TotpSetupChallenge(props: ChallengeProps & { email: string; secret: string; uri: string }) {
+  const f = useCodeForm(props);
+  return (
+    <section className="card narrow">
+      <StepHeading title="Set up two-step sign-in">Set up two-step sign-in</StepHeading>
+      <p>
+        This site asks for a code from an authenticator app each time you sign in. Set one up for{' '}
+        <strong>{props.email}</strong> now; it takes a minute.
+      </p>
+      <TotpKey secret={props.secret} uri={props.uri} idPrefix="setup" />
+      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
+        <CodeField
+          id="setup-code"
+          value={f.code}
+          onChange={f.setCode}
+          inputRef={f.inputRef}
+          errorId={f.error ? 'setup-error' : undefined}
+        />
+        {f.error && <ErrorMessage message={f.error} testId="setup-error" id="setup-error" />}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={f.busy}>
+            {f.busy ? 'Checking…' : 'Verify and sign in'}
+          </button>
+          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
+            Start over
+          </button>
+        </div>
+      </form>
     </section>
   );
 }
@@ -204,6 +377,134 @@ export function Confirm() {
             {busy ? 'Confirming…' : 'Confirm'}
           </button>
           <button type="button" onClick={resend} disabled={busy || email.trim() === ''}>
+            Resend code
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+export function ForgotPassword() {
+  const { auth } = useServices();
+  const { query, navigate } = useRouter();
+  const [email, setEmail] = useState(query.get('email') ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await auth.forgotPassword(email.trim());
+      const q = new URLSearchParams({ email: email.trim() });
+      if (out.codeDestination) q.set('sent', out.codeDestination);
+      navigate(`/reset-password?${q.toString()}`);
+    } catch (err) {
+      setError(messageOf(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card narrow">
+      <PageHeading title="Reset your password">Reset your password</PageHeading>
+      <p>Enter the email address of your account. We will send you a code to set a new password with.</p>
+      <form onSubmit={onSubmit} aria-busy={busy}>
+        <TextField
+          id="forgot-email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        {error && <ErrorMessage message={error} testId="forgot-error" />}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Sending…' : 'Send code'}
+        </button>
+      </form>
+      <p>
+        Remembered it? <Link to="/signin">Sign in</Link>
+      </p>
+    </section>
+  );
+}
+
+export function ResetPassword() {
+  const { auth } = useServices();
+  const { query, navigate } = useRouter();
+  const [email, setEmail] = useState(query.get('email') ?? '');
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const sent = query.get('sent');
+  const [status, setStatus] = useState(
+    sent ? `We sent a code to ${sent}.` : 'If an account has this address, we sent a code to it.',
+  );
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setStatus('');
+    try {
+      await auth.confirmForgotPassword(email.trim(), code.trim(), password);
+      navigate(`/signin?email=${encodeURIComponent(email.trim())}&reset=1`);
+    } catch (err) {
+      setError(messageOf(err));
+      setBusy(false);
+    }
+  }
+
+  async function resend() {
+    setError(null);
+    setStatus('Sending a new code…');
+    try {
+      const out = await auth.forgotPassword(email.trim());
+      setStatus(`A new code is on its way${out.codeDestination ? ` to ${out.codeDestination}` : ''}. Use the newest one.`);
+    } catch (err) {
+      setStatus('');
+      setError(messageOf(err));
+    }
+  }
+
+  return (
+    <section className="card narrow">
+      <PageHeading title="Choose a new password">Choose a new password</PageHeading>
+      <p>Enter the code from the email we sent you and the password you want from now on.</p>
+      <form onSubmit={onSubmit} aria-busy={busy}>
+        <TextField
+          id="reset-email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <CodeField id="reset-code" label="Code from the email" value={code} onChange={setCode} />
+        <TextField
+          id="reset-password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          hint="At least 8 characters, with upper- and lower-case letters, a digit and a symbol."
+          value={password}
+          onChange={setPassword}
+        />
+        <StatusMessage testId="reset-status">{status}</StatusMessage>
+        {error && <ErrorMessage message={error} testId="reset-error" />}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Set new password'}
+          </button>
+          <button type="button" onClick={() => void resend()} disabled={busy || email.trim() === ''}>
             Resend code
           </button>
         </div>
