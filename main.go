@@ -39,6 +39,7 @@ func main() {
 		Repo:          setting(app, "repo", stacks.EnvRepo),
 		Branch:        setting(app, "branch", stacks.EnvBranch),
 		AlarmEmail:    setting(app, "alarmEmail", stacks.EnvAlarmEmail),
+		MailFrom:      setting(app, "mailFrom", stacks.EnvMailFrom),
 		Domain: stacks.Domain{
 			Name:         setting(app, "domain", stacks.EnvDomain),
 			HostedZoneId: setting(app, "hostedZoneId", stacks.EnvHostedZoneId),

@@ -37,6 +37,9 @@ type Profile struct {
 	DBACU float64
 	// MAU is monthly active users of each user pool.
 	MAU float64
+	// PoolEmails per month sent by each user pool that mails through SES
+	// (sign-up and password-reset codes).
+	PoolEmails float64
 	// LambdaMS is the average duration of an invocation.
 	LambdaMS float64
 	// LogKB is what one invocation or API request writes to its log group.
@@ -69,6 +72,7 @@ var DefaultProfile = Profile{
 	DBStorageGB:   5,
 	DBACU:         1,
 	MAU:           1_000,
+	PoolEmails:    500,
 	LambdaMS:      100,
 	LogKB:         1,
 	LogGB:         1,
@@ -97,6 +101,7 @@ var fields = []field{
 	{"db-gb", "GB stored by each Aurora cluster", func(p *Profile) *float64 { return &p.DBStorageGB }},
 	{"db-acu", "average ACUs of a database writer", func(p *Profile) *float64 { return &p.DBACU }},
 	{"mau", "monthly active users of each user pool", func(p *Profile) *float64 { return &p.MAU }},
+	{"pool-emails", "emails per month sent through SES by each user pool that mails through SES", func(p *Profile) *float64 { return &p.PoolEmails }},
 	{"lambda-ms", "average duration of a function invocation, in milliseconds", func(p *Profile) *float64 { return &p.LambdaMS }},
 	{"log-kb", "KB logged per invocation or API request", func(p *Profile) *float64 { return &p.LogKB }},
 	{"log-gb", "GB per month for log groups of other writers (flow logs, database logs)", func(p *Profile) *float64 { return &p.LogGB }},

@@ -78,7 +78,14 @@ func priceUserPool(e *estimator, n *wiring.Node) ([]Line, string) {
 	if _, ok := e.prices.Prices[key]; !ok {
 		return nil, "feature plan " + tier + " is not in the price table"
 	}
-	return []Line{e.line(n, "Cognito monthly active users", key, 0, e.profile.MAU, note)}, ""
+	lines := []Line{e.line(n, "Cognito monthly active users", key, 0, e.profile.MAU, note)}
+	// Through SES the pool's mail is billed per message; Cognito's own sender
+	// is free (and limited to a testing quota).
+	if n.Str("EmailConfiguration", "EmailSendingAccount") == "DEVELOPER" {
+		lines = append(lines, e.line(n, "SES emails (sign-up and reset codes)", "ses.email.1k", 0, e.profile.PoolEmails/1000,
+			"EmailSendingAccount DEVELOPER"))
+	}
+	return lines, ""
 }
 
 func priceDistribution(e *estimator, n *wiring.Node) ([]Line, string) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -87,6 +88,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.Api = apiwithauth.New(stack, "Api", &apiwithauth.Props{
 		Routes: apiRoutes(s.ApiFn),
 		Mfa:    cfg.Api.Mfa,
+		Email:  poolEmail(stack, cfg.Api.Mail),
 		// The web app signs users up itself and signs in through Cognito's
 		// JSON API (USER_PASSWORD_AUTH), the same path as the local stack.
 		SelfSignUp:           jsii.Bool(true),
@@ -272,4 +274,34 @@ func defaultAppSettings() string {
 	}
 	return fmt.Sprintf(`{"maxAttachmentBytes": %d, "allowedContentTypes": [%s]}`,
 		contract.DefaultMaxAttachmentBytes, strings.Join(types, ", "))
+}
+
+// MailFromParameter is the logical id of the CloudFormation parameter that
+// holds the user pool's sender address in a stage that mails through SES.
+const MailFromParameter = "MailFrom"
+
+// poolEmail is how the user pool sends its mail: through SES from the
+// address in the MailFrom parameter when mail.SES, else Cognito's own
+// sender (nil). The address is never in the repository: the parameter's
+// default is the mailFrom setting of the synth, and without one the
+// parameter has none, so CloudFormation refuses a deploy that does not give
+// it rather than fall back to Cognito's testing quota. CDK Pipelines passes
+// no parameter values: a pipeline-deployed stage needs the setting.
+func poolEmail(stack awscdk.Stack, mail MailConfig) awscognito.UserPoolEmail {
+	if !mail.SES {
+		return nil
+	}
+	props := &awscdk.CfnParameterProps{
+		Type: jsii.String("String"),
+		Description: jsii.String("Sender of the user pool's mail (sign-up and password-reset codes): an address verified as an " +
+			"Amazon SES identity in this region. Default: the mailFrom setting of the synth."),
+		AllowedPattern:        jsii.String(`^[^@\s]+@[^@\s]+\.[^@\s]+$`),
+		ConstraintDescription: jsii.String("must be an email address verified in Amazon SES"),
+	}
+	if mail.From != "" {
+		props.Default = jsii.String(mail.From)
+	}
+	from := awscdk.NewCfnParameter(stack, jsii.String(MailFromParameter), props)
+	// The identity is in the stage's own region (the SES default).
+	return awscognito.UserPoolEmail_WithSES(&awscognito.UserPoolSESOptions{FromEmail: from.ValueAsString()})
 }

@@ -30,6 +30,11 @@ type Options struct {
 	// Default: - none: the parameter is empty and the topic emails nobody
 	// until it is set.
 	AlarmEmail string
+	// MailFrom is the default of the MailFrom parameter of every stage that
+	// mails through SES (ApiConfig.Mail.SES): the sender address of the
+	// user pool's mail, an identity verified in SES.
+	// Default: - none: the parameter has no default, and a deploy needs it.
+	MailFrom string
 	// Domain is the app's custom domain: each stage without a Site.Domain of
 	// its own serves Domain.ForStage (Prod the name itself, the others
 	// "<stage>.<name>").
@@ -55,6 +60,7 @@ const (
 	EnvRepo          = "STRATUS_REPO"
 	EnvBranch        = "STRATUS_BRANCH"
 	EnvAlarmEmail    = "STRATUS_ALARM_EMAIL"
+	EnvMailFrom      = "STRATUS_MAIL_FROM"
 	EnvDomain        = "STRATUS_DOMAIN"
 	EnvHostedZoneId  = "STRATUS_HOSTED_ZONE_ID"
 )
@@ -64,7 +70,8 @@ func (o Options) synthEnv() map[string]*string {
 	out := map[string]*string{}
 	for name, v := range map[string]string{
 		EnvConnectionArn: o.ConnectionArn, EnvRepo: o.Repo, EnvBranch: o.Branch, EnvAlarmEmail: o.AlarmEmail,
-		EnvDomain: o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
+		EnvMailFrom: o.MailFrom,
+		EnvDomain:   o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
 	} {
 		if v != "" {
 			out[name] = jsii.String(v)
@@ -84,6 +91,9 @@ func (o Options) withDefaults() Options {
 func (o Options) apply(cfg Config) Config {
 	if !cfg.Site.Domain.IsSet() {
 		cfg.Site.Domain = o.Domain.ForStage(cfg)
+	}
+	if cfg.Api.Mail.SES && cfg.Api.Mail.From == "" {
+		cfg.Api.Mail.From = o.MailFrom
 	}
 	return cfg
 }

@@ -71,11 +71,28 @@ type ApiConfig struct {
 	// NO_ENFORCEMENT keeps it on ESSENTIALS.
 	ThreatProtection    awscognito.StandardThreatProtectionMode
 	ThrottleRate, Burst float64
+	// Mail is how the user pool sends sign-up and password-reset codes.
+	Mail MailConfig
 	// DetailedMetrics turns on the stage's per-method CloudWatch metrics
 	// (count, 4XX, 5XX, latency, integration latency for each route),
 	// billed as custom metrics: five per route with traffic, about 0.30 USD
 	// each a month (see `make cost`).
 	DetailedMetrics bool
+}
+
+// MailConfig is how a stage's user pool sends its mail.
+type MailConfig struct {
+	// SES sends through Amazon SES (EmailSendingAccount DEVELOPER) from the
+	// address in the App stack's MailFrom parameter, which must be an
+	// identity verified in SES in the stage's region (see the README's
+	// "Sign-in per stage"). Its default is the mailFrom setting (context or
+	// STRATUS_MAIL_FROM, see Options); without one the parameter has no
+	// default and a deploy asks for it, so no stage silently keeps
+	// Cognito's sender, whose small daily quota is meant for testing.
+	// False keeps Cognito's own sender.
+	SES bool
+	// From is the MailFrom parameter's default: Options.MailFrom.
+	From string
 }
 
 // SiteConfig is the static site's edge protection and address.
@@ -152,7 +169,8 @@ var Prod = Config{
 	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30,
 		EnhancedMonitoring: time.Minute, AvailabilityZones: Zones},
 	Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
-		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true},
+		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true,
+		Mail: MailConfig{SES: true}},
 	Site:           SiteConfig{WebAcl: true},
 	OnCall:         true,
 	OutboxInterval: time.Minute,

@@ -29,6 +29,9 @@ func (o Options) problems() []string {
 	if o.AlarmEmail != "" && !emailAddress.MatchString(o.AlarmEmail) {
 		out = append(out, fmt.Sprintf("alarmEmail %q is not an email address", o.AlarmEmail))
 	}
+	if o.MailFrom != "" && !emailAddress.MatchString(o.MailFrom) {
+		out = append(out, fmt.Sprintf("mailFrom %q is not an email address", o.MailFrom))
+	}
 	if o.Domain.IsSet() && (o.Domain.Name == "" || o.Domain.HostedZoneId == "") {
 		out = append(out, fmt.Sprintf("domain %q and hostedZoneId %q go together: give both (-c domain=app.example.com -c hostedZoneId=Z…)",
 			o.Domain.Name, o.Domain.HostedZoneId))

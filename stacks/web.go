@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -92,6 +93,9 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 			"region":           stack.Region(),
 			"userPoolId":       app.Api.UserPool.UserPoolId(),
 			"userPoolClientId": app.Api.Client.UserPoolClientId(),
+			// The pool's MfaConfiguration: the web app offers TOTP on its account
+			// page where it is OPTIONAL, and expects enrolment where it is ON.
+			"mfa": app.Api.UserPool.Node().DefaultChild().(awscognito.CfnUserPool).MfaConfiguration(),
 		},
 		// Browsers PUT attachments straight to the uploads bucket.
 		ConnectSources:    &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), app.Uploads.BucketRegionalDomainName()})},

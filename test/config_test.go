@@ -285,6 +285,28 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 		want := map[string]string{"OFF": "OFF", "OPTIONAL": "OPTIONAL", "REQUIRED": "ON"}[string(st.cfg.Api.Mfa)]
 		eq(t, "MfaConfiguration", st.userPool(t).Properties["MfaConfiguration"], want)
 	},
+	"Api.Mail.SES": func(t *testing.T, st stageTemplates) {
+		mail := property(st.userPool(t), "EmailConfiguration")
+		if !st.cfg.Api.Mail.SES {
+			eq(t, "EmailConfiguration (Cognito's own sender)", mail, nil)
+			return
+		}
+		eq(t, "EmailSendingAccount", property(st.userPool(t), "EmailConfiguration", "EmailSendingAccount"), "DEVELOPER")
+		eq(t, "From", property(st.userPool(t), "EmailConfiguration", "From"), map[string]any{"Ref": stacks.MailFromParameter})
+	},
+	"Api.Mail.From": func(t *testing.T, st stageTemplates) {
+		param, ok := st.app.Parameters[stacks.MailFromParameter]
+		if !st.cfg.Api.Mail.SES {
+			eq(t, "a MailFrom parameter", ok, false)
+			return
+		}
+		// No setting, no default: a deploy must name the sender.
+		want := any(nil)
+		if st.cfg.Api.Mail.From != "" {
+			want = st.cfg.Api.Mail.From
+		}
+		eq(t, "MailFrom's default", param["Default"], want)
+	},
 	"Api.WebAcl": func(t *testing.T, st stageTemplates) {
 		count(t, "API web ACL", st.app, "AWS::WAFv2::WebACL", map[bool]int{true: 1}[st.cfg.Api.WebAcl])
 		count(t, "API web ACL association", st.app, "AWS::WAFv2::WebACLAssociation", map[bool]int{true: 1}[st.cfg.Api.WebAcl])

@@ -65,14 +65,20 @@ type Props struct {
 
 	// ExistingUserPool authorizes the API instead of a new pool. The SPA
 	// client (and the managed-login domain, when DomainPrefix is set) is
-	// added to it; Mfa, DeletionProtection, ThreatProtection and SelfSignUp
-	// must then be left unset.
+	// added to it; Mfa, Email, DeletionProtection, ThreatProtection and
+	// SelfSignUp must then be left unset.
 	// Default: - a new user pool.
 	ExistingUserPool awscognito.IUserPool
 	// Mfa of the new user pool; second factor: TOTP authenticator apps
 	// (no SMS, so no SNS role or SMS cost).
 	// Default: awscognito.Mfa_OPTIONAL.
 	Mfa awscognito.Mfa
+	// Email sends the new user pool's mail (sign-up and password-reset
+	// codes): awscognito.UserPoolEmail_WithSES for production, from an
+	// identity verified in Amazon SES, at SES's quotas.
+	// Default: - Cognito's own sender, whose small daily quota is meant for
+	// testing.
+	Email awscognito.UserPoolEmail
 	// DeletionProtection of the new user pool.
 	// Default: true.
 	DeletionProtection *bool

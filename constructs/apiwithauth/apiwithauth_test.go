@@ -99,8 +99,11 @@ func TestMain(m *testing.M) {
 	})
 	full = newFixture(app, "Full", func(fn awslambda.IFunction) *apiwithauth.Props {
 		return &apiwithauth.Props{
-			Routes:               appRoutes(fn),
-			Mfa:                  awscognito.Mfa_REQUIRED,
+			Routes: appRoutes(fn),
+			Mfa:    awscognito.Mfa_REQUIRED,
+			Email: awscognito.UserPoolEmail_WithSES(&awscognito.UserPoolSESOptions{
+				FromEmail: jsii.String("no-reply@example.com"), SesRegion: jsii.String("eu-west-1"),
+			}),
 			SelfSignUp:           jsii.Bool(true),
 			PasswordAuth:         jsii.Bool(true),
 			CallbackUrls:         jsii.Strings("https://app.example.com/callback", "http://localhost:5173/callback"),
@@ -600,9 +603,19 @@ func TestUserPool(t *testing.T) {
 				"MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true,
 				"RequireNumbers": true, "RequireSymbols": true, "TemporaryPasswordValidityDays": 3,
 			}},
+			// Mail through SES, from the verified identity, at SES's quotas.
+			"EmailConfiguration": map[string]any{
+				"EmailSendingAccount": "DEVELOPER",
+				"From":                "no-reply@example.com",
+				"SourceArn": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:", map[string]any{"Ref": "AWS::Partition"}, ":ses:eu-west-1:", map[string]any{"Ref": "AWS::AccountId"},
+					":identity/no-reply@example.com",
+				}}},
+			},
 		},
 	})
 	def.tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+		"EmailConfiguration":    assertions.Match_Absent(),
 		"MfaConfiguration":      "OPTIONAL",
 		"UserPoolTier":          "PLUS",
 		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
@@ -890,6 +903,7 @@ func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
 			Routes:               []apiwithauth.Route{{Method: jsii.String("GET"), Path: jsii.String("/"), Handler: fn}},
 			ExistingUserPool:     pool,
 			Mfa:                  awscognito.Mfa_REQUIRED,
+			Email:                awscognito.UserPoolEmail_WithCognito(nil),
 			CorsOrigins:          jsii.Strings("*", "https://app.example.com/"),
 			CallbackUrls:         jsii.Strings("http://evil.example.com/cb"),
 			DomainPrefix:         jsii.String("my-cognito-login"),
@@ -902,6 +916,7 @@ func TestInvalidPropsPanicOnceNamingEach(t *testing.T) {
 	})
 	for _, want := range []string{
 		`Mfa "REQUIRED": has no effect with ExistingUserPool`,
+		`Email "set": has no effect with ExistingUserPool`,
 		`CorsOrigins[0] "*": list the allowed origins`,
 		`CorsOrigins[1] "https://app.example.com/": must be https://host[:port]`,
 		`CallbackUrls[0] "http://evil.example.com/cb": must be an https URL`,

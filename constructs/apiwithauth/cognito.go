@@ -45,6 +45,7 @@ func (a *ApiWithAuth) createUserPool(p *Props, c *config) {
 			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
 		},
 		AccountRecovery:    awscognito.AccountRecovery_EMAIL_ONLY,
+		Email:              p.Email,
 		Mfa:                c.mfa,
 		DeletionProtection: jsii.Bool(c.deletion),
 		FeaturePlan:        plan,

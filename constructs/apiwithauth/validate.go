@@ -163,6 +163,9 @@ func validate(c *propcheck.Problems, p *Props, cfg *config) {
 		if p.Mfa != "" {
 			c.Add("Mfa", string(p.Mfa), noEffect)
 		}
+		if p.Email != nil {
+			c.Add("Email", "set", noEffect)
+		}
 		if p.DeletionProtection != nil {
 			c.Add("DeletionProtection", p.DeletionProtection, noEffect)
 		}
