@@ -208,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	issuer, err := cognito.NewIssuer(cognito.Options{
 		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID, DB: s.pool, Now: cfg.Now,
 		TokenTTL: pool.IDTokenTTL, RefreshTTL: pool.RefreshTokenTTL,
-		Logger: cfg.Logger.With("service", "cognito"),
+		Logger:   cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
 		return nil, err
@@ -248,7 +248,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"mfa": pool.MFA,
 	})
 	mux := http.NewServeMux()
-	apiHandler := integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration, stage.API)
+	// As API Gateway: the stage's throttle, the authorizer and the request validator, then the
+	// function within the integration timeout.
+	apiHandler, err := validated(integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration, stage.API),
+		stage.API, verifier.Authenticate)
+	if err != nil {
+		return nil, err
+	}
 	mux.Handle("/v1/", http.StripPrefix("/v1", throttled(apiHandler, stage.API)))
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())

@@ -1,19 +1,155 @@
 package devstack
 
 import (
-	"path/filepath"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/stagetest"
 )
 
 // stageOf reads a stage's golden templates (test/testdata/<stage>, which the snapshot test keeps
 // equal to `make synth`'s), so that these tests run what that stage deploys without a synth.
 func stageOf(tb testing.TB, stage string) *mapping.Stage {
 	tb.Helper()
-	s, err := mapping.Read(filepath.Join("..", "..", "..", "..", "test", "testdata", stage))
+	s, err := mapping.Read(stagetest.Golden(stage))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// startStage starts the stack on the stage in dir, on a database of its own.
+func startStage(t *testing.T, dir string) (*Stack, client) {
+	t.Helper()
+	stage, err := mapping.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	stack, err := Start(ctx, Config{Stage: stage, Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: pgtest.NewDB(t), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stack.Shutdown(ctx) })
+	return stack, client{t: t, stack: stack}
+}
+
+// confirmedUser signs email up and confirms it with the mailbox's code, without signing in.
+func (c client) confirmedUser(email, password string) (status int, out map[string]any) {
+	c.t.Helper()
+	if status, out := c.cognito("SignUp", map[string]any{"ClientId": ClientID, "Username": email, "Password": password,
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": email}}}); status != 200 {
+		return status, out
+	}
+	_, mail := c.call(http.MethodGet, c.stack.URLs.Mailbox+"?to="+email, nil, nil)
+	msgs, _ := mail["messages"].([]any)
+	if len(msgs) == 0 {
+		c.t.Fatalf("no confirmation code for %s: %v", email, mail)
+	}
+	code, _ := msgs[len(msgs)-1].(map[string]any)["code"].(string)
+	return c.cognito("ConfirmSignUp", map[string]any{"ClientId": ClientID, "Username": email, "ConfirmationCode": code})
+}
+
+// The local stack follows the templates it runs, with no local code touched: in a copy of Dev's
+// templates with one setting changed, the behaviour that setting controls changes, and in the
+// unchanged copy (the control) it does not.
+func TestLocalBehaviourFollowsTheTemplates(t *testing.T) {
+	type edit func(resource map[string]any) bool
+	on := func(typ string, change func(props map[string]any) bool) edit {
+		return func(r map[string]any) bool { return r["Type"] == typ && change(stagetest.Props(r)) }
+	}
+	cases := []struct {
+		name string
+		edit edit
+		// observe returns what the behaviour looked like: it must differ between the control and the edit.
+		observe func(t *testing.T, stack *Stack, c client) string
+	}{
+		{"the password's minimum length",
+			on("AWS::Cognito::UserPool", func(p map[string]any) bool {
+				p["Policies"].(map[string]any)["PasswordPolicy"].(map[string]any)["MinimumLength"] = 30
+				return true
+			}),
+			func(t *testing.T, _ *Stack, c client) string {
+				status, out := c.cognito("SignUp", map[string]any{"ClientId": ClientID, "Username": "len@example.com", "Password": password,
+					"UserAttributes": []map[string]string{{"Name": "email", "Value": "len@example.com"}}})
+				return fmt.Sprint(status, " ", out["__type"])
+			}},
+		{"MFA off → on",
+			on("AWS::Cognito::UserPool", func(p map[string]any) bool { p["MfaConfiguration"] = "ON"; return true }),
+			func(t *testing.T, _ *Stack, c client) string {
+				if status, out := c.confirmedUser("mfa@example.com", password); status != 200 {
+					t.Fatalf("sign-up = %d %v", status, out)
+				}
+				_, out := c.cognito("InitiateAuth", map[string]any{"ClientId": ClientID, "AuthFlow": "USER_PASSWORD_AUTH",
+					"AuthParameters": map[string]string{"USERNAME": "mfa@example.com", "PASSWORD": password}})
+				return fmt.Sprint("challenge: ", out["ChallengeName"], ", tokens: ", out["AuthenticationResult"] != nil)
+			}},
+		{"the API's throttle rate and burst",
+			on("AWS::ApiGateway::Stage", func(p map[string]any) bool {
+				s := p["MethodSettings"].([]any)[0].(map[string]any)
+				s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"] = 0.1, 2
+				return true
+			}),
+			func(t *testing.T, _ *Stack, c client) string {
+				var statuses []string
+				for range 3 {
+					status, out := c.api("GET", "/health", "", nil)
+					statuses = append(statuses, fmt.Sprint(status, out["error"]))
+				}
+				return strings.Join(statuses, ", ")
+			}},
+		{"a request model's maxLength",
+			on("AWS::ApiGateway::Model", func(p map[string]any) bool {
+				props, _ := p["Schema"].(map[string]any)["properties"].(map[string]any)
+				title, ok := props["title"].(map[string]any)
+				if ok {
+					title["maxLength"] = 5
+				}
+				return ok
+			}),
+			func(t *testing.T, _ *Stack, c client) string {
+				token := c.signUp("model@example.com", password)
+				status, out := c.api("POST", "/items", token, map[string]any{"title": "Longer than five"})
+				return fmt.Sprint(status, " ", out["error"])
+			}},
+		{"maxReceiveCount",
+			on("AWS::SQS::Queue", func(p map[string]any) bool {
+				rp, ok := p["RedrivePolicy"].(map[string]any)
+				if ok {
+					rp["maxReceiveCount"] = 1
+				}
+				return ok
+			}),
+			func(t *testing.T, stack *Stack, _ client) string { return fmt.Sprint(stack.queue.opts.MaxReceiveCount) }},
+		{"a function's timeout",
+			on("AWS::Lambda::Function", func(p map[string]any) bool {
+				if _, ok := p["Timeout"]; ok {
+					p["Timeout"] = 1
+				}
+				return true
+			}),
+			func(t *testing.T, stack *Stack, _ client) string { return stack.queue.opts.Timeout.String() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := stagetest.Mutated(t, stagetest.Golden("Dev"), tc.edit)
+			if dir == "" {
+				t.Fatal("the edit found nothing to change in Dev's templates")
+			}
+			control := stagetest.Mutated(t, stagetest.Golden("Dev"), func(map[string]any) bool { return true })
+			stack, c := startStage(t, control)
+			want := tc.observe(t, stack, c)
+			stack, c = startStage(t, dir)
+			got := tc.observe(t, stack, c)
+			t.Logf("control: %s; edited: %s", want, got)
+			if got == want {
+				t.Errorf("the edited template changed nothing: %s", got)
+			}
+		})
+	}
 }

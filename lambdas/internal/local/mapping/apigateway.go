@@ -18,6 +18,8 @@ type API struct {
 	// (10,000 requests per second, burst 5,000) where the stage sets none.
 	ThrottleRate  float64
 	ThrottleBurst int
+	// Methods are the API's methods with their paths and request models.
+	Methods []Method
 	// responses are the API's gateway responses by ResponseType.
 	responses map[string]gatewayResponse
 }
@@ -76,6 +78,9 @@ func readAPI(a *Assembly) (API, []string, error) {
 	if api.Function.Resource == nil && ferr == nil {
 		ferr = fmt.Errorf("assembly %s: no AWS::ApiGateway::Method integrates with a Lambda function", a.Dir)
 	}
+	methods, merr := readMethods(a, api.RestAPI)
+	api.Methods = methods
+	ferr = errors.Join(ferr, merr)
 	for _, g := range a.OfType("AWS::ApiGateway::GatewayResponse") {
 		gr := &reader{r: g}
 		typ := gr.str("", "ResponseType")
@@ -151,4 +156,71 @@ func (api API) GatewayResponse(responseType, message string) (status int, body [
 		"$context.error.responseType", responseType,
 	).Replace(tmpl))
 	return status, body
+}
+
+// Method is one method of the REST API, as API Gateway checks a request before its integration runs.
+type Method struct {
+	Resource *Resource
+	// HTTPMethod and Path ("/items/{id}") are the method's, from its resource's PathPart chain.
+	HTTPMethod, Path string
+	// Model is the JSON Schema (draft 4) of the method's RequestModels["application/json"], nil
+	// without one; ValidateBody is its request validator's ValidateRequestBody.
+	Model        []byte
+	ValidateBody bool
+	// Authorization is its AuthorizationType (NONE, COGNITO_USER_POOLS, ...).
+	Authorization string
+}
+
+// readMethods reads the methods of api, with their paths, models and validators.
+func readMethods(a *Assembly, api *Resource) ([]Method, error) {
+	if api == nil {
+		return nil, nil
+	}
+	var out []Method
+	var errs []error
+	for _, m := range a.OfType("AWS::ApiGateway::Method") {
+		if m.Target(m.Prop("RestApiId")) != api {
+			continue
+		}
+		rd := &reader{r: m}
+		method := Method{Resource: m, HTTPMethod: rd.str("", "HttpMethod"), Authorization: rd.str("NONE", "AuthorizationType")}
+		path, err := resourcePath(m, m.Prop("ResourceId"), api)
+		if err != nil {
+			rd.fail([]string{"ResourceId"}, "%v", err)
+		}
+		method.Path = path
+		if model := m.Target(m.Prop("RequestModels", "application/json")); model != nil {
+			if method.Model, err = json.Marshal(model.Prop("Schema")); err != nil || model.Prop("Schema") == nil {
+				rd.fail([]string{"RequestModels", "application/json"}, "names %s, which has no Schema", model)
+			}
+		}
+		if v := m.Target(m.Prop("RequestValidatorId")); v != nil {
+			vr := &reader{r: v}
+			method.ValidateBody = vr.boolean(false, "ValidateRequestBody")
+			rd.errs = append(rd.errs, vr.errs...)
+		}
+		errs = append(errs, rd.err())
+		out = append(out, method)
+	}
+	return out, errors.Join(errs...)
+}
+
+// resourcePath is the path of the resource that id points at: its PathParts up to the API's root.
+func resourcePath(r *Resource, id any, api *Resource) (string, error) {
+	var parts []string
+	for depth := 0; depth < 64; depth++ {
+		ref, _ := id.(map[string]any)
+		if att, ok := ref["Fn::GetAtt"].([]any); ok && len(att) == 2 && att[1] == "RootResourceId" && r.Target(id) == api {
+			path := "/" + strings.Join(parts, "/")
+			return path, nil
+		}
+		res := r.Target(id)
+		if res == nil || res.Type != "AWS::ApiGateway::Resource" {
+			return "", fmt.Errorf("is %s, not a resource of the API %s", describe(id), api.LogicalID)
+		}
+		part, _ := res.Prop("PathPart").(string)
+		parts = append([]string{part}, parts...)
+		id = res.Prop("ParentId")
+	}
+	return "", fmt.Errorf("is nested deeper than 64 resources")
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/stagetest"
 )
 
 // The golden templates of each stage, which the snapshot test (go test ./test) keeps equal to
@@ -89,7 +91,7 @@ func TestEveryReadPropertyIsPresentAndFollowed(t *testing.T) {
 		}
 		for _, p := range read {
 			name := stage + "/" + p.typ + "." + strings.Join(p.path, ".")
-			dir := mutated(t, golden(stage), func(r map[string]any) bool {
+			dir := stagetest.Mutated(t, golden(stage), func(r map[string]any) bool {
 				if r["Type"] != p.typ {
 					return false
 				}
@@ -129,7 +131,7 @@ func settingsOf(s *Stage) []any {
 }
 
 func TestErrorsNameTheResourceAndProperty(t *testing.T) {
-	dir := mutated(t, golden("Prod"), func(r map[string]any) bool {
+	dir := stagetest.Mutated(t, golden("Prod"), func(r map[string]any) bool {
 		props, _ := r["Properties"].(map[string]any)
 		switch r["Type"] {
 		case "AWS::Cognito::UserPool":
@@ -159,7 +161,7 @@ func TestErrorsNameTheResourceAndProperty(t *testing.T) {
 }
 
 func TestAnAssemblyWithoutAPoolIsAStartUpError(t *testing.T) {
-	dir := mutated(t, golden("Dev"), func(r map[string]any) bool {
+	dir := stagetest.Mutated(t, golden("Dev"), func(r map[string]any) bool {
 		if r["Type"] == "AWS::Cognito::UserPool" {
 			r["Type"] = "AWS::Cognito::Removed"
 			return true
@@ -196,36 +198,6 @@ func TestReadsACloudAssemblyThroughItsManifest(t *testing.T) {
 	if len(s.Assembly.Stacks) != len(entries) {
 		t.Errorf("read %d stacks, want %d", len(s.Assembly.Stacks), len(entries))
 	}
-}
-
-// mutated copies the templates in src into a new folder, applying change to each resource (as a
-// map with Type and Properties); it returns "" when change changed nothing.
-func mutated(t *testing.T, src string, change func(resource map[string]any) bool) string {
-	t.Helper()
-	dir := t.TempDir()
-	changed := false
-	files, _ := filepath.Glob(filepath.Join(src, "*.template.json"))
-	for _, f := range files {
-		var tmpl map[string]any
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, &tmpl); err != nil {
-			t.Fatal(err)
-		}
-		res, _ := tmpl["Resources"].(map[string]any)
-		for _, r := range res {
-			if change(r.(map[string]any)) {
-				changed = true
-			}
-		}
-		writeJSON(t, filepath.Join(dir, filepath.Base(f)), tmpl)
-	}
-	if !changed {
-		return ""
-	}
-	return dir
 }
 
 func copyDir(t *testing.T, src, dst string) {
