@@ -2,11 +2,12 @@
 // lists (see src/views/*.tsx). Every helper waits on visible state and fails saying what it expected
 // and what it saw.
 
+import { nextCode } from './totp.mjs';
 import { eventually } from './wait.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('playwright-core').Locator} Locator */
-/** @typedef {{email: string, password: string}} User */
+/** @typedef {import('./users.mjs').User} User */
 
 /**
  * Waits until the single element of `locator` has exactly `expected` as its (trimmed) text.
@@ -49,7 +50,19 @@ export function heading(page, name) {
 }
 
 /**
- * Signs in through the sign-in page and waits for the signed-in header.
+ * Waits for `expected`, failing at once with the page's message when `error` shows instead.
+ * @param {string} what what was being done, for the failure message
+ * @param {Locator} expected
+ * @param {Locator} error
+ */
+export async function expectOrError(what, expected, error) {
+  await expected.or(error).first().waitFor();
+  if (await error.isVisible()) throw new Error(`${what}: the page shows ${JSON.stringify((await error.textContent())?.trim())}`);
+}
+
+/**
+ * Signs in through the sign-in page and waits for the signed-in header, answering the
+ * authenticator-app step the pool asks for (see finishSignIn).
  * @param {Page} page
  * @param {User} user
  */
@@ -59,8 +72,94 @@ export async function signIn(page, user) {
   await page.getByLabel('Email', { exact: true }).fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expectText(page.getByTestId('user-email'), user.email);
+  await finishSignIn(page, user);
   await expectPath(page, '/');
+}
+
+/**
+ * The sign-in step the page shows after the password: 'signedIn', 'setup' (MFA_SETUP: set up an
+ * authenticator app), 'code' (SOFTWARE_TOKEN_MFA) or 'error' (the form's error).
+ * @param {Page} page
+ * @returns {Promise<'signedIn' | 'setup' | 'code' | 'error'>}
+ */
+export async function signInStep(page) {
+  const steps = /** @type {const} */ ([
+    ['signedIn', page.getByTestId('user-email')],
+    ['setup', page.getByRole('heading', { level: 1, name: 'Set up two-step sign-in', exact: true })],
+    ['code', page.getByRole('heading', { level: 1, name: 'Enter your sign-in code', exact: true })],
+    ['error', page.getByTestId('signin-error')],
+  ]);
+  return eventually(
+    'the page to show a sign-in step (signed in, set up an authenticator app, code prompt or an error)',
+    async () => {
+      for (const [name, locator] of steps) if (await locator.isVisible()) return name;
+      return 'nothing yet';
+    },
+    (step) => step !== 'nothing yet',
+  );
+}
+
+/**
+ * After the password was sent: sets up the authenticator app when the pool demands it (keeping
+ * the key the page shows in `user.totpSecret`), or enters a code when it asks, then waits for the
+ * signed-in header. A refused sign-in fails with the page's message.
+ * @param {Page} page
+ * @param {User} user
+ */
+export async function finishSignIn(page, user) {
+  const step = await signInStep(page);
+  if (step === 'error') throw new Error(`sign-in of ${user.email} refused: ${await page.getByTestId('signin-error').textContent()}`);
+  if (step === 'setup') {
+    await setUpAuthenticator(page, user, 'Verify and sign in');
+    await expectOrError(`setting up the authenticator app of ${user.email}`, page.getByTestId('user-email'), page.getByTestId('setup-error'));
+  }
+  if (step === 'code') {
+    await enterSignInCode(page, user);
+    await expectOrError(`the sign-in code of ${user.email}`, page.getByTestId('user-email'), page.getByTestId('totp-error'));
+  }
+  await expectText(page.getByTestId('user-email'), user.email);
+}
+
+/**
+ * Reads the key of the authenticator-app setup on the page (sign-in's MFA_SETUP step or the account
+ * page's), as a person would copy it, into `user.totpSecret`.
+ * @param {Page} page
+ * @param {User} user
+ */
+export async function readAuthenticatorKey(page, user) {
+  const shown = await page.getByTestId('totp-secret').textContent();
+  const secret = (shown ?? '').replace(/\s+/g, '');
+  if (!/^[A-Z2-7]{16,}$/.test(secret)) throw new Error(`the page shows no base32 key: ${JSON.stringify(shown)}`);
+  await page.getByRole('img', { name: 'QR code with the key for your authenticator app' }).waitFor();
+  if (user.totpSecret !== secret) {
+    user.totpSecret = secret;
+    user.totpLastStep = undefined; // a new key: no code of it used yet
+  }
+  return secret;
+}
+
+/**
+ * Sets up an authenticator app on the setup form the page shows: reads the key, enters a code
+ * computed from it and submits with `button`.
+ * @param {Page} page
+ * @param {User} user
+ * @param {string} button 'Verify and sign in' (sign-in) or 'Turn on' (account page)
+ */
+export async function setUpAuthenticator(page, user, button) {
+  await readAuthenticatorKey(page, user);
+  await page.getByLabel('Code from your authenticator app', { exact: true }).fill(await nextCode(user));
+  await page.getByRole('button', { name: button, exact: true }).click();
+}
+
+/**
+ * Answers the sign-in code prompt with the user's next authenticator code.
+ * @param {Page} page
+ * @param {User} user
+ */
+export async function enterSignInCode(page, user) {
+  await heading(page, 'Enter your sign-in code');
+  await page.getByLabel('Code from your authenticator app', { exact: true }).fill(await nextCode(user));
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
 }
 
 // ---- Items list ---------------------------------------------------------------------------------

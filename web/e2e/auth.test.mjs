@@ -1,7 +1,7 @@
 // Accounts: sign up, confirm with the mailed code, sign in, sign out.
 
 import assert from 'node:assert/strict';
-import { expectItems, expectPath, expectText, heading, signIn } from './app.mjs';
+import { expectItems, expectPath, expectText, finishSignIn, heading, signIn } from './app.mjs';
 import { e2eSuite, screenshot } from './suite.mjs';
 import { PASSWORD, confirmationCode, createUser, uniqueEmail } from './users.mjs';
 
@@ -36,6 +36,8 @@ test('a new user signs up, confirms with the mailed code and signs in', async ({
   assert.equal(prefilled, email, 'the sign-in form carries the email over');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  // Where the pool requires MFA (Prod), this is where the authenticator app is set up.
+  await finishSignIn(page, { email, password: PASSWORD });
 
   await expectPath(page, '/');
   await expectText(page.getByTestId('user-email'), email);
@@ -84,6 +86,7 @@ test('signing out returns to sign-in and forgets the session', async ({ stack, p
   await page.getByLabel('Email', { exact: true }).fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await finishSignIn(page, user);
   await expectPath(page, '/activity');
   await heading(page, 'Activity');
   await expectText(page.getByTestId('user-email'), user.email);
