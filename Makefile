@@ -122,8 +122,9 @@ faults: $(LOCAL) ## fault suite: concurrent idempotent writes through 3 kill -9s
 	$(GO) build -o bin/faults ./lambdas/cmd/faults
 	bin/faults -bin $(LOCAL)
 
-snapshot: deps web ## refresh the golden templates in test/testdata and the README's stage table
+snapshot: deps web ## refresh the golden templates in test/testdata and the README's stage and emulation tables
 	$(GO) test -count=1 ./test -update
+	$(GO) test -count=1 -run ReadmeEmulationTable ./lambdas/internal/local/mapping -update
 
 # The locks (test/*.lock.json) are acknowledgements: rewritten only on purpose,
 # with a reason that lands in them, never by `make snapshot`. REASON and REF are

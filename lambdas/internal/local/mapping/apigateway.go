@@ -29,6 +29,22 @@ type gatewayResponse struct {
 	template string
 }
 
+var apiEmulation = emulation{
+	service: "API Gateway REST API", file: "apigateway.go",
+	reads: map[string][]string{
+		"AWS::ApiGateway::Stage":            {"MethodSettings (stage-wide ThrottlingRateLimit, ThrottlingBurstLimit)"},
+		"AWS::ApiGateway::Method":           {"HttpMethod", "ResourceId", "AuthorizationType", "RequestModels", "RequestValidatorId", "Integration.Uri"},
+		"AWS::ApiGateway::Resource":         {"PathPart", "ParentId"},
+		"AWS::ApiGateway::Model":            {"Schema"},
+		"AWS::ApiGateway::RequestValidator": {"ValidateRequestBody"},
+		"AWS::ApiGateway::GatewayResponse":  {"ResponseType", "StatusCode", "ResponseTemplates"},
+	},
+	inert: map[string][]string{
+		"AWS::ApiGateway::Stage": {"RestApiId", "DeploymentId", "StageName", "MethodSettings", "AccessLogSetting", "TracingEnabled"},
+	},
+	locally: "the API under `/v1/`: the stage's throttle (a token bucket, answered with the API's THROTTLED response, 429), the authorizer (each ID token's RS256 signature checked against the JWKS, with its expiry, issuer, audience and `token_use`: API Gateway's 401), the request models (its BAD_REQUEST_BODY response, 400), then the handler within the 29 s integration timeout (its INTEGRATION_TIMEOUT response, 504)",
+}
+
 // API Gateway's account-level throttle, which applies where a stage sets none.
 const (
 	accountThrottleRate  = 10000
@@ -92,7 +108,7 @@ func readAPI(a *Assembly) (API, []string, error) {
 	if err := errors.Join(rd.err(), ferr); err != nil {
 		return API{}, nil, err
 	}
-	notes = append(notes, unemulated(stage, "RestApiId", "DeploymentId", "StageName", "MethodSettings", "AccessLogSetting", "TracingEnabled")...)
+	notes = append(notes, unemulated(stage, apiEmulation.known(stage.Type)...)...)
 	return api, notes, nil
 }
 

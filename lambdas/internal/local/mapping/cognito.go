@@ -14,20 +14,23 @@ type Cognito struct {
 	Settings     cognito.Settings
 }
 
-// The properties of AWS::Cognito::UserPool and AWS::Cognito::UserPoolClient that the local Cognito
-// enforces, and those that do not change how a user signs in through the app's client (names,
-// messages, schema: the stand-in's own behaviour already matches them, or they are the deployed
-// service's business, like deletion protection).
-var (
-	poolEmulated = []string{"Policies", "MfaConfiguration", "EnabledMfas", "AccountRecoverySetting",
-		"UsernameAttributes", "UsernameConfiguration", "AutoVerifiedAttributes", "Schema",
-		"AdminCreateUserConfig", "UserAttributeUpdateSettings", "VerificationMessageTemplate",
-		"EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage",
-		"DeletionProtection", "UserPoolTier"}
-	clientEmulated = []string{"UserPoolId", "ExplicitAuthFlows", "AccessTokenValidity", "IdTokenValidity",
-		"RefreshTokenValidity", "TokenValidityUnits", "AuthSessionValidity", "PreventUserExistenceErrors",
-		"EnableTokenRevocation", "GenerateSecret", "SupportedIdentityProviders", "AllowedOAuthFlowsUserPoolClient"}
-)
+var cognitoEmulation = emulation{
+	service: "Cognito user pool and app client", file: "cognito.go",
+	reads: map[string][]string{
+		"AWS::Cognito::UserPool": {"Policies.PasswordPolicy", "MfaConfiguration", "EnabledMfas", "AccountRecoverySetting"},
+		"AWS::Cognito::UserPoolClient": {"ExplicitAuthFlows", "AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity",
+			"TokenValidityUnits", "AuthSessionValidity", "PreventUserExistenceErrors", "EnableTokenRevocation"},
+	},
+	// Names, messages and schema the stand-in already matches, or the deployed service's own
+	// business (deletion protection, the feature plan, the sender).
+	inert: map[string][]string{
+		"AWS::Cognito::UserPool": {"Policies", "UsernameAttributes", "UsernameConfiguration", "AutoVerifiedAttributes", "Schema",
+			"AdminCreateUserConfig", "UserAttributeUpdateSettings", "VerificationMessageTemplate", "EmailVerificationMessage",
+			"EmailVerificationSubject", "SmsVerificationMessage", "DeletionProtection", "UserPoolTier", "EmailConfiguration"},
+		"AWS::Cognito::UserPoolClient": {"UserPoolId", "GenerateSecret", "SupportedIdentityProviders", "AllowedOAuthFlowsUserPoolClient"},
+	},
+	locally: "`/cognito/`, the Cognito JSON API the web app calls, with the pool's password policy, MFA (TOTP enrolment and codes), recovery, the client's flows and token lifetimes; RS256 tokens and a JWKS (`lambdas/internal/local/cognito`); codes go to `/_local/mail`",
+}
 
 // readCognito reads the stage's user pool and the client that belongs to it.
 func readCognito(a *Assembly) (Cognito, []string, error) {
@@ -78,7 +81,7 @@ func readCognito(a *Assembly) (Cognito, []string, error) {
 	if err := errors.Join(p.err(), c.err()); err != nil {
 		return Cognito{}, nil, err
 	}
-	notes := append(unemulated(pool, poolEmulated...), unemulated(client, clientEmulated...)...)
+	notes := append(unemulated(pool, cognitoEmulation.known(pool.Type)...), unemulated(client, cognitoEmulation.known(client.Type)...)...)
 	return Cognito{Pool: pool, Client: client, Settings: s}, notes, nil
 }
 

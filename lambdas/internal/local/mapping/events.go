@@ -16,6 +16,13 @@ type Schedule struct {
 	Every time.Duration
 }
 
+var scheduleEmulation = emulation{
+	service: "EventBridge schedule (the outbox relay's)", file: "events.go",
+	reads:   map[string][]string{"AWS::Events::Rule": {"ScheduleExpression", "State", "Targets"}},
+	inert:   map[string][]string{"AWS::Events::Rule": {"Description"}},
+	locally: "the same relay, every ScheduleExpression (`rate(…)`; a cron schedule is a start-up error); `-outbox-interval` shortens it",
+}
+
 var ratePattern = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
 
 // readSchedule reads the one scheduled rule that targets a function.
@@ -55,7 +62,7 @@ func readSchedule(a *Assembly) (Schedule, []string, error) {
 	if err := errors.Join(rd.err(), ferr); err != nil {
 		return Schedule{}, nil, err
 	}
-	notes := unemulated(rule, "ScheduleExpression", "State", "Targets", "Description")
+	notes := unemulated(rule, scheduleEmulation.known(rule.Type)...)
 	notes = append(notes, fmt.Sprintf("%s: Targets' RetryPolicy and DeadLetterConfig (a failed local run is retried at the next tick)", rule))
 	return s, notes, nil
 }

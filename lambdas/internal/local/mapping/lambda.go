@@ -4,6 +4,12 @@ import (
 	"time"
 )
 
+var functionEmulation = emulation{
+	service: "Lambda functions", file: "lambda.go",
+	reads:   map[string][]string{"AWS::Lambda::Function": {"Timeout", "ReservedConcurrentExecutions"}},
+	locally: "the handlers in-process: the worker's batches bounded by its Timeout, as many at once as its reserved concurrency allows",
+}
+
 // Function is a Lambda function the local stack runs in-process.
 type Function struct {
 	Resource *Resource

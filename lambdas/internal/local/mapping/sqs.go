@@ -21,10 +21,18 @@ type Queue struct {
 	BatchingWindow time.Duration
 }
 
-var (
-	queueEmulated   = []string{"VisibilityTimeout", "RedrivePolicy", "KmsMasterKeyId", "SqsManagedSseEnabled", "MessageRetentionPeriod"}
-	mappingEmulated = []string{"EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled"}
-)
+var queueEmulation = emulation{
+	service: "SQS queue, dead-letter queue and event source mapping", file: "sqs.go",
+	reads: map[string][]string{
+		"AWS::SQS::Queue":                 {"VisibilityTimeout", "RedrivePolicy.maxReceiveCount", "RedrivePolicy.deadLetterTargetArn"},
+		"AWS::Lambda::EventSourceMapping": {"EventSourceArn", "FunctionName", "BatchSize", "FunctionResponseTypes", "Enabled"},
+	},
+	inert: map[string][]string{
+		"AWS::SQS::Queue":                 {"RedrivePolicy", "KmsMasterKeyId", "SqsManagedSseEnabled", "MessageRetentionPeriod"},
+		"AWS::Lambda::EventSourceMapping": {"MaximumBatchingWindowInSeconds"},
+	},
+	locally: "a queue in PostgreSQL (`local.queue`, `local.dead_letters`): batches of BatchSize to the worker with partial batch responses, a receive hides a message for VisibilityTimeout, after maxReceiveCount receives it moves to the dead-letter table at `/_local/dead-letters` (`POST` redrives it)",
+}
 
 // readQueue reads the one SQS queue whose event source mapping feeds a function.
 func readQueue(a *Assembly) (Queue, []string, error) {
@@ -78,7 +86,7 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 	if err := errors.Join(m.err(), qr.err(), ferr); err != nil {
 		return Queue{}, nil, err
 	}
-	notes := append(unemulated(queue, queueEmulated...), unemulated(mapping, mappingEmulated...)...)
+	notes := append(unemulated(queue, queueEmulation.known(queue.Type)...), unemulated(mapping, queueEmulation.known(mapping.Type)...)...)
 	if q.BatchingWindow > 0 {
 		notes = append(notes, fmt.Sprintf("%s: MaximumBatchingWindowInSeconds (%v): the local queue hands over what is visible at once", mapping, q.BatchingWindow))
 	}

@@ -47,6 +47,11 @@ func Read(dir string) (*Stage, error) {
 	add(notes, err)
 	s.Outbox, notes, err = readSchedule(a)
 	add(notes, err)
+	for typ, why := range unemulatedTypes {
+		for _, r := range a.OfType(typ) {
+			s.NotEmulated = append(s.NotEmulated, r.String()+": "+why)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("the local stack cannot run the stage in %s:\n%w", dir, err)
 	}
