@@ -125,7 +125,7 @@ func TestSignInGuard(t *testing.T) {
 	}
 }
 
-// The guard fails where it should: Prod's pool with one more factor, passkeys as a first factor,
+// The guard fails where it should: Prod's pool with another factor (EMAIL_OTP, SMS), passkeys as a first factor,
 // SMS recovery, an invitation-only pool, and a client without password sign-in.
 func TestSignInGuardFailsOnWhatTheAppLacks(t *testing.T) {
 	app := readSupportedSignIn(t)
@@ -147,9 +147,9 @@ func TestSignInGuardFailsOnWhatTheAppLacks(t *testing.T) {
 		{"an EMAIL_OTP factor", changed(pool, func(p map[string]any) {
 			p["EnabledMfas"] = []any{"SOFTWARE_TOKEN_MFA", "EMAIL_OTP"}
 		}), client, "the MFA factor EMAIL_OTP"},
-		{"two factors", changed(pool, func(p map[string]any) {
+		{"an SMS factor", changed(pool, func(p map[string]any) {
 			p["EnabledMfas"] = []any{"SOFTWARE_TOKEN_MFA", "SMS_MFA"}
-		}), client, "the challenge SELECT_MFA_TYPE"},
+		}), client, "the MFA factor SMS_MFA"},
 		{"passkeys", changed(pool, func(p map[string]any) {
 			p["Policies"].(map[string]any)["SignInPolicy"] = map[string]any{"AllowedFirstAuthFactors": []any{"PASSWORD", "WEB_AUTHN"}}
 		}), client, "the first sign-in factor WEB_AUTHN"},
