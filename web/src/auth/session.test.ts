@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CognitoError, type AuthResult, type SignInAnswer } from './cognito';
+import { fakeFetch, json } from '../test/helpers';
+import { CognitoClient, CognitoError, type AuthResult, type SignInAnswer } from './cognito';
+import supported from './supported.json';
 import { AuthManager, STORAGE_KEY, type AuthState, type Clock, type CognitoApi } from './session';
 
 /** A clock whose timers run only when the test advances time. */
@@ -376,5 +378,70 @@ describe('AuthManager account operations', () => {
     await expect(auth.forgotPassword('ann@example.com')).resolves.toEqual({ codeDestination: 'a***@e***' });
     await auth.confirmForgotPassword('ann@example.com', '123 456', 'New-pw-1');
     expect(cognito.confirmForgotPassword).toHaveBeenCalledWith('ann@example.com', '123456', 'New-pw-1');
+  });
+});
+
+describe('supported.json (what the sign-in guard holds every stage\'s pool to)', () => {
+  // Every challenge Cognito's API names (ChallengeNameType), so a new one in supported.json must be answered here.
+  const ALL_CHALLENGES = [
+    'SMS_MFA',
+    'EMAIL_OTP',
+    'SOFTWARE_TOKEN_MFA',
+    'SELECT_MFA_TYPE',
+    'MFA_SETUP',
+    'PASSWORD_VERIFIER',
+    'CUSTOM_CHALLENGE',
+    'SELECT_CHALLENGE',
+    'DEVICE_SRP_AUTH',
+    'DEVICE_PASSWORD_VERIFIER',
+    'ADMIN_NO_SRP_AUTH',
+    'NEW_PASSWORD_REQUIRED',
+    'SMS_OTP',
+    'PASSWORD',
+    'WEB_AUTHN',
+    'PASSWORD_SRP',
+  ];
+  const params: Record<string, Record<string, string>> = {
+    MFA_SETUP: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' },
+    SELECT_MFA_TYPE: { MFAS_CAN_CHOOSE: '["SMS_MFA","SOFTWARE_TOKEN_MFA"]' },
+  };
+
+  async function stepFor(challengeName: string) {
+    const cognito = fakeCognito();
+    cognito.signIn.mockResolvedValueOnce({ challenge: { challengeName, session: 's', parameters: params[challengeName] ?? {} } });
+    cognito.respondToChallenge.mockResolvedValueOnce({ challenge: { challengeName: 'SOFTWARE_TOKEN_MFA', session: 's2', parameters: {} } });
+    return new AuthManager(cognito, { storage: null, clock: new FakeClock() }).signIn('ann@example.com', 'pw');
+  }
+
+  // Answered beyond the list: SELECT_MFA_TYPE (choosing SOFTWARE_TOKEN_MFA), which a pool only sends with a
+  // second factor that the guard flags anyway; the guard keeps asking for it to be listed on purpose.
+  const ANSWERED_UNLISTED = ['SELECT_MFA_TYPE'];
+
+  it('answers every challenge it lists, and names every other one as unsupported', async () => {
+    for (const name of supported.challenges) expect(ALL_CHALLENGES).toContain(name);
+    for (const name of ALL_CHALLENGES) {
+      const step = await stepFor(name);
+      if (supported.challenges.includes(name) || ANSWERED_UNLISTED.includes(name)) {
+        expect(step.kind, name).not.toBe('unsupported');
+      } else {
+        expect(step, name).toMatchObject({ kind: 'unsupported', challengeName: name, message: expect.stringContaining(name) });
+      }
+    }
+  });
+
+  it('lists the MFA factor, first factor, flows and recovery the app implements', async () => {
+    expect(supported.mfaFactors).toEqual(['SOFTWARE_TOKEN_MFA']);
+    expect(supported.firstFactors).toEqual(['PASSWORD']);
+    expect(supported.recoveryMechanisms).toEqual(['verified_email']);
+    // The flows CognitoClient sends.
+    const flows = new Set<string>();
+    const f = fakeFetch((c) => {
+      flows.add((c.body as { AuthFlow: string }).AuthFlow);
+      return json({ AuthenticationResult: { IdToken: 'i', AccessToken: 'a', RefreshToken: 'r', ExpiresIn: 60 } });
+    });
+    const client = new CognitoClient('https://cognito.test/', 'c', f.fetch);
+    await client.signIn('a', 'b');
+    await client.refresh('r');
+    expect([...flows].sort()).toEqual([...supported.authFlows].sort());
   });
 });
