@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,6 +36,16 @@ func invalidParameter(format string, args ...any) *apiError {
 
 func notAuthorized(msg string) *apiError { return badRequest("NotAuthorizedException", "%s", msg) }
 
+// userNotFound is Cognito's answer for an unknown user name where the client does not prevent
+// user-existence errors.
+func userNotFound() *apiError {
+	return badRequest("UserNotFoundException", "Username/client id combination not found.")
+}
+
+func internalError(err error) *apiError {
+	return &apiError{status: http.StatusInternalServerError, typ: "InternalErrorException", msg: err.Error()}
+}
+
 // missing is Cognito's message for a required member left out.
 func missing(member string) *apiError {
 	return invalidParameter("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
@@ -59,6 +70,24 @@ var operations = map[string]operation{
 	"InitiateAuth":           (*Issuer).initiateAuth,
 	"RevokeToken":            (*Issuer).revokeToken,
 	"GetUser":                (*Issuer).getUser,
+	"RespondToAuthChallenge": (*Issuer).respondToAuthChallenge,
+	"AssociateSoftwareToken": (*Issuer).associateSoftwareToken,
+	"VerifySoftwareToken":    (*Issuer).verifySoftwareToken,
+	"SetUserMFAPreference":   (*Issuer).setUserMFAPreference,
+	"ForgotPassword":         (*Issuer).forgotPassword,
+	"ConfirmForgotPassword":  (*Issuer).confirmForgotPassword,
+	"ChangePassword":         (*Issuer).changePassword,
+	"GlobalSignOut":          (*Issuer).globalSignOut,
+}
+
+// operationNames lists the operations answered, for the UnknownOperationException message.
+func operationNames() string {
+	names := make([]string, 0, len(operations))
+	for n := range operations {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, "|")
 }
 
 func (i *Issuer) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -66,8 +95,8 @@ func (i *Issuer) serveAPI(w http.ResponseWriter, r *http.Request) {
 	op := operations[name]
 	if !ok || op == nil {
 		writeAPIError(w, badRequest("UnknownOperationException",
-			"Unknown or unsupported operation %q: the local Cognito stand-in answers X-Amz-Target %s<SignUp|ConfirmSignUp|ResendConfirmationCode|InitiateAuth|RevokeToken|GetUser>",
-			r.Header.Get("X-Amz-Target"), targetPrefix))
+			"Unknown or unsupported operation %q: the local Cognito stand-in answers X-Amz-Target %s<%s>",
+			r.Header.Get("X-Amz-Target"), targetPrefix, operationNames()))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))

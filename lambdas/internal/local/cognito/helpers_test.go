@@ -73,6 +73,17 @@ type env struct {
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
+// testSettings are the tests' pool unless a test says otherwise: Cognito's defaults with a
+// 12-character password, the password and refresh flows, and no user-existence errors, as
+// the web app's client has them.
+func testSettings() Settings {
+	s := DefaultSettings()
+	s.Password.MinimumLength = 12
+	s.AuthFlows = []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+	s.PreventUserExistenceErrors = true
+	return s
+}
+
 // newEnv serves an Issuer at <server>/cognito/ and its mailbox at
 // /_local/mail. Unset Options fields get test defaults: testKey, a fake
 // clock, a silent logger, BaseURL from the server.
@@ -96,6 +107,9 @@ func newEnv(t *testing.T, o Options) *env {
 	}
 	if o.Logger == nil {
 		o.Logger = quietLogger()
+	}
+	if o.Settings.MFA == "" {
+		o.Settings = testSettings()
 	}
 	iss, err := NewIssuer(o)
 	if err != nil {

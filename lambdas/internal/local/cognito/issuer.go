@@ -20,10 +20,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultPoolID     = "local_stratus"
-	DefaultClientID   = "stratus-local-client"
-	DefaultTokenTTL   = time.Hour           // the deployed client's ID and access tokens
-	DefaultRefreshTTL = 30 * 24 * time.Hour // the deployed client's refresh tokens
+	DefaultPoolID   = "local_stratus"
+	DefaultClientID = "stratus-local-client"
 )
 
 // Options configure an Issuer.
@@ -43,12 +41,16 @@ type Options struct {
 	// change is committed before it is answered.
 	// Default: nil - everything is kept in memory only.
 	DB *pgxpool.Pool
-	// TokenTTL is the lifetime of ID and access tokens.
-	// Default: DefaultTokenTTL (1 hour).
-	TokenTTL time.Duration
-	// RefreshTTL is the lifetime of refresh tokens.
-	// Default: DefaultRefreshTTL (30 days).
-	RefreshTTL time.Duration
+	// Settings are the pool's and the client's settings the Issuer enforces: password policy, MFA,
+	// account recovery, auth flows, token and session validities, user-existence errors, token
+	// revocation (see Settings).
+	// Default: DefaultSettings(), when Settings.MFA is "" (a zero Settings).
+	Settings Settings
+	// TokenTTL and RefreshTTL, when set, override Settings' ID and access token validity and
+	// refresh token validity.
+	//
+	// Deprecated: set Settings; these remain only until the local stack passes Settings.
+	TokenTTL, RefreshTTL time.Duration
 	// SigningKey signs the tokens; when set it replaces the key in DB.
 	// Default: - the key in DB, else a new 2048-bit key.
 	SigningKey *rsa.PrivateKey
@@ -94,6 +96,11 @@ type Issuer struct {
 
 	mu sync.Mutex
 	st *state
+	// challenges are the open challenge sessions by id, spent the ids of sessions answered or
+	// replaced (until they would have expired): both in memory only, as a sign-in in progress
+	// may be lost on a restart.
+	challenges map[string]*challenge
+	spent      map[string]time.Time
 }
 
 var poolIDPattern = regexp.MustCompile(`^[\w-]{1,55}$`)
@@ -115,16 +122,16 @@ func NewIssuer(o Options) (*Issuer, error) {
 	if o.ClientID == "" {
 		o.ClientID = DefaultClientID
 	}
-	if o.TokenTTL == 0 {
-		o.TokenTTL = DefaultTokenTTL
-	} else if o.TokenTTL < time.Second {
-		problems = append(problems, fmt.Sprintf("TokenTTL %v is under a second", o.TokenTTL))
+	if o.Settings.MFA == "" {
+		o.Settings = DefaultSettings()
 	}
-	if o.RefreshTTL == 0 {
-		o.RefreshTTL = DefaultRefreshTTL
-	} else if o.RefreshTTL < time.Second {
-		problems = append(problems, fmt.Sprintf("RefreshTTL %v is under a second", o.RefreshTTL))
+	if o.TokenTTL != 0 {
+		o.Settings.IDTokenTTL, o.Settings.AccessTokenTTL = o.TokenTTL, o.TokenTTL
 	}
+	if o.RefreshTTL != 0 {
+		o.Settings.RefreshTokenTTL = o.RefreshTTL
+	}
+	problems = append(problems, o.Settings.problems()...)
 	if o.SigningKey != nil && o.SigningKey.N.BitLen() < 2048 {
 		problems = append(problems, fmt.Sprintf("SigningKey has %d bits, want at least 2048", o.SigningKey.N.BitLen()))
 	}
@@ -154,6 +161,9 @@ func NewIssuer(o Options) (*Issuer, error) {
 		opts:     o,
 		issuer:   strings.TrimSuffix(o.BaseURL, "/") + "/" + o.PoolID,
 		basePath: strings.TrimSuffix(u.Path, "/"),
+
+		challenges: map[string]*challenge{},
+		spent:      map[string]time.Time{},
 	}
 	i.throttle = newThrottle(o.Now, o.PasswordChecksPerSecond, o.PasswordCheckBurst)
 	if err := i.loadOrInit(); err != nil {

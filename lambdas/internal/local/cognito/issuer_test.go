@@ -504,7 +504,14 @@ func TestNewIssuerOptions(t *testing.T) {
 		{BaseURL: "/cognito/"},
 		{BaseURL: "ftp://host/"},
 		{BaseURL: "http://host/", PoolID: "bad/pool"},
-		{BaseURL: "http://host/", TokenTTL: time.Millisecond},
+		{BaseURL: "http://host/", Settings: func() Settings { s := testSettings(); s.AccessTokenTTL = time.Millisecond; return s }()},
+		{BaseURL: "http://host/", Settings: func() Settings { s := testSettings(); s.MFA = "ON"; return s }()},
+		{BaseURL: "http://host/", Settings: func() Settings {
+			s := testSettings()
+			s.MFA, s.EnabledMFAs = "OPTIONAL", []string{"SMS_MFA", "SOFTWARE_TOKEN_MFA"}
+			return s
+		}()},
+		{BaseURL: "http://host/", Settings: Settings{MFA: "SOMETIMES"}},
 	} {
 		if _, err := NewIssuer(o); err == nil {
 			t.Errorf("NewIssuer(%+v) accepted", o)

@@ -10,7 +10,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -57,7 +56,7 @@ func (i *Issuer) signUp(ctx context.Context, body []byte) (any, *apiError) {
 			return nil, invalidParameter("Attributes did not conform to the schema: email: must equal the username")
 		}
 	}
-	if aerr := checkPasswordPolicy(in.Password); aerr != nil {
+	if aerr := checkPasswordPolicy(in.Password, i.opts.Settings.Password, "password"); aerr != nil {
 		return nil, aerr
 	}
 	// Hashing costs a fifth of a second of CPU: it is rate-limited like a sign-in.
@@ -100,47 +99,6 @@ func isEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && at < len(s)-1
-}
-
-// cognitoSymbols are the characters Cognito counts as symbols.
-const cognitoSymbols = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
-
-// checkPasswordPolicy applies the deployed pool's policy (12 characters,
-// lower case, upper case, digit, symbol) with Cognito's messages.
-func checkPasswordPolicy(p string) *apiError {
-	if utf8.RuneCountInString(p) > 256 {
-		return invalidParameter("1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256")
-	}
-	if first, _ := utf8.DecodeRuneInString(p); unicode.IsSpace(first) || strings.TrimRightFunc(p, unicode.IsSpace) != p {
-		return invalidParameter(`1 validation error detected: Value at 'password' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$`)
-	}
-	var lower, upper, digit, symbol bool
-	for _, r := range p {
-		switch {
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= '0' && r <= '9':
-			digit = true
-		case strings.ContainsRune(cognitoSymbols, r):
-			symbol = true
-		}
-	}
-	const prefix = "Password did not conform with policy: "
-	switch {
-	case utf8.RuneCountInString(p) < 12:
-		return badRequest("InvalidPasswordException", prefix+"Password not long enough")
-	case !lower:
-		return badRequest("InvalidPasswordException", prefix+"Password must have lowercase characters")
-	case !upper:
-		return badRequest("InvalidPasswordException", prefix+"Password must have uppercase characters")
-	case !digit:
-		return badRequest("InvalidPasswordException", prefix+"Password must have numeric characters")
-	case !symbol:
-		return badRequest("InvalidPasswordException", prefix+"Password must have symbol characters")
-	}
-	return nil
 }
 
 // delivery is where a code "went", masked as Cognito does: a***@e***.
@@ -196,9 +154,11 @@ func (i *Issuer) confirmSignUp(ctx context.Context, body []byte) (any, *apiError
 	defer i.mu.Unlock()
 	u := i.st.Users[strings.ToLower(in.Username)]
 	switch {
-	case u == nil:
-		// PreventUserExistenceErrors: no UserNotFoundException.
+	case u == nil && i.opts.Settings.PreventUserExistenceErrors:
+		// No UserNotFoundException: an unknown user looks like a wrong code.
 		return nil, mismatch
+	case u == nil:
+		return nil, userNotFound()
 	case u.Confirmed:
 		return nil, notAuthorized("User cannot be confirmed. Current status is CONFIRMED")
 	case u.Code == "" || subtle.ConstantTimeCompare([]byte(u.Code), []byte(in.ConfirmationCode)) != 1:
@@ -234,9 +194,11 @@ func (i *Issuer) resendConfirmationCode(ctx context.Context, body []byte) (any, 
 	defer i.mu.Unlock()
 	u := i.st.Users[strings.ToLower(in.Username)]
 	switch {
-	case u == nil:
-		// PreventUserExistenceErrors: pretend a code went out.
+	case u == nil && i.opts.Settings.PreventUserExistenceErrors:
+		// Pretend a code went out.
 		return map[string]codeDelivery{"CodeDeliveryDetails": delivery(in.Username)}, nil
+	case u == nil:
+		return nil, userNotFound()
 	case u.Confirmed:
 		return nil, invalidParameter("User is already confirmed.")
 	}

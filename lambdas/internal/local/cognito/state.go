@@ -40,6 +40,22 @@ type user struct {
 	Code         string
 	CodeSentAt   time.Time
 	CreatedAt    time.Time
+
+	// TOTP MFA: the verified secret (base32; "" until VerifySoftwareToken succeeds), a secret
+	// associated but not verified yet, whether TOTP is enabled and preferred
+	// (SetUserMFAPreference), the device name given at verification, and the last time step
+	// whose code was accepted (a code of that step or an earlier one is refused as used).
+	TOTPSecret    string
+	TOTPPending   string
+	TOTPEnabled   bool
+	TOTPPreferred bool
+	TOTPDevice    string
+	TOTPLastStep  int64
+
+	// The ForgotPassword code, when it was sent, and whether ConfirmForgotPassword used it.
+	ResetCode   string
+	ResetSentAt time.Time
+	ResetUsed   bool
 }
 
 type refreshToken struct {

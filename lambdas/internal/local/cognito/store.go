@@ -20,6 +20,8 @@ type store interface {
 	// saveUser writes u and, if m is not nil, appends m to the mailbox, in one transaction.
 	saveUser(ctx context.Context, u *user, m *Message) error
 	saveToken(ctx context.Context, hash string, rt *refreshToken) error
+	// revokeTokens marks every refresh token of the user sub revoked (GlobalSignOut).
+	revokeTokens(ctx context.Context, sub string) error
 }
 
 // memoryStore keeps nothing: the state lives as long as the Issuer.
@@ -29,6 +31,7 @@ func (memoryStore) load(context.Context) (*state, error)                   { ret
 func (memoryStore) saveKey(context.Context, string) error                  { return nil }
 func (memoryStore) saveUser(context.Context, *user, *Message) error        { return nil }
 func (memoryStore) saveToken(context.Context, string, *refreshToken) error { return nil }
+func (memoryStore) revokeTokens(context.Context, string) error             { return nil }
 
 // pgStore keeps the state in PostgreSQL, in tables of the schema `local` (the local stack's, apart
 // from the application's tables). Refresh tokens are kept as their SHA-256 only.
@@ -67,6 +70,16 @@ CREATE TABLE IF NOT EXISTS local.cognito_messages (
     code      text NOT NULL,
     sent_at   timestamptz NOT NULL
 );
+-- Added for MFA and forgotten passwords: a data folder from before keeps working.
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_secret    text    NOT NULL DEFAULT '';
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_pending   text    NOT NULL DEFAULT '';
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_enabled   boolean NOT NULL DEFAULT false;
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_preferred boolean NOT NULL DEFAULT false;
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_device    text    NOT NULL DEFAULT '';
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS totp_last_step bigint  NOT NULL DEFAULT 0;
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS reset_code     text    NOT NULL DEFAULT '';
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS reset_sent_at  timestamptz NULL;
+ALTER TABLE local.cognito_users ADD COLUMN IF NOT EXISTS reset_used     boolean NOT NULL DEFAULT false;
 `
 
 // newPGStore creates the tables that do not exist yet (under an advisory lock: two starts on one
@@ -109,19 +122,26 @@ func (s *pgStore) load(ctx context.Context) (*state, error) {
 }
 
 func (s *pgStore) loadRows(ctx context.Context, tx pgx.Tx, st *state) error {
-	rows, _ := tx.Query(ctx, `SELECT username, sub, email, password_hash, confirmed, code, code_sent_at, created_at FROM local.cognito_users`)
+	rows, _ := tx.Query(ctx, `SELECT username, sub, email, password_hash, confirmed, code, code_sent_at, created_at,
+		totp_secret, totp_pending, totp_enabled, totp_preferred, totp_device, totp_last_step, reset_code, reset_sent_at, reset_used
+		FROM local.cognito_users`)
 	for rows.Next() {
 		var (
-			key    string
-			u      user
-			sentAt *time.Time
+			key             string
+			u               user
+			sentAt, resetAt *time.Time
 		)
-		if err := rows.Scan(&key, &u.Sub, &u.Email, &u.PasswordHash, &u.Confirmed, &u.Code, &sentAt, &u.CreatedAt); err != nil {
+		if err := rows.Scan(&key, &u.Sub, &u.Email, &u.PasswordHash, &u.Confirmed, &u.Code, &sentAt, &u.CreatedAt,
+			&u.TOTPSecret, &u.TOTPPending, &u.TOTPEnabled, &u.TOTPPreferred, &u.TOTPDevice, &u.TOTPLastStep,
+			&u.ResetCode, &resetAt, &u.ResetUsed); err != nil {
 			rows.Close()
 			return err
 		}
 		if sentAt != nil {
 			u.CodeSentAt = sentAt.UTC()
+		}
+		if resetAt != nil {
+			u.ResetSentAt = resetAt.UTC()
 		}
 		u.CreatedAt = u.CreatedAt.UTC()
 		st.Users[key] = &u
@@ -162,16 +182,25 @@ func (s *pgStore) saveKey(ctx context.Context, pemKey string) error {
 }
 
 func (s *pgStore) saveUser(ctx context.Context, u *user, m *Message) error {
-	var sentAt *time.Time
+	var sentAt, resetAt *time.Time
 	if !u.CodeSentAt.IsZero() {
 		sentAt = &u.CodeSentAt
 	}
+	if !u.ResetSentAt.IsZero() {
+		resetAt = &u.ResetSentAt
+	}
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO local.cognito_users (username, sub, email, password_hash, confirmed, code, code_sent_at, created_at)
-			VALUES (lower($2), $1, $2, $3, $4, $5, $6, $7)
+		if _, err := tx.Exec(ctx, `INSERT INTO local.cognito_users (username, sub, email, password_hash, confirmed, code, code_sent_at, created_at,
+				totp_secret, totp_pending, totp_enabled, totp_preferred, totp_device, totp_last_step, reset_code, reset_sent_at, reset_used)
+			VALUES (lower($2), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, confirmed = excluded.confirmed,
-				code = excluded.code, code_sent_at = excluded.code_sent_at`,
-			u.Sub, u.Email, u.PasswordHash, u.Confirmed, u.Code, sentAt, u.CreatedAt); err != nil {
+				code = excluded.code, code_sent_at = excluded.code_sent_at,
+				totp_secret = excluded.totp_secret, totp_pending = excluded.totp_pending, totp_enabled = excluded.totp_enabled,
+				totp_preferred = excluded.totp_preferred, totp_device = excluded.totp_device, totp_last_step = excluded.totp_last_step,
+				reset_code = excluded.reset_code, reset_sent_at = excluded.reset_sent_at, reset_used = excluded.reset_used`,
+			u.Sub, u.Email, u.PasswordHash, u.Confirmed, u.Code, sentAt, u.CreatedAt,
+			u.TOTPSecret, u.TOTPPending, u.TOTPEnabled, u.TOTPPreferred, u.TOTPDevice, u.TOTPLastStep,
+			u.ResetCode, resetAt, u.ResetUsed); err != nil {
 			return err
 		}
 		if m == nil {
@@ -191,5 +220,10 @@ func (s *pgStore) saveToken(ctx context.Context, hash string, rt *refreshToken) 
 	_, err := s.db.Exec(ctx, `INSERT INTO local.cognito_refresh_tokens (token_hash, sub, client_id, origin_jti, auth_time, expires_at, revoked)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (token_hash) DO UPDATE SET revoked = excluded.revoked`,
 		hash, rt.Sub, rt.ClientID, rt.OriginJTI, rt.AuthTime, rt.ExpiresAt, rt.Revoked)
+	return err
+}
+
+func (s *pgStore) revokeTokens(ctx context.Context, sub string) error {
+	_, err := s.db.Exec(ctx, `UPDATE local.cognito_refresh_tokens SET revoked = true WHERE sub = $1`, sub)
 	return err
 }

@@ -93,7 +93,8 @@ type session struct {
 
 // mintTokens signs an ID token and an access token for u, with Cognito's claims.
 func (i *Issuer) mintTokens(u *user, s session, now time.Time) (idToken, accessToken string, err error) {
-	iat, exp := now.Unix(), now.Add(i.opts.TokenTTL).Unix()
+	iat := now.Unix()
+	st := i.opts.Settings
 	idToken, err = i.sign(jwt.MapClaims{
 		"sub":              u.Sub,
 		"email_verified":   true,
@@ -104,7 +105,7 @@ func (i *Issuer) mintTokens(u *user, s session, now time.Time) (idToken, accessT
 		"event_id":         newID(),
 		"token_use":        "id",
 		"auth_time":        s.authTime,
-		"exp":              exp,
+		"exp":              now.Add(st.IDTokenTTL).Unix(),
 		"iat":              iat,
 		"jti":              newID(),
 		"email":            u.Email,
@@ -121,7 +122,7 @@ func (i *Issuer) mintTokens(u *user, s session, now time.Time) (idToken, accessT
 		"token_use":  "access",
 		"scope":      "aws.cognito.signin.user.admin",
 		"auth_time":  s.authTime,
-		"exp":        exp,
+		"exp":        now.Add(st.AccessTokenTTL).Unix(),
 		"iat":        iat,
 		"jti":        newID(),
 		"username":   u.Sub,
