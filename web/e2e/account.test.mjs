@@ -263,6 +263,16 @@ test("signing out everywhere ends the user's other sessions: their refresh fails
   assert.notEqual(mine.refreshToken, theirs.refreshToken);
 
   await openAccount(page);
+  // Changing the password (a wrong current one is refused) does not end the other session by itself.
+  await page.getByLabel('Current password', { exact: true }).fill(`${user.password}-not`);
+  await page.getByLabel('New password', { exact: true }).fill('Changed-Horse-3-battery');
+  await page.getByRole('button', { name: 'Change password', exact: true }).click();
+  await expectText(page.getByTestId('password-error'), 'Your current password is not correct.');
+  await page.getByLabel('Current password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Change password', exact: true }).click();
+  await expectOrError('changing the password', page.getByTestId('password-status').filter({ hasText: 'Your password is changed.' }), page.getByTestId('password-error'));
+  user.password = 'Changed-Horse-3-battery';
+
   await page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await expectOrError('signing out everywhere', page.getByRole('heading', { level: 1, name: 'Sign in' }), page.getByTestId('signout-error'));
   await expectPath(page, '/signin');
@@ -297,7 +307,7 @@ test("signing out everywhere ends the user's other sessions: their refresh fails
   await expectText(other.getByTestId('signin-notice'), 'Your session has expired. Sign in again.');
   assert.equal(await other.getByTestId('user-email').count(), 0);
 
-  // Signing in again works (with a code where MFA is on).
+  // Signing in again works, with the changed password (and a code where MFA is on).
   await signIn(page, user);
   await expectText(page.getByTestId('user-email'), user.email);
 });

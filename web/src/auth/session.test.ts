@@ -413,15 +413,11 @@ describe('supported.json (what the sign-in guard holds every stage\'s pool to)',
     return new AuthManager(cognito, { storage: null, clock: new FakeClock() }).signIn('ann@example.com', 'pw');
   }
 
-  // Answered beyond the list: SELECT_MFA_TYPE (choosing SOFTWARE_TOKEN_MFA), which a pool only sends with a
-  // second factor that the guard flags anyway; the guard keeps asking for it to be listed on purpose.
-  const ANSWERED_UNLISTED = ['SELECT_MFA_TYPE'];
-
   it('answers every challenge it lists, and names every other one as unsupported', async () => {
     for (const name of supported.challenges) expect(ALL_CHALLENGES).toContain(name);
     for (const name of ALL_CHALLENGES) {
       const step = await stepFor(name);
-      if (supported.challenges.includes(name) || ANSWERED_UNLISTED.includes(name)) {
+      if (supported.challenges.includes(name)) {
         expect(step.kind, name).not.toBe('unsupported');
       } else {
         expect(step, name).toMatchObject({ kind: 'unsupported', challengeName: name, message: expect.stringContaining(name) });
