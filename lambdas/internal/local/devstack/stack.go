@@ -207,7 +207,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	pool := stage.Cognito.Settings
 	issuer, err := cognito.NewIssuer(cognito.Options{
 		BaseURL: base + "cognito/", PoolID: PoolID, ClientID: ClientID, DB: s.pool, Now: cfg.Now,
-		TokenTTL: pool.IDTokenTTL, RefreshTTL: pool.RefreshTokenTTL,
+		Settings: pool,
 		Logger:   cfg.Logger.With("service", "cognito"),
 	})
 	if err != nil {
