@@ -2,6 +2,7 @@
 // lists (see src/views/*.tsx). Every helper waits on visible state and fails saying what it expected
 // and what it saw.
 
+import jsQR from 'jsqr';
 import { nextCode } from './totp.mjs';
 import { eventually } from './wait.mjs';
 
@@ -130,12 +131,48 @@ export async function readAuthenticatorKey(page, user) {
   const shown = await page.getByTestId('totp-secret').textContent();
   const secret = (shown ?? '').replace(/\s+/g, '');
   if (!/^[A-Z2-7]{16,}$/.test(secret)) throw new Error(`the page shows no base32 key: ${JSON.stringify(shown)}`);
-  await page.getByRole('img', { name: 'QR code with the key for your authenticator app' }).waitFor();
+  // The QR code, read as a phone would, carries the same key for this account.
+  const uri = new URL(await scanQrCode(page));
+  const label = decodeURIComponent(uri.pathname.replace(/^\/+/, ''));
+  if (uri.protocol !== 'otpauth:' || uri.host !== 'totp' || uri.searchParams.get('secret') !== secret) {
+    throw new Error(`the QR code reads ${uri}, not an otpauth://totp/ URI with the key shown (${secret})`);
+  }
+  if (label !== `Stratus:${user.email}` || uri.searchParams.get('issuer') !== 'Stratus') {
+    throw new Error(`the QR code's account is ${JSON.stringify(label)} (issuer ${uri.searchParams.get('issuer')}), want Stratus:${user.email}`);
+  }
   if (user.totpSecret !== secret) {
     user.totpSecret = secret;
     user.totpLastStep = undefined; // a new key: no code of it used yet
   }
   return secret;
+}
+
+/**
+ * Decodes the QR code the page shows (data-testid totp-qr): the SVG drawn on a canvas in the page,
+ * its pixels decoded here with jsQR.
+ * @param {Page} page
+ * @returns {Promise<string>}
+ */
+export async function scanQrCode(page) {
+  const qr = page.getByRole('img', { name: 'QR code with the key for your authenticator app' });
+  await qr.waitFor();
+  const image = await qr.evaluate(async (svg) => {
+    const size = 400;
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = size;
+    canvas.height = size;
+    const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(img, 0, 0, size, size);
+    return { width: size, height: size, data: Array.from(ctx.getImageData(0, 0, size, size).data) };
+  });
+  const found = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height);
+  if (!found) throw new Error('the QR code on the page does not decode');
+  return found.data;
 }
 
 /**
