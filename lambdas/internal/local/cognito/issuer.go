@@ -46,11 +46,6 @@ type Options struct {
 	// revocation (see Settings).
 	// Default: DefaultSettings(), when Settings.MFA is "" (a zero Settings).
 	Settings Settings
-	// TokenTTL and RefreshTTL, when set, override Settings' ID and access token validity and
-	// refresh token validity.
-	//
-	// Deprecated: set Settings; these remain only until the local stack passes Settings.
-	TokenTTL, RefreshTTL time.Duration
 	// SigningKey signs the tokens; when set it replaces the key in DB.
 	// Default: - the key in DB, else a new 2048-bit key.
 	SigningKey *rsa.PrivateKey
@@ -124,12 +119,6 @@ func NewIssuer(o Options) (*Issuer, error) {
 	}
 	if o.Settings.MFA == "" {
 		o.Settings = DefaultSettings()
-	}
-	if o.TokenTTL != 0 {
-		o.Settings.IDTokenTTL, o.Settings.AccessTokenTTL = o.TokenTTL, o.TokenTTL
-	}
-	if o.RefreshTTL != 0 {
-		o.Settings.RefreshTokenTTL = o.RefreshTTL
 	}
 	problems = append(problems, o.Settings.problems()...)
 	if o.SigningKey != nil && o.SigningKey.N.BitLen() < 2048 {
