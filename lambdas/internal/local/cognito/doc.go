@@ -43,8 +43,9 @@
 //     codes count towards the sign-in lockout. Each session lasts
 //     AuthSessionValidity and is spent once answered or replaced. Signed-in
 //     users enrol with AssociateSoftwareToken and VerifySoftwareToken by
-//     access token. In a pool with MFA ON, SetUserMFAPreference turning TOTP
-//     off succeeds and changes nothing.
+//     access token; a verified authenticator stays in use until a newly
+//     associated one is verified. In a pool with MFA ON, SetUserMFAPreference
+//     turning TOTP off succeeds and changes nothing.
 //
 //     Forgotten passwords: ForgotPassword mails a code valid for an hour (when
 //     the recovery mechanisms include email), at most five requests or

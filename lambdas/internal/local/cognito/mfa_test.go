@@ -111,3 +111,33 @@ func TestUserExistenceErrors(t *testing.T) {
 		wantError(t, "UserNotFoundException", "Username/client id combination not found.")
 	e.signIn("nobody@example.com", goodPassword).wantError(t, "UserNotFoundException", "User does not exist.")
 }
+
+// Enrolling a new authenticator from the account page: the old one works until the new one is
+// verified, and not after.
+func TestReplaceAuthenticator(t *testing.T) {
+	e := newEnv(t, Options{Settings: poolWithMFA("ON")})
+	const email = "wanda@example.com"
+	sub, oldSecret := e.enrolled(email)
+	signIn := func(secret string) answer {
+		e.t.Helper()
+		session, _ := e.signIn(email, goodPassword).ok(t).body["Session"].(string)
+		e.clock.Advance(30 * time.Second)
+		return e.call("RespondToAuthChallenge", map[string]any{"ChallengeName": "SOFTWARE_TOKEN_MFA", "ClientId": e.iss.ClientID(),
+			"Session": session, "ChallengeResponses": map[string]string{"USERNAME": sub, "SOFTWARE_TOKEN_MFA_CODE": code(t, secret, e.clock.Now())}})
+	}
+	access := signIn(oldSecret).ok(t).tokens(t).AccessToken
+	assoc := e.call("AssociateSoftwareToken", map[string]string{"AccessToken": access}).ok(t)
+	newSecret, _ := assoc.body["SecretCode"].(string)
+	if newSecret == oldSecret || assoc.body["Session"] != nil {
+		t.Fatalf("AssociateSoftwareToken = %s", assoc.raw)
+	}
+	signIn(oldSecret).ok(t)
+	e.call("VerifySoftwareToken", map[string]string{"AccessToken": access, "UserCode": code(t, newSecret, e.clock.Now()), "FriendlyDeviceName": "new phone"}).ok(t)
+	signIn(oldSecret).wantError(t, "CodeMismatchException", "Invalid code received for user")
+	if a := signIn(newSecret).ok(t); a.body["AuthenticationResult"] == nil {
+		t.Errorf("sign-in with the new authenticator: %s", a.raw)
+	}
+	// Verifying again needs a new association.
+	e.call("VerifySoftwareToken", map[string]string{"AccessToken": access, "UserCode": code(t, newSecret, e.clock.Now())}).
+		wantError(t, "SoftwareTokenMFANotFoundException", "")
+}
