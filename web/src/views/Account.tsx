@@ -2,6 +2,7 @@
 // change password, and sign out on this device or everywhere.
 
 import { useEffect, useState, type FormEvent } from 'react';
+import { PASSWORD_HINT } from '../auth/password';
 import type { TotpEnrollment } from '../auth/session';
 import { CodeField, TotpKey } from '../components/Totp';
 import {
@@ -222,8 +223,7 @@ function ChangePassword() {
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
-          hint="At least 8 characters, with upper- and lower-case letters, a digit and a symbol."
+          hint={PASSWORD_HINT}
           value={next}
           onChange={setNext}
         />

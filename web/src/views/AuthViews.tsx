@@ -3,6 +3,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { CognitoError, isSessionExpired } from '../auth/cognito';
+import { PASSWORD_HINT } from '../auth/password';
 import type { SignInStep } from '../auth/session';
 import { CodeField, TotpKey } from '../components/Totp';
 import {
@@ -295,8 +296,7 @@ export function SignUp() {
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
-          hint="At least 8 characters, with upper- and lower-case letters, a digit and a symbol."
+          hint={PASSWORD_HINT}
           value={password}
           onChange={setPassword}
         />
@@ -493,8 +493,7 @@ export function ResetPassword() {
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
-          hint="At least 8 characters, with upper- and lower-case letters, a digit and a symbol."
+          hint={PASSWORD_HINT}
           value={password}
           onChange={setPassword}
         />
