@@ -18,7 +18,7 @@ import {
   signInStep,
 } from './app.mjs';
 import { e2eSuite, screenshot } from './suite.mjs';
-import { wrongCode } from './totp.mjs';
+import { nextCode, wrongCode } from './totp.mjs';
 import { PASSWORD, cognitoAnswer, confirmationCode, createUser, mailTo, uniqueEmail } from './users.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -163,6 +163,22 @@ test('a new user signs up, sets up an authenticator app as the pool requires, us
   }
   await screenshot(page, `account-mfa-${mfa.toLowerCase()}`);
 
+  // A different authenticator app replaces the first one (which keeps working until the new one is verified).
+  /** @type {User} */
+  const oldApp = { ...user };
+  if (mfa !== 'OFF') {
+    await page.getByRole('button', { name: 'Use a different authenticator app' }).click();
+    await expectOrError('replacing the authenticator app', page.getByTestId('totp-secret'), page.getByTestId('mfa-error'));
+    await setUpAuthenticator(page, user, 'Use this app');
+    await expectOrError(
+      'verifying the new authenticator app',
+      page.getByTestId('mfa-status-message').filter({ hasText: 'Your new authenticator app is set up.' }),
+      page.getByTestId('mfa-error'),
+    );
+    assert.notEqual(user.totpSecret, oldApp.totpSecret, 'the new app has a new key');
+    await expectText(page.getByTestId('mfa-status'), 'On');
+  }
+
   // (3) The items page works for the signed-in user; then sign out.
   await page.getByRole('link', { name: 'Items', exact: true }).click();
   await heading(page, 'Items');
@@ -184,6 +200,13 @@ test('a new user signs up, sets up an authenticator app as the pool requires, us
     await expectText(page.getByTestId('totp-error'), 'That code is not correct. Enter the 6-digit code your authenticator app shows now.');
     assert.equal(await page.getByTestId('user-email').count(), 0, 'a wrong code does not sign in');
     assert.equal(await code.getAttribute('aria-invalid'), 'true');
+    // A code of the replaced app is refused too, in the same sign-in.
+    await code.fill(await nextCode(oldApp));
+    const answered = page.waitForResponse((r) => r.request().headers()['x-amz-target']?.endsWith('.RespondToAuthChallenge') ?? false);
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    assert.equal((await answered).status(), 400, "the replaced app's code is refused");
+    await expectText(page.getByTestId('totp-error'), 'That code is not correct. Enter the 6-digit code your authenticator app shows now.');
+    assert.equal(await page.getByTestId('user-email').count(), 0);
     await enterSignInCode(page, user);
   }
   await expectText(page.getByTestId('user-email'), user.email);

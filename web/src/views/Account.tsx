@@ -42,7 +42,8 @@ type MfaView =
   | { kind: 'loading' }
   | { kind: 'error'; message: string }
   | { kind: 'off' }
-  | { kind: 'enrolling'; enrollment: TotpEnrollment }
+  /** A key being set up; `replacing` when the user already has one (it keeps working until this one is verified). */
+  | { kind: 'enrolling'; enrollment: TotpEnrollment; replacing: boolean }
   | { kind: 'on' };
 
 function TwoStepSignIn({ required }: { required: boolean }) {
@@ -67,14 +68,14 @@ function TwoStepSignIn({ required }: { required: boolean }) {
     };
   }, [auth, attempt]);
 
-  async function start() {
+  async function start(replacing: boolean) {
     setBusy(true);
     setError(null);
     setStatus('');
     try {
       const enrollment = await auth.startTotpEnrollment();
       setCode('');
-      setView({ kind: 'enrolling', enrollment });
+      setView({ kind: 'enrolling', enrollment, replacing });
       focusCode();
     } catch (err) {
       setError(messageOf(err));
@@ -88,8 +89,13 @@ function TwoStepSignIn({ required }: { required: boolean }) {
     setError(null);
     try {
       await auth.confirmTotpEnrollment(code);
+      const replaced = view.kind === 'enrolling' && view.replacing;
       setView({ kind: 'on' });
-      setStatus('Two-step sign-in is on. From now on, signing in asks for a code from your authenticator app.');
+      setStatus(
+        replaced
+          ? 'Your new authenticator app is set up. Signing in now asks for its codes; the old app no longer works.'
+          : 'Two-step sign-in is on. From now on, signing in asks for a code from your authenticator app.',
+      );
       focusHeading();
     } catch (err) {
       setError(messageOf(err));
@@ -113,13 +119,19 @@ function TwoStepSignIn({ required }: { required: boolean }) {
   }
 
   function cancel() {
-    setView({ kind: 'off' });
+    const replacing = view.kind === 'enrolling' && view.replacing;
+    setView({ kind: replacing ? 'on' : 'off' });
     setError(null);
-    setStatus('Two-step sign-in was not turned on.');
+    setStatus(replacing ? 'Your authenticator app was not changed.' : 'Two-step sign-in was not turned on.');
     focusHeading();
   }
 
-  const stateText = view.kind === 'on' ? 'On' : view.kind === 'off' || view.kind === 'enrolling' ? 'Off' : '';
+  const stateText =
+    view.kind === 'on' || (view.kind === 'enrolling' && view.replacing)
+      ? 'On'
+      : view.kind === 'off' || view.kind === 'enrolling'
+        ? 'Off'
+        : '';
 
   return (
     <section aria-labelledby="mfa-heading" className="account-section">
@@ -138,23 +150,35 @@ function TwoStepSignIn({ required }: { required: boolean }) {
           Status: <strong data-testid="mfa-status">{stateText}</strong>
         </p>
       )}
-      {view.kind === 'on' &&
-        (required ? (
-          <p data-testid="mfa-required">This site requires two-step sign-in for every account, so it stays on.</p>
-        ) : (
-          <button type="button" onClick={() => void turnOff()} disabled={busy}>
-            Turn off two-step sign-in
-          </button>
-        ))}
+      {view.kind === 'on' && (
+        <>
+          {required && (
+            <p data-testid="mfa-required">This site requires two-step sign-in for every account, so it stays on.</p>
+          )}
+          <div className="actions">
+            <button type="button" onClick={() => void start(true)} disabled={busy}>
+              Use a different authenticator app
+            </button>
+            {!required && (
+              <button type="button" onClick={() => void turnOff()} disabled={busy}>
+                Turn off two-step sign-in
+              </button>
+            )}
+          </div>
+        </>
+      )}
       {view.kind === 'off' && (
-        <button type="button" className="primary" onClick={() => void start()} disabled={busy}>
+        <button type="button" className="primary" onClick={() => void start(false)} disabled={busy}>
           {busy ? 'Preparing…' : 'Set up an authenticator app'}
         </button>
       )}
       {view.kind === 'enrolling' && (
         <>
           <TotpKey secret={view.enrollment.secret} uri={view.enrollment.uri} idPrefix="enroll" />
-          <form onSubmit={confirm} aria-busy={busy} aria-label="Turn on two-step sign-in">
+          {view.replacing && (
+            <p>Your current authenticator app keeps working until the new one is verified.</p>
+          )}
+          <form onSubmit={confirm} aria-busy={busy} aria-label={view.replacing ? 'Use the new authenticator app' : 'Turn on two-step sign-in'}>
             <CodeField
               id="enroll-code"
               value={code}
@@ -165,7 +189,7 @@ function TwoStepSignIn({ required }: { required: boolean }) {
             {error && <ErrorMessage message={error} testId="mfa-error" id="mfa-error" />}
             <div className="actions">
               <button type="submit" className="primary" disabled={busy}>
-                {busy ? 'Checking…' : 'Turn on'}
+                {busy ? 'Checking…' : view.replacing ? 'Use this app' : 'Turn on'}
               </button>
               <button type="button" onClick={cancel} disabled={busy}>
                 Cancel

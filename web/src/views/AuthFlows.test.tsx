@@ -308,6 +308,30 @@ describe('account page', () => {
     ]);
   });
 
+  it('replaces the authenticator app (the old one stays until the new one is verified), or keeps it on cancel', async () => {
+    const f = cognito({
+      GetUser: () => json({ Username: 'uid-1', UserMFASettingList: ['SOFTWARE_TOKEN_MFA'] }),
+      AssociateSoftwareToken: () => json({ SecretCode: SECRET }),
+      VerifySoftwareToken: () => json({ Status: 'SUCCESS' }),
+      SetUserMFAPreference: () => json({}),
+    });
+    signedInSession();
+    start(f, '/account', { ...testConfig, mfa: 'ON' });
+    expect((await screen.findByTestId('mfa-status')).textContent).toBe('On');
+    await userEvent.click(screen.getByRole('button', { name: 'Use a different authenticator app' }));
+    expect(await screen.findByText('Your current authenticator app keeps working until the new one is verified.')).toBeTruthy();
+    expect(screen.getByTestId('mfa-status').textContent).toBe('On');
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.getByTestId('mfa-status-message').textContent).toBe('Your authenticator app was not changed.'));
+    expect(f.ops()).not.toContain('VerifySoftwareToken');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Use a different authenticator app' }));
+    await userEvent.type(await screen.findByLabelText('Code from your authenticator app'), '123456');
+    await userEvent.click(screen.getByRole('button', { name: 'Use this app' }));
+    await waitFor(() => expect(screen.getByTestId('mfa-status-message').textContent).toContain('Your new authenticator app is set up.'));
+    expect(f.ops().filter((o) => o === 'SetUserMFAPreference')).toHaveLength(1);
+  });
+
   it('does not offer turning TOTP off where the pool requires it, and shows no section where MFA is off', async () => {
     const f = cognito({ GetUser: () => json({ Username: 'uid-1', UserMFASettingList: ['SOFTWARE_TOKEN_MFA'] }) });
     signedInSession();
