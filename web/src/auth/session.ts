@@ -45,6 +45,8 @@ export type SignInStep =
   | { kind: 'totp'; pending: PendingSignIn }
   /** MFA_SETUP: the pool requires an authenticator app and the user has none; show the key and ask for a code. */
   | { kind: 'setupTotp'; pending: PendingSignIn; secret: string; uri: string }
+  /** NEW_PASSWORD_REQUIRED: an administrator created the account with a temporary password; ask for a new one. */
+  | { kind: 'newPassword'; pending: PendingSignIn }
   /** A challenge this app cannot answer: `message` names it and says what to do. */
   | { kind: 'unsupported'; challengeName: string; message: string };
 
@@ -80,7 +82,7 @@ export function unsupportedChallengeMessage(name: string, detail?: string): stri
     case 'SELECT_MFA_TYPE':
       return `This account must choose between ${detail ?? 'two-step sign-in methods'} that this app does not offer (Cognito's SELECT_MFA_TYPE challenge). ${contact}.`;
     case 'NEW_PASSWORD_REQUIRED':
-      return `This account must set a new password first (Cognito's NEW_PASSWORD_REQUIRED challenge), which this app does not support yet. ${contact} to reset your password.`;
+      return `This account must set a new password and also ${detail ?? 'more details'} first (Cognito's NEW_PASSWORD_REQUIRED challenge), which this app cannot ask for. ${contact}.`;
     default:
       return `Sign-in needs Cognito's ${name} challenge, which this app does not support. ${contact} and mention "${name}".`;
   }
@@ -236,6 +238,19 @@ export class AuthManager {
   }
 
   /**
+   * Answers NEW_PASSWORD_REQUIRED (a temporary password from an administrator) with the user's new
+   * password. A password the policy refuses throws (InvalidPasswordException) and `pending` stays
+   * usable; Cognito may answer with the next challenge (MFA_SETUP where MFA is required).
+   */
+  async setNewPassword(pending: PendingSignIn, newPassword: string): Promise<SignInStep> {
+    const answer = await this.cognito.respondToChallenge('NEW_PASSWORD_REQUIRED', pending.session, {
+      USERNAME: pending.username,
+      NEW_PASSWORD: newPassword,
+    });
+    return this.next(pending.email, answer);
+  }
+
+  /**
    * Finishes MFA_SETUP: VerifySoftwareToken with the sign-in session and the code, then
    * RespondToAuthChallenge(MFA_SETUP) with the session it returns. A refused code throws and
    * `pending` stays usable for another try.
@@ -280,6 +295,15 @@ export class AuthManager {
     switch (c.challengeName) {
       case 'SOFTWARE_TOKEN_MFA':
         return { kind: 'totp', pending };
+      case 'NEW_PASSWORD_REQUIRED': {
+        // requiredAttributes: attributes the pool needs and the user lacks ("userAttributes.name"); this app asks for none.
+        const required = listParameter(c.parameters.requiredAttributes) ?? [];
+        if (required.length > 0) {
+          const names = required.map((a) => a.replace(/^userAttributes\./, '')).join(', ');
+          return { kind: 'unsupported', challengeName: c.challengeName, message: unsupportedChallengeMessage('NEW_PASSWORD_REQUIRED', names) };
+        }
+        return { kind: 'newPassword', pending };
+      }
       case 'MFA_SETUP': {
         const can = listParameter(c.parameters.MFAS_CAN_SETUP);
         if (can !== null && !can.includes('SOFTWARE_TOKEN_MFA')) {

@@ -191,15 +191,43 @@ describe('sign-in with an authenticator app', () => {
 
   it('names a challenge it cannot answer, says what to do, and keeps the form usable', async () => {
     const f = cognito({
-      InitiateAuth: () => json({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'sess-1', ChallengeParameters: {} }),
+      InitiateAuth: () => json({ ChallengeName: 'CUSTOM_CHALLENGE', Session: 'sess-1', ChallengeParameters: {} }),
     });
     start(f, '/signin');
     await typePassword();
     const error = await screen.findByTestId('signin-error');
-    expect(error.textContent).toContain("Cognito's NEW_PASSWORD_REQUIRED challenge");
+    expect(error.textContent).toContain("Cognito's CUSTOM_CHALLENGE challenge");
     expect(error.textContent).toContain("Contact the site's administrator");
     expect(screen.getByRole('button', { name: 'Sign in' })).toHaveProperty('disabled', false);
     expect(screen.queryByTestId('user-email')).toBeNull();
+  });
+
+  it('has a user with a temporary password choose one, then go on to the next step', async () => {
+    let answers = 0;
+    const f = cognito({
+      InitiateAuth: () =>
+        json({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'sess-1', ChallengeParameters: { USER_ID_FOR_SRP: 'uid-1', requiredAttributes: '[]' } }),
+      RespondToAuthChallenge: () =>
+        ++answers === 1 ? err('InvalidPasswordException', 'Password did not conform with policy: Password not long enough') : json(TOKENS),
+    });
+    start(f, '/signin');
+    await typePassword();
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Choose your password' });
+    expect(document.activeElement).toBe(heading);
+    const field = screen.getByLabelText('New password');
+    expect(field.getAttribute('autocomplete')).toBe('new-password');
+    await userEvent.type(field, 'short{Enter}');
+    expect((await screen.findByTestId('new-password-error')).textContent).toBe('Password did not conform with policy: Password not long enough');
+    await userEvent.clear(field);
+    await userEvent.type(field, 'Correct-Horse-9-battery{Enter}');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Items' })).toBeTruthy();
+    const last = f.calls.filter((c) => c.headers['x-amz-target']?.endsWith('.RespondToAuthChallenge')).at(-1)!;
+    expect(last.body).toEqual({
+      ClientId: 'client123',
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: 'sess-1',
+      ChallengeResponses: { USERNAME: 'uid-1', NEW_PASSWORD: 'Correct-Horse-9-battery' },
+    });
   });
 });
 

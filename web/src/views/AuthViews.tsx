@@ -24,7 +24,7 @@ function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-type Step = { kind: 'password' } | Extract<SignInStep, { kind: 'totp' | 'setupTotp' }>;
+type Step = { kind: 'password' } | Extract<SignInStep, { kind: 'totp' | 'setupTotp' | 'newPassword' }>;
 
 export function SignIn() {
   const { auth } = useServices();
@@ -103,6 +103,17 @@ export function SignIn() {
       />
     );
   }
+  if (step.kind === 'newPassword') {
+    return (
+      <NewPasswordChallenge
+        key={step.pending.session}
+        email={step.pending.email}
+        onSubmitCode={(password) => auth.setNewPassword(step.pending, password)}
+        onDone={proceed}
+        onRestart={restart}
+      />
+    );
+  }
   if (step.kind === 'setupTotp') {
     return (
       <TotpSetupChallenge
@@ -167,7 +178,7 @@ interface ChallengeProps {
 }
 
 /**
- * The code form of both challenges: a refused code is shown (and the field focused and selected
+ * The answer form of the challenges (a code, or NEW_PASSWORD_REQUIRED's password): a refused answer is shown (and the field focused and selected
  * for another try, within the same sign-in session); an expired session starts over.
  */
 function useCodeForm({ onSubmitCode, onDone, onRestart }: ChallengeProps) {
@@ -213,6 +224,44 @@ function TotpChallenge(props: ChallengeProps) {
         <div className="actions">
           <button type="submit" className="primary" disabled={f.busy}>
             {f.busy ? 'Checking…' : 'Verify'}
+          </button>
+          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
+            Start over
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** NEW_PASSWORD_REQUIRED: the account was created with a temporary password; the user picks their own. */
+function NewPasswordChallenge(props: ChallengeProps & { email: string }) {
+  const f = useCodeForm(props);
+  return (
+    <section className="card narrow">
+      <StepHeading title="Choose your password">Choose your password</StepHeading>
+      <p>
+        Your account <strong>{props.email}</strong> was set up with a temporary password. Choose the password you
+        will use from now on.
+      </p>
+      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
+        <TextField
+          id="first-password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint={PASSWORD_HINT}
+          aria-invalid={f.error ? true : undefined}
+          aria-describedby={f.error ? 'first-password-error' : undefined}
+          inputRef={f.inputRef}
+          value={f.code}
+          onChange={f.setCode}
+        />
+        {f.error && <ErrorMessage message={f.error} testId="new-password-error" id="first-password-error" />}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={f.busy}>
+            {f.busy ? 'Saving…' : 'Set password and sign in'}
           </button>
           <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
             Start over
