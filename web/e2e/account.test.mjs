@@ -334,3 +334,43 @@ test("signing out everywhere ends the user's other sessions: their refresh fails
   await signIn(page, user);
   await expectText(page.getByTestId('user-email'), user.email);
 });
+
+test('the code prompt works from the keyboard alone, with focus where the user needs it', async ({ stack, page }) => {
+  const mfa = poolMfa(stack);
+  if (mfa === 'OFF') return; // no code prompt in such a pool
+  const user = await createUser(stack, 'e2e-keyboard');
+  await signIn(page, user);
+  if (mfa === 'OPTIONAL') {
+    await openAccount(page);
+    await turnOnFromAccount(page, user);
+  }
+  await signOut(page);
+
+  /** What has focus: its tag, id and, for inputs, the selected range. */
+  const focused = () =>
+    page.evaluate(() => {
+      const el = /** @type {HTMLInputElement} */ (document.activeElement);
+      return { tag: el?.tagName, id: el?.id, text: el?.textContent, selected: el?.tagName === 'INPUT' ? [el.selectionStart, el.selectionEnd] : null };
+    });
+
+  await page.getByLabel('Email', { exact: true }).focus();
+  await page.keyboard.type(user.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(user.password);
+  await page.keyboard.press('Enter');
+  await heading(page, 'Enter your sign-in code');
+  assert.deepEqual(await focused(), { tag: 'H1', id: '', text: 'Enter your sign-in code', selected: null }, 'the new step takes focus');
+
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).id, 'totp-code', 'Tab from the heading reaches the code field');
+  await page.keyboard.type(wrongCode(user));
+  await page.keyboard.press('Enter');
+  await page.getByTestId('totp-error').waitFor();
+  await expectText(page.getByTestId('totp-error'), 'That code is not correct. Enter the 6-digit code your authenticator app shows now.');
+  const afterError = await focused();
+  assert.deepEqual([afterError.id, afterError.selected], ['totp-code', [0, 6]], 'a refused code is selected in its field, ready to be typed over');
+
+  await page.keyboard.type(await nextCode(user));
+  await page.keyboard.press('Enter');
+  await expectText(page.getByTestId('user-email'), user.email);
+});
