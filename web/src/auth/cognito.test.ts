@@ -162,7 +162,9 @@ describe('CognitoClient', () => {
       ['ConfirmForgotPassword', 'CodeMismatchException', 'Invalid verification code provided, please try again.', 'Use the code from the newest email'],
       ['ConfirmForgotPassword', 'ExpiredCodeException', 'Invalid code provided, please request a code again.', 'That code has expired. Ask for a new code'],
       ['ChangePassword', 'NotAuthorizedException', 'Incorrect username or password.', 'Your current password is not correct.'],
-      ['ForgotPassword', 'LimitExceededException', 'Attempt limit exceeded, please try after some time.', 'Too many attempts right now.'],
+      ['ForgotPassword', 'LimitExceededException', 'Attempt limit exceeded, please try after some time.', 'Too many password-reset attempts for this account. Wait a while (up to an hour)'],
+      ['ConfirmForgotPassword', 'LimitExceededException', 'Attempt limit exceeded, please try after some time.', 'Too many password-reset attempts'],
+      ['ChangePassword', 'LimitExceededException', 'Attempt limit exceeded, please try after some time.', 'Too many attempts right now. Wait a moment'],
       ['ForgotPassword', 'UserNotFoundException', 'Username/client id combination not found.', 'There is no account with this email address.'],
       ['ChangePassword', 'InvalidPasswordException', 'Password does not conform to policy: Password not long enough', 'Password does not conform to policy: Password not long enough'],
     ];

@@ -86,9 +86,14 @@ export function isSessionExpired(err: unknown): boolean {
  */
 export function userMessage(code: string, message: string, operation = ''): string {
   switch (code) {
+    case 'LimitExceededException':
+      // Cognito allows 5 to 20 reset requests and code entries per user in a sliding hour.
+      if (operation === 'ForgotPassword' || operation === 'ConfirmForgotPassword') {
+        return 'Too many password-reset attempts for this account. Wait a while (up to an hour), then try again.';
+      }
+      return 'Too many attempts right now. Wait a moment, then try again.';
     case 'TooManyRequestsException':
     case 'TooManyFailedAttemptsException':
-    case 'LimitExceededException':
       return 'Too many attempts right now. Wait a moment, then try again.';
     case 'SessionExpired':
       return 'This sign-in took too long and has expired. Sign in again with your password.';

@@ -278,7 +278,9 @@ describe('forgotten password', () => {
     const f = cognito({ ForgotPassword: () => err('LimitExceededException', 'Attempt limit exceeded, please try after some time.') });
     start(f, '/forgot-password?email=ann%40example.com');
     await userEvent.click(screen.getByRole('button', { name: 'Send code' }));
-    expect((await screen.findByTestId('forgot-error')).textContent).toBe('Too many attempts right now. Wait a moment, then try again.');
+    expect((await screen.findByTestId('forgot-error')).textContent).toBe(
+      'Too many password-reset attempts for this account. Wait a while (up to an hour), then try again.',
+    );
   });
 });
 
