@@ -11,6 +11,7 @@ import {
   expectOrError,
   expectPath,
   expectText,
+  finishSignIn,
   heading,
   readAuthenticatorKey,
   setUpAuthenticator,
@@ -373,4 +374,42 @@ test('the code prompt works from the keyboard alone, with focus where the user n
   await page.keyboard.type(await nextCode(user));
   await page.keyboard.press('Enter');
   await expectText(page.getByTestId('user-email'), user.email);
+});
+
+test('a sign-in whose session is over starts again at the password, saying why', async ({ stack, page }) => {
+  const mfa = poolMfa(stack);
+  if (mfa === 'OFF') return; // no challenge in such a pool
+  const user = await createUser(stack, 'e2e-expired');
+  await signIn(page, user);
+  if (mfa === 'OPTIONAL') {
+    await openAccount(page);
+    await turnOnFromAccount(page, user);
+  }
+  await signOut(page);
+
+  // Cognito's challenge sessions last 3 minutes; rather than wait, the answer carries a session that
+  // Cognito no longer knows, which it refuses the same way ("Invalid session for the user…").
+  const endpoint = new URL(stack.config.cognitoEndpoint || stack.cognito, stack.url).toString();
+  await page.route(endpoint, async (route) => {
+    const request = route.request();
+    if (!request.headers()['x-amz-target']?.endsWith('.RespondToAuthChallenge')) return route.continue();
+    const body = JSON.parse(request.postData() ?? '{}');
+    body.Session = `${'x'.repeat(40)}-expired`;
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  await submitPassword(page, user);
+  assert.equal(await signInStep(page), 'code');
+  await page.getByLabel('Code from your authenticator app', { exact: true }).fill(await nextCode(user));
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await heading(page, 'Sign in');
+  await expectText(page.getByTestId('signin-error'), 'This sign-in took too long and has expired. Sign in again with your password.');
+  assert.equal(await page.getByLabel('Email', { exact: true }).inputValue(), user.email, 'the email is kept');
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is asked again');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'signin-password', 'focus is on the password');
+
+  // Starting again works.
+  await page.unroute(endpoint);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await finishSignIn(page, user);
 });
