@@ -75,10 +75,22 @@ func (r *recorder) count(body string) int {
 	return n
 }
 
-// fastQueue retries at once (a visibility timeout of a millisecond) and gives up after 3 receives.
+// fastQueue gives up after 3 receives, and its visibility timeout never passes by itself: drain
+// passes it, for every message in flight at once. (With a timeout of a millisecond, each message
+// of a failed batch reappeared at its own instant, clock_timestamp() being read per row, so a
+// receive on a loaded machine could see "a" visible and "b" not yet, and split the batch.)
 func fastQueue(t *testing.T, db *pgxpool.Pool, h SQSHandler) *Queue {
 	t.Helper()
-	return NewQueue(db, h, QueueOptions{MaxReceiveCount: 3, VisibilityTimeout: time.Millisecond, Logger: quiet()})
+	return NewQueue(db, h, QueueOptions{MaxReceiveCount: 3, VisibilityTimeout: time.Hour, Logger: quiet()})
+}
+
+// expire lets the visibility timeout of every message in flight pass, as one instant: they are
+// all visible together again.
+func expire(t *testing.T, q *Queue) {
+	t.Helper()
+	if _, err := q.db.Exec(context.Background(), `UPDATE local.queue SET visible_at = now() WHERE visible_at > now()`); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func send(t *testing.T, q *Queue, body string, attrs map[string]string) {
@@ -106,22 +118,27 @@ func deadLetters(t *testing.T, q *Queue) []QueuedMessage {
 	return d
 }
 
-// drain delivers until nothing is queued (the dead letters moved out).
-func drain(t *testing.T, q *Queue) {
+// drain delivers until nothing is queued (the dead letters moved out), one batch at a time: when
+// nothing is visible, the messages in flight (failed) have their visibility timeout pass together.
+// It returns the size of each batch handed to the handler.
+func drain(t *testing.T, q *Queue) (batches []int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for pending(t, q) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("queue did not drain: %d pending", pending(t, q))
+	for range 1000 {
+		if pending(t, q) == 0 {
+			return batches
 		}
 		n, err := q.deliver(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			time.Sleep(2 * time.Millisecond)
+			expire(t, q)
+			continue
 		}
+		batches = append(batches, n)
 	}
+	t.Fatalf("queue did not drain in 1000 receives: %d pending, batches %v", pending(t, q), batches)
+	return nil
 }
 
 func TestQueueDeliversWithAttributesRetriesAndDeadLetters(t *testing.T) {
@@ -181,11 +198,13 @@ func TestQueueTreatsHandlerErrorsAndPanicsAsBatchFailures(t *testing.T) {
 		calls++
 		return events.SQSEventResponse{}, errors.New("database down")
 	})
+	// Both are queued before the first receive, and fail and reappear together: each receive
+	// takes both (a batch of up to 10).
 	send(t, q, "a", nil)
 	send(t, q, "b", nil)
-	drain(t, q)
-	if dead := deadLetters(t, q); calls != 3 || len(dead) != 2 || dead[0].LastError != "database down" {
-		t.Fatalf("calls = %d, dead = %+v; want 3 batch calls, then both dead with the error", calls, dead)
+	batches := drain(t, q)
+	if dead := deadLetters(t, q); calls != 3 || len(dead) != 2 || dead[0].LastError != "database down" || dead[1].LastError != "database down" {
+		t.Fatalf("calls = %d (batches %v), dead = %+v; want 3 batch calls of 2, then both dead with the error", calls, batches, dead)
 	}
 }
 
