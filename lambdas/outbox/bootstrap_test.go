@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/lambdatest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -126,21 +128,20 @@ func TestBootstrapPublishesWaitingRowsOnSchedule(t *testing.T) {
 	// Between runs the function holds no connection: the paused environment
 	// would otherwise keep an auto-pausing cluster awake. A closed
 	// connection's backend leaves pg_stat_activity a moment after the
-	// client's Terminate, so the count gets a few seconds to reach zero; a
+	// client's Terminate, so the count gets up to 15 s (a loaded machine) to reach zero; a
 	// connection the function kept would stay.
 	var others int
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&others)
-		if err != nil {
-			t.Fatal(err)
+	if err := wait.Until(ctx, 15*time.Second, func() error {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&others); err != nil {
+			return err
 		}
-		if others == 0 || time.Now().After(deadline) {
-			break
+		if others != 0 {
+			return fmt.Errorf("%d connections", others)
 		}
-	}
-	if others != 0 {
-		t.Errorf("5 s after its run the function still holds %d connections", others)
+		return nil
+	}); err != nil {
+		t.Errorf("15 s after its run the function still holds connections: %v\nlogs:\n%s", err, wait.Tail(fn.Logs(), wait.TailLines))
 	}
 	forms := sns.published()
 	if len(forms) != 3 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 // A server killed with -9 starts again on the same data folder, every time, with its data, and
@@ -69,30 +70,40 @@ func startServer(t *testing.T, bin, data string) (*exec.Cmd, readyURLs) {
 	t.Helper()
 	ready := filepath.Join(data, "ready.json")
 	_ = os.Remove(ready)
-	var logs bytes.Buffer
+	logs := &wait.Buffer{} // written by exec's copying goroutine while the test reads it
 	cmd := exec.Command(bin, "-assembly", devStage, "-addr", "127.0.0.1:0", "-data-dir", data, "-web-dir", "", "-ready-file", ready)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var u readyURLs
-		if b, err := os.ReadFile(ready); err == nil && json.Unmarshal(b, &u) == nil && u.API != "" {
-			if res, err := http.Get(u.API + "health"); err == nil {
-				res.Body.Close()
-				if res.StatusCode == 200 {
-					return cmd, u
-				}
-			}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("the server's last lines:\n%s", wait.Tail(logs.String(), wait.TailLines))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not start:\n%s", logs.String())
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	var u readyURLs
+	wait.For(t, 2*time.Minute, "the server's ready file and a healthy API", func() error {
+		b, err := os.ReadFile(ready)
+		if err != nil {
+			return err
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		if err := json.Unmarshal(b, &u); err != nil || u.API == "" {
+			return fmt.Errorf("ready file %q: %v", b, err)
+		}
+		res, err := client.Get(u.API + "health")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("health: HTTP %d", res.StatusCode)
+		}
+		return nil
+	}, wait.Logs("the server", logs.String))
+	return cmd, u
 }
 
 func signUp(t *testing.T, endpoint, email string) (int, string) {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 // BenchmarkDevRestart measures `make dev`'s inner loop: from saving a
@@ -85,7 +87,10 @@ func BenchmarkDevRestart(b *testing.B) {
 	handler := filepath.Join(src, "lambdas", "internal", "app", "httpapi", "handlers.go")
 	var total []time.Duration
 	for i := 0; b.Loop(); i++ {
-		time.Sleep(time.Second) // an engineer does not save twice within the settle time
+		// Not a wait for a state: the pause between an engineer's saves, part of what is measured.
+		// Without it the next save lands while the restarted server still finishes its start (the
+		// supervisor's restart log line), a case no one meets and that this benchmark does not time.
+		time.Sleep(time.Second)
 		if err := os.Remove(ready); err != nil {
 			b.Fatal(err)
 		}
@@ -115,24 +120,27 @@ func BenchmarkDevRestart(b *testing.B) {
 // waitHealthy waits for the ready file and a 200 from the API's health route, and returns the API's URL.
 func waitHealthy(b *testing.B, ready, logFile string, within time.Duration) string {
 	b.Helper()
-	deadline := time.Now().Add(within)
 	client := &http.Client{Timeout: 5 * time.Second}
-	for {
-		var u struct{ API string }
-		if raw, err := os.ReadFile(ready); err == nil && json.Unmarshal(raw, &u) == nil && u.API != "" {
-			if res, err := client.Get(u.API + "health"); err == nil {
-				res.Body.Close()
-				if res.StatusCode == http.StatusOK {
-					return u.API
-				}
-			}
+	var u struct{ API string }
+	wait.For(b, within, "a healthy server", func() error {
+		raw, err := os.ReadFile(ready)
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(logFile)
-			b.Fatalf("no healthy server within %v:\n%s", within, out)
+		if err := json.Unmarshal(raw, &u); err != nil || u.API == "" {
+			return fmt.Errorf("ready file %q: %v", raw, err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		res, err := client.Get(u.API + "health")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("health: HTTP %d", res.StatusCode)
+		}
+		return nil
+	}, wait.Logs("the supervisor", func() string { out, _ := os.ReadFile(logFile); return string(out) }))
+	return u.API
 }
 
 // restartLine is the supervisor's log line after a restart, with the steps' durations.

@@ -9,9 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 // The supervisor rebuilds for Go code, migrations and module files, and not for tests or others.
@@ -118,24 +122,17 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 		later := time.Now().Add(time.Hour)
 		must(os.Chtimes(src, later, later))
 	}
+	logs := &logRecorder{}
 	waitFor := func(file, prefix string) string {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			b, _ := os.ReadFile(file)
-			if strings.HasPrefix(string(b), prefix) {
-				return string(b)
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s = %q, want %q…", file, b, prefix)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		return waitForFile(t, file, prefix, logs)
 	}
 	writeVersion(fmt.Sprintf(fakeServer, "v1"))
 
+	// minUptime 0: every exit is a crash to restart from (the fake server never fails its start),
+	// so the kill -9 below needs no wait for the server to have run "long enough".
 	w := watcher{root: root, pkg: "./lambdas/fake", bin: filepath.Join(root, "bin", "fake"),
-		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), minUptime: 100 * time.Millisecond}
+		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(logs), minUptime: 0}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.run(ctx) }()
@@ -153,7 +150,7 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	}
 
 	writeVersion("package main\n\nfunc main() { not go }\n")
-	time.Sleep(pollEvery + 2*time.Second) // time to notice and fail the build
+	logs.waitFor(t, "build failed; the previous server keeps running") // noticed, built, failed
 	if got, _ := os.ReadFile(ready); string(got) != second {
 		t.Fatalf("after a failed build the ready file is %q, want the running %q", got, second)
 	}
@@ -162,20 +159,17 @@ func TestWatcherRestartsTheServerWhenItsCodeChanges(t *testing.T) {
 	third := waitFor(ready, "v3 ")
 
 	// kill -9: the same build starts again by itself.
-	time.Sleep(200 * time.Millisecond) // past minUptime: a crash, not a failing start
 	var pid int
 	if _, err := fmt.Sscanf(third, "v3 %d", &pid); err != nil {
 		t.Fatal(err)
 	}
 	must(syscall.Kill(pid, syscall.SIGKILL))
-	deadline := time.Now().Add(60 * time.Second)
-	for got, _ := os.ReadFile(ready); string(got) == third; got, _ = os.ReadFile(ready) {
-		if time.Now().After(deadline) {
-			t.Fatal("the killed server was not started again")
+	wait.For(t, time.Minute, "the killed server to start again", func() error {
+		if got, _ := os.ReadFile(ready); string(got) == third || !strings.HasPrefix(string(got), "v3 ") {
+			return fmt.Errorf("ready file %q", got)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	waitFor(ready, "v3 ")
+		return nil
+	}, wait.Logs("the watcher's log", logs.String))
 
 	cancel()
 	if err := <-done; err != nil {
@@ -207,13 +201,12 @@ func TestWatcherBuildsAgainWhenTheCodeChangesDuringABuild(t *testing.T) {
 	if err := writeVersion(1); err != nil {
 		t.Fatal(err)
 	}
-	builds := 0
+	var builds atomic.Int32 // counted on the watcher's goroutine
 	hookErr := make(chan error, 1)
 	w := watcher{root: root, pkg: "./lambdas/fake", bin: filepath.Join(root, "bin", "fake"),
 		args: []string{ready, stopped}, env: os.Environ(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), minUptime: time.Minute,
 		afterBuild: func() {
-			builds++
-			if builds == 2 { // the build of v2: v3 is saved while it runs
+			if builds.Add(1) == 2 { // the build of v2: v3 is saved while it runs
 				hookErr <- writeVersion(3)
 			}
 		}}
@@ -224,35 +217,79 @@ func TestWatcherBuildsAgainWhenTheCodeChangesDuringABuild(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	waitForFile(t, ready, "v1 ")
+	waitForFile(t, ready, "v1 ", nil)
 	if err := writeVersion(2); err != nil {
 		t.Fatal(err)
 	}
-	waitForFile(t, ready, "v3 ")
+	waitForFile(t, ready, "v3 ", nil)
 	if err := <-hookErr; err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(stopped); string(got) != "stopped v1" {
 		t.Fatalf("the stop file says %q: v2, built while v3 was being saved, ran", got)
 	}
-	if builds != 3 {
-		t.Errorf("%d builds, want 3 (v1, v2 with v3 saved during it, v3)", builds)
+	if n := builds.Load(); n != 3 {
+		t.Errorf("%d builds, want 3 (v1, v2 with v3 saved during it, v3)", n)
 	}
 }
 
-func waitForFile(t *testing.T, file, prefix string) {
+// waitForFile waits (for up to a minute: a build on a loaded machine) until file starts with prefix,
+// and returns its content; on timeout it prints the watcher's log, when there is one.
+func waitForFile(t *testing.T, file, prefix string, logs *logRecorder) string {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		b, _ := os.ReadFile(file)
-		if strings.HasPrefix(string(b), prefix) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s = %q, want %q…", file, b, prefix)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var b []byte
+	var opts []wait.Option
+	if logs != nil {
+		opts = append(opts, wait.Logs("the watcher's log", logs.String))
 	}
+	wait.For(t, time.Minute, fmt.Sprintf("%s to start with %q", filepath.Base(file), prefix), func() error {
+		b, _ = os.ReadFile(file)
+		if !strings.HasPrefix(string(b), prefix) {
+			return fmt.Errorf("it is %q", b)
+		}
+		return nil
+	}, opts...)
+	return string(b)
+}
+
+// logRecorder is a slog handler keeping the watcher's log lines, for tests to wait for one.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	line := rec.Message
+	rec.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, line)
+	return nil
+}
+
+func (r *logRecorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}
+
+// waitFor waits until a line starting with msg is logged, and consumes the lines up to it.
+func (r *logRecorder) waitFor(t *testing.T, msg string) {
+	t.Helper()
+	wait.True(t, time.Minute, fmt.Sprintf("the log line %q", msg), func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for i, l := range r.lines {
+			if strings.HasPrefix(l, msg) {
+				r.lines = r.lines[i+1:]
+				return true
+			}
+		}
+		return false
+	}, wait.Logs("the watcher's log", r.String))
 }
 
 // What one poll of the module costs: the supervisor does it every pollEvery.

@@ -33,6 +33,8 @@ type fakeBus struct {
 
 func (b *fakeBus) Publish(ctx context.Context, m awsx.Message) error {
 	if b.delay > 0 {
+		// Not a wait: the latency of a call to SNS, so that concurrent runs overlap in their
+		// publishing. No assertion depends on it; any delay (or none) must give the same result.
 		time.Sleep(b.delay)
 	}
 	b.mu.Lock()

@@ -16,6 +16,7 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -384,7 +385,18 @@ func TestTerminatedConnectionIsRetried(t *testing.T) {
 	if _, err := admin.Exec(f.ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	// pg_terminate_backend only signals: wait until the backend has gone, so that the pool's
+	// connection is certainly dead when the service uses it.
+	wait.For(t, 30*time.Second, "the terminated backend to exit", func() error {
+		var n int
+		if err := admin.QueryRow(f.ctx, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			return fmt.Errorf("backend %d still listed in pg_stat_activity", pid)
+		}
+		return nil
+	})
 	if err := f.svc.Health(f.ctx); err != nil {
 		t.Fatalf("health after the server ended the connection: %v", err)
 	}

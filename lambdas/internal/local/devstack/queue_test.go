@@ -20,6 +20,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -252,10 +253,7 @@ func TestQueueConsumersShareTheWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { q.Run(ctx); close(done) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for pending(t, q) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.True(t, 30*time.Second, "every message handled", func() bool { return pending(t, q) == 0 })
 	cancel()
 	<-done
 	for i := range n {
@@ -295,10 +293,7 @@ func TestQueueRunStopsWithItsContext(t *testing.T) {
 	done := make(chan struct{})
 	go func() { q.Run(ctx); close(done) }()
 	send(t, q, "hello", nil)
-	deadline := time.Now().Add(5 * time.Second)
-	for rec.count("hello") == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.True(t, 30*time.Second, "the message delivered", func() bool { return rec.count("hello") > 0 })
 	cancel()
 	select {
 	case <-done:

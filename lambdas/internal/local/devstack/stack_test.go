@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -105,20 +107,16 @@ func (c client) api(method, path, token string, body any) (int, map[string]any) 
 	return c.call(method, c.stack.URLs.API+strings.TrimPrefix(path, "/"), h, body)
 }
 
-// eventually polls check until it returns "" (done) or the deadline passes.
+// eventually waits until check returns "" (done), for at most a minute (a loaded machine); check's last message says
+// what was still missing.
 func eventually(t *testing.T, what string, check func() string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		msg := check()
-		if msg == "" {
-			return
+	wait.For(t, time.Minute, what, func() error {
+		if msg := check(); msg != "" {
+			return errors.New(msg)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s", what, msg)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func webDir(t *testing.T) string {

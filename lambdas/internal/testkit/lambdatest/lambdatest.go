@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -33,6 +34,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
 // RIEPackage is the emulator's main package (a `tool` in go.mod).
@@ -141,7 +144,20 @@ func Start(t testing.TB, bootstrap string, env map[string]string) *Emulator {
 }
 
 // StartE is Start with explicit paths, returning the error; call Stop.
+//
+// The emulator takes addresses, not listeners, so its ports are ones the kernel chose free a moment
+// before: another process can take one in between. An emulator that exits because its address is
+// in use is started again on new ports (up to 3 times).
 func StartE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
+	for attempt := 1; ; attempt++ {
+		e, err := startE(rie, bootstrap, env)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return e, err
+		}
+	}
+}
+
+func startE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
 	invokePort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -168,25 +184,32 @@ func StartE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
 	e := &Emulator{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", invokePort),
 		cmd: cmd, logs: logs, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(e.done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	errExited := errors.New("exited")
+	err = wait.Until(context.Background(), startTimeout, func() error {
+		select {
+		case <-e.done:
+			return errExited
+		default:
+		}
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", invokePort), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return e, nil
 		}
-		select {
-		case <-e.done:
-			return nil, fmt.Errorf("aws-lambda-rie exited early:\n%s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			e.Stop()
-			return nil, fmt.Errorf("aws-lambda-rie did not listen within 10s:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err
+	})
+	switch {
+	case err == nil:
+		return e, nil
+	case errors.Is(err, errExited):
+		return nil, fmt.Errorf("aws-lambda-rie exited early; its last lines:\n%s", wait.Tail(logs.String(), wait.TailLines))
+	default:
+		e.Stop()
+		return nil, fmt.Errorf("aws-lambda-rie did not listen within %v (%v); its last lines:\n%s", startTimeout, err, wait.Tail(logs.String(), wait.TailLines))
 	}
 }
+
+// startTimeout bounds an emulator's start: it listens within milliseconds on an idle machine.
+const startTimeout = 30 * time.Second
 
 // Invoke sends event (marshalled to JSON unless it is []byte or
 // json.RawMessage) and returns the function's response payload. A function
@@ -239,20 +262,20 @@ func (e *Emulator) InvokeE(ctx context.Context, event any) ([]byte, error) {
 // emulator relays the function's output through a pipe, so an invocation's
 // response can arrive before its log lines do.
 func (e *Emulator) Logs() string {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		logs := e.logs.String()
-		ended := strings.Count(logs, "REPORT RequestId:") + strings.Count(logs, "Invoke DONE failed")
+	var logs string
+	_ = wait.Until(context.Background(), 2*time.Second, func() error {
+		logs = e.logs.String()
 		select {
 		case <-e.done:
-			return logs
+			return nil
 		default:
 		}
-		if ended >= int(e.invokes.Load()) || time.Now().After(deadline) {
-			return logs
+		if ended := strings.Count(logs, "REPORT RequestId:") + strings.Count(logs, "Invoke DONE failed"); ended < int(e.invokes.Load()) {
+			return fmt.Errorf("%d of %d invocations logged", ended, e.invokes.Load())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return logs
 }
 
 // LogLines returns the lines of the function's logs that are JSON objects
