@@ -248,14 +248,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		"mfa": pool.MFA,
 	})
 	mux := http.NewServeMux()
-	// As API Gateway: the stage's throttle, the authorizer and the request validator, then the
-	// function within the integration timeout.
+	// As in AWS: the stage's web ACL, then API Gateway's throttle, authorizer and request
+	// validator, then the function within the integration timeout.
 	apiHandler, err := validated(integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration, stage.API),
 		stage.API, verifier.Authenticate)
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/v1/", http.StripPrefix("/v1", throttled(apiHandler, stage.API)))
+	mux.Handle("/v1/", http.StripPrefix("/v1", firewall(throttled(apiHandler, stage.API), stage.WAF, stage.API)))
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)

@@ -3,7 +3,7 @@
 // pool's password policy and MFA, the queue's visibility timeout and receive count, the API's
 // throttles, the functions' timeouts, the outbox's schedule. Nothing here copies a stage's value.
 //
-// The mapping is one file per service (cognito.go, sqs.go, events.go, apigateway.go, lambda.go),
+// The mapping is one file per service (cognito.go, apigateway.go, waf.go, sqs.go, events.go, lambda.go),
 // and it is the documentation of what is emulated: each finds its resources by type and by how
 // they are wired to each other (the queue that an event source mapping feeds to a function, the
 // pool that a client belongs to), never by a logical id, so a team's own assembly built from the

@@ -26,11 +26,11 @@ func (e emulation) known(typ string) []string {
 }
 
 // emulations are the mapping's files in the order the README lists them.
-var emulations = []emulation{cognitoEmulation, apiEmulation, queueEmulation, functionEmulation, scheduleEmulation}
+var emulations = []emulation{cognitoEmulation, apiEmulation, wafEmulation, queueEmulation, functionEmulation, scheduleEmulation}
 
 // notEmulated is what the local stack does not emulate at all, for the README.
 var notEmulated = []string{
-	"WAF web ACLs (AWS::WAFv2::WebACL): requests reach the API unfiltered",
+	"WAF: the managed rule groups' rules other than the common rule set's SizeRestrictions_BODY (cross-site scripting, LFI, known bad inputs…), rules with scope-down statements, and the site's CloudFront web ACL in the edge stack",
 	"Cognito threat protection (UserPoolAddOns), SMS and email-OTP factors, SRP, the hosted UI, Lambda triggers, and mail delivery (codes go to the local mailbox)",
 	"API Gateway's own answers for unknown routes, per-method throttles (MethodSettings for one path), usage plans, access logs and X-Ray tracing",
 	"the functions' Environment (the handlers run in-process, wired to the stand-ins) and their memory size",
@@ -39,9 +39,7 @@ var notEmulated = []string{
 }
 
 // unemulatedTypes are resource types the local stack runs without: one start-up line each.
-var unemulatedTypes = map[string]string{
-	"AWS::WAFv2::WebACL": "not emulated: requests reach the API and the site unfiltered",
-}
+var unemulatedTypes = map[string]string{}
 
 // Table is the README's emulation table: per service, the template properties the local stack
 // runs with, then what it does not emulate.

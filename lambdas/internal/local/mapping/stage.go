@@ -18,6 +18,8 @@ type Stage struct {
 	Queue Queue
 	// Outbox is the schedule that runs the outbox relay (events.go).
 	Outbox Schedule
+	// WAF is the web ACL in front of the API's stage (waf.go); zero without one.
+	WAF WAF
 	// NotEmulated lists, once each, the template properties that the local stack reads past:
 	// "<type> <logical id>: <property>".
 	NotEmulated []string
@@ -46,6 +48,8 @@ func Read(dir string) (*Stage, error) {
 	s.Queue, notes, err = readQueue(a)
 	add(notes, err)
 	s.Outbox, notes, err = readSchedule(a)
+	add(notes, err)
+	s.WAF, notes, err = readWAF(a, s.API)
 	add(notes, err)
 	for typ, why := range unemulatedTypes {
 		for _, r := range a.OfType(typ) {

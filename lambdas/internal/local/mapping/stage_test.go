@@ -224,3 +224,43 @@ func writeJSON(t *testing.T, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// Staging and Prod put a web ACL in front of the API: its per-IP rate limit and the common rule
+// set's 8 KB body limit are read; Dev has none.
+func TestWAFPerStage(t *testing.T) {
+	for _, stage := range stages {
+		s, err := Read(golden(stage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stage == "Dev" {
+			if s.WAF.ACL != nil {
+				t.Errorf("Dev: a web ACL %v", s.WAF.ACL)
+			}
+			continue
+		}
+		if len(s.WAF.RateLimits) != 1 || s.WAF.RateLimits[0].Limit < 1 || s.WAF.RateLimits[0].Window <= 0 || s.WAF.BodyLimit != 8192 {
+			t.Errorf("%s: WAF %+v", stage, s.WAF)
+		}
+	}
+	// Overriding SizeRestrictions_BODY to count lifts the body limit.
+	dir := stagetest.Mutated(t, golden("Prod"), func(r map[string]any) bool {
+		if r["Type"] != "AWS::WAFv2::WebACL" {
+			return false
+		}
+		for _, rule := range stagetest.Props(r)["Rules"].([]any) {
+			if mg, ok := rule.(map[string]any)["Statement"].(map[string]any)["ManagedRuleGroupStatement"].(map[string]any); ok && mg["Name"] == "AWSManagedRulesCommonRuleSet" {
+				mg["RuleActionOverrides"] = []any{map[string]any{"Name": "SizeRestrictions_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}}}
+				return true
+			}
+		}
+		return false
+	})
+	s, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.WAF.BodyLimit != 0 {
+		t.Errorf("SizeRestrictions_BODY overridden to count: BodyLimit %d, want 0", s.WAF.BodyLimit)
+	}
+}
