@@ -26,8 +26,12 @@ STAGE_CONTEXT = $(if $(STAGE),-c stage=$(STAGE))
 # Where `make dev` listens; port 0 picks a free one.
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
+# cfn-lint where .ci/run installs it (a venv in .tmp/cfn-lint), when it is not on the PATH.
+ifneq ($(wildcard .tmp/cfn-lint/bin/cfn-lint),)
+export PATH := $(CURDIR)/.tmp/cfn-lint/bin:$(PATH)
+endif
 
-.PHONY: help synth test cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
+.PHONY: help synth test prereqs test-race flaky cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,13 +83,49 @@ cost: $(REF_OUT)/manifest.json ## monthly cost per stage and stack, idle and at 
 diagram: $(REF_OUT)/manifest.json ## the architecture, drawn from the synthesized app: Mermaid into the README, docs/architecture.svg
 	$(GO) run ./cmd/diagram -detail Prod -svg docs/architecture.svg -readme README.md $(REF_OUT) > /dev/null
 
-test: deps web ## run every test: web app, constructs, stacks (snapshots, cdk-nag), cfn-lint on every template, handlers (PostgreSQL, Lambda emulator), browser e2e
+test: prereqs ## run every test: web app, constructs, stacks (snapshots, cdk-nag), cfn-lint on every template, handlers (PostgreSQL, Lambda emulator, under the race detector), browser e2e
+	$(MAKE) --no-print-directory deps web
 	cd web && npm run typecheck && npm test
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -timeout 40m $$($(GO) run ./cmd/flaky -list -jsii)
+	$(MAKE) --no-print-directory test-race
 	$(MAKE) --no-print-directory cfnlint
 	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory e2e
+
+# What make test needs from the machine, checked before anything runs: each missing tool is one
+# line saying how to install it (Debian's package names; .ci/run installs them all), and make test
+# stops. PostgreSQL is not needed with DATABASE_URL; as root, initdb runs as `postgres`.
+prereqs: ## check what make test needs from the machine: Node, PostgreSQL (initdb, pg_ctl), Chromium, cfn-lint, a C compiler
+	@missing=0; \
+	need() { echo "make test: $$1" >&2; missing=1; }; \
+	if ! command -v node >/dev/null; then need "Node.js is missing: apt-get install nodejs npm (20, 22 or 24)"; \
+	elif ! node -e 'process.exit([20, 22, 24].includes(+process.versions.node.split(".")[0]) ? 0 : 1)'; then \
+		need "Node.js $$(node --version) is not 20, 22 or 24: install one of those"; fi; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
+		bindir=$${PG_BINDIR:-$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}; \
+		for tool in initdb pg_ctl; do \
+			[ -x "$$bindir/$$tool" ] || command -v $$tool >/dev/null || need "PostgreSQL's $$tool is missing: apt-get install postgresql (or set DATABASE_URL to a server)"; \
+		done; \
+		if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then need "running as root, initdb needs the postgres account: apt-get install postgresql"; fi; \
+	fi; \
+	if [ -z "$${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then need "Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)"; fi; \
+	if ! command -v cfn-lint >/dev/null; then \
+		need "cfn-lint is missing: apt-get install python3-venv; python3 -m venv .tmp/cfn-lint && .tmp/cfn-lint/bin/pip install cfn-lint==$$(sed -n 's/^const Version = \"\(.*\)\"$$/\1/p' internal/cfnlint/cfnlint.go) (.ci/run does this; make finds it there)"; fi; \
+	if ! command -v gcc >/dev/null; then need "a C compiler is missing (cgo: the migration check, the race detector): apt-get install gcc libc6-dev"; fi; \
+	exit $$missing
+
+# The packages whose tests need no jsii (handlers, local stack, analysis: cmd/flaky -list) under
+# the race detector, once each. make test runs them here instead of without it.
+test-race: ## the tests of every package that needs no jsii (handlers, local stack, analysis), under go test -race
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) run ./cmd/flaky -list)
+
+# The flake hunt: every test of those packages N times (go test -count=N -shuffle=on) and the web
+# unit suite N times, while cmd/cpuload keeps every CPU busy; FLAKY_FLAGS=-e2e adds the browser suite.
+N ?= 20
+flaky: prereqs ## run the suites N times under CPU load (make flaky N=5); lists each test that failed at least once, with its count, and fails if any did
+	$(MAKE) --no-print-directory deps web/node_modules/.package-lock.json
+	$(GO) run ./cmd/flaky -n $(N) $(FLAKY_FLAGS)
 
 # cfn-lint (a Python tool, pinned in internal/cfnlint.Version) on every
 # template of the assembly `make cost` prices: every stage and the Pipeline
