@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -71,13 +70,13 @@ func (s *server) start(ctx context.Context) error {
 		}
 		select {
 		case <-s.exited:
-			return fmt.Errorf("the server exited during start (%s); its log: %s", cmd.ProcessState, logFile.Name())
+			return fmt.Errorf("the server exited during start (%s); its log: %s%s", cmd.ProcessState, logFile.Name(), lastLines(logFile.Name()))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the server did not become healthy within %s; its log: %s", startTimeout, logFile.Name())
+			return fmt.Errorf("the server did not become healthy within %s; its log: %s%s", startTimeout, logFile.Name(), lastLines(logFile.Name()))
 		}
 	}
 }
@@ -154,13 +153,13 @@ func (s *server) waitRecovered(ctx context.Context, old int) error {
 		}
 		select {
 		case <-s.exited:
-			return errors.New("the server exited after PostgreSQL was killed")
+			return fmt.Errorf("the server exited after PostgreSQL was killed%s", s.lastLogLines())
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the API was not healthy again within %s of PostgreSQL's kill", startTimeout)
+			return fmt.Errorf("the API was not healthy again within %s of PostgreSQL's kill%s", startTimeout, s.lastLogLines())
 		}
 	}
 }
@@ -177,4 +176,22 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
+}
+
+// lastLogLines is the tail of the current server's log (see lastLines).
+func (s *server) lastLogLines() string {
+	return lastLines(filepath.Join(s.dataDir, fmt.Sprintf("server-%d.log", s.starts)))
+}
+
+// lastLines is the last 40 lines of a log file, for an error that says why a wait timed out.
+func lastLines(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return "; its last lines:\n" + strings.Join(lines, "\n")
 }
