@@ -83,27 +83,35 @@ func startServer(t *testing.T, bin, data string) (*exec.Cmd, readyURLs) {
 			t.Logf("the server's last lines:\n%s", wait.Tail(logs.String(), wait.TailLines))
 		}
 	})
-	client := &http.Client{Timeout: 5 * time.Second}
 	var u readyURLs
-	wait.For(t, 2*time.Minute, "the server's ready file and a healthy API", func() error {
-		b, err := os.ReadFile(ready)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(b, &u); err != nil || u.API == "" {
-			return fmt.Errorf("ready file %q: %v", b, err)
-		}
-		res, err := client.Get(u.API + "health")
-		if err != nil {
-			return err
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: HTTP %d", res.StatusCode)
-		}
-		return nil
+	wait.For(t, 2*time.Minute, "the server's ready file and a healthy API", func() (err error) {
+		u, err = healthyServer(ready)
+		return err
 	}, wait.Logs("the server", logs.String))
 	return cmd, u
+}
+
+// healthyServer reads the server's ready file and asks its API's health route: the URLs once the
+// route answers 200, else why not yet.
+func healthyServer(ready string) (readyURLs, error) {
+	var u readyURLs
+	b, err := os.ReadFile(ready)
+	if err != nil {
+		return u, err
+	}
+	if err := json.Unmarshal(b, &u); err != nil || u.API == "" {
+		return u, fmt.Errorf("ready file %q: %v", b, err)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	res, err := client.Get(u.API + "health")
+	if err != nil {
+		return u, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return u, fmt.Errorf("health: HTTP %d", res.StatusCode)
+	}
+	return u, nil
 }
 
 func signUp(t *testing.T, endpoint, email string) (int, string) {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,25 +118,10 @@ func BenchmarkDevRestart(b *testing.B) {
 // waitHealthy waits for the ready file and a 200 from the API's health route, and returns the API's URL.
 func waitHealthy(b *testing.B, ready, logFile string, within time.Duration) string {
 	b.Helper()
-	client := &http.Client{Timeout: 5 * time.Second}
-	var u struct{ API string }
-	wait.For(b, within, "a healthy server", func() error {
-		raw, err := os.ReadFile(ready)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &u); err != nil || u.API == "" {
-			return fmt.Errorf("ready file %q: %v", raw, err)
-		}
-		res, err := client.Get(u.API + "health")
-		if err != nil {
-			return err
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: HTTP %d", res.StatusCode)
-		}
-		return nil
+	var u readyURLs
+	wait.For(b, within, "a healthy server", func() (err error) {
+		u, err = healthyServer(ready)
+		return err
 	}, wait.Logs("the supervisor", func() string { out, _ := os.ReadFile(logFile); return string(out) }))
 	return u.API
 }

@@ -206,30 +206,47 @@ function useCodeForm({ onSubmitCode, onDone, onRestart }: ChallengeProps) {
   return { code, setCode, busy, error, inputRef, onSubmit };
 }
 
+/** A challenge step's code field, its error and its buttons: submit, or start the sign-in over. */
+function ChallengeCodeForm({
+  form: f,
+  idPrefix,
+  submitLabel,
+  onRestart,
+}: {
+  form: ReturnType<typeof useCodeForm>;
+  idPrefix: string;
+  submitLabel: string;
+  onRestart: ChallengeProps['onRestart'];
+}) {
+  return (
+    <form onSubmit={f.onSubmit} aria-busy={f.busy}>
+      <CodeField
+        id={`${idPrefix}-code`}
+        value={f.code}
+        onChange={f.setCode}
+        inputRef={f.inputRef}
+        errorId={f.error ? `${idPrefix}-error` : undefined}
+      />
+      {f.error && <ErrorMessage message={f.error} testId={`${idPrefix}-error`} id={`${idPrefix}-error`} />}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={f.busy}>
+          {f.busy ? 'Checking…' : submitLabel}
+        </button>
+        <button type="button" onClick={() => onRestart(null)} disabled={f.busy}>
+          Start over
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function TotpChallenge(props: ChallengeProps) {
   const f = useCodeForm(props);
   return (
     <section className="card narrow">
       <StepHeading title="Enter your sign-in code">Enter your sign-in code</StepHeading>
       <p>Open your authenticator app and enter the 6-digit code it shows for Stratus.</p>
-      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
-        <CodeField
-          id="totp-code"
-          value={f.code}
-          onChange={f.setCode}
-          inputRef={f.inputRef}
-          errorId={f.error ? 'totp-error' : undefined}
-        />
-        {f.error && <ErrorMessage message={f.error} testId="totp-error" id="totp-error" />}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={f.busy}>
-            {f.busy ? 'Checking…' : 'Verify'}
-          </button>
-          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
-            Start over
-          </button>
-        </div>
-      </form>
+      <ChallengeCodeForm form={f} idPrefix="totp" submitLabel="Verify" onRestart={props.onRestart} />
     </section>
   );
 }
@@ -282,24 +299,7 @@ function TotpSetupChallenge(props: ChallengeProps & { email: string; secret: str
         <strong>{props.email}</strong> now; it takes a minute.
       </p>
       <TotpKey secret={props.secret} uri={props.uri} idPrefix="setup" />
-      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
-        <CodeField
-          id="setup-code"
-          value={f.code}
-          onChange={f.setCode}
-          inputRef={f.inputRef}
-          errorId={f.error ? 'setup-error' : undefined}
-        />
-        {f.error && <ErrorMessage message={f.error} testId="setup-error" id="setup-error" />}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={f.busy}>
-            {f.busy ? 'Checking…' : 'Verify and sign in'}
-          </button>
-          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
-            Start over
-          </button>
-        </div>
-      </form>
+      <ChallengeCodeForm form={f} idPrefix="setup" submitLabel="Verify and sign in" onRestart={props.onRestart} />
     </section>
   );
 }

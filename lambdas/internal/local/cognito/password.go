@@ -2,10 +2,7 @@ package cognito
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"fmt"
-	"math/big"
 	"strings"
 	"time"
 )
@@ -68,16 +65,9 @@ func (i *Issuer) forgotPassword(ctx context.Context, body []byte) (any, *apiErro
 // newResetCode gives u a new password-reset code (the previous one dies) and returns the email
 // that "sends" it.
 func newResetCode(u *user, now time.Time) Message {
-	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	u.ResetCode = fmt.Sprintf("%06d", n.Int64())
-	u.ResetSentAt, u.ResetUsed = now.UTC(), false
-	return Message{
-		To:      u.Email,
-		Subject: "Your password reset code",
-		Body:    "Your password reset code is " + u.ResetCode,
-		Code:    u.ResetCode,
-		SentAt:  now.UTC(),
-	}
+	m := mailedCode(u.Email, "Your password reset code", "Your password reset code is ", now)
+	u.ResetCode, u.ResetSentAt, u.ResetUsed = m.Code, now.UTC(), false
+	return m
 }
 
 // --- ConfirmForgotPassword -----------------------------------------------

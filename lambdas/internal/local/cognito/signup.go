@@ -116,16 +116,17 @@ func delivery(email string) codeDelivery {
 
 // newCode gives u a new confirmation code and returns the email that "sends" it.
 func newCode(u *user, now time.Time) Message {
+	m := mailedCode(u.Email, "Your verification code", "Your confirmation code is ", now)
+	u.Code, u.CodeSentAt = m.Code, now.UTC()
+	return m
+}
+
+// mailedCode draws a six-digit code and writes the email that "sends" it to email: the subject,
+// then text followed by the code.
+func mailedCode(email, subject, text string, now time.Time) Message {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	u.Code = fmt.Sprintf("%06d", n.Int64())
-	u.CodeSentAt = now.UTC()
-	return Message{
-		To:      u.Email,
-		Subject: "Your verification code",
-		Body:    "Your confirmation code is " + u.Code,
-		Code:    u.Code,
-		SentAt:  now.UTC(),
-	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	return Message{To: email, Subject: subject, Body: text + code, Code: code, SentAt: now.UTC()}
 }
 
 // --- ConfirmSignUp and ResendConfirmationCode ----------------------------
