@@ -1,10 +1,13 @@
 package test
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -97,6 +100,94 @@ func TestNoStaleSnapshots(t *testing.T) {
 				continue
 			}
 			t.Errorf("%s has no stack any more (run `make snapshot`)", f)
+		}
+	}
+}
+
+// The files a bucket deployment generates at deploy time (s3deploy's Source.jsonData: the site's
+// config.json) are snapshotted beside their stack's template, one folder per source with markers,
+// <stack>.<deployment>.source<i>: what the local stack serves (package mapping reads them there
+// from a folder of templates) and what a review sees change.
+func TestSiteSourceSnapshots(t *testing.T) {
+	for id, s := range snapshotted() {
+		raw, err := os.ReadFile(templatePath(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tmpl struct {
+			Resources map[string]struct {
+				Type       string
+				Properties struct {
+					SourceObjectKeys []string
+					SourceMarkers    []map[string]any
+				}
+			}
+		}
+		if err := json.Unmarshal(raw, &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		for logical, r := range tmpl.Resources {
+			if r.Type != "Custom::CDKBucketDeployment" {
+				continue
+			}
+			for i, markers := range r.Properties.SourceMarkers {
+				if len(markers) == 0 {
+					continue
+				}
+				asset := filepath.Join(assemblyRoot(s), "asset."+strings.TrimSuffix(r.Properties.SourceObjectKeys[i], ".zip"))
+				golden := filepath.Join("test", "testdata", fmt.Sprintf("%s.%s.source%d", id, logical, i))
+				compareTree(t, asset, golden)
+			}
+		}
+	}
+}
+
+// assemblyRoot is the top-level assembly folder of s, which holds the assets of every stage: a
+// stage's assembly (assembly-<Stage>) is a folder inside it.
+func assemblyRoot(s awscdk.Stack) string {
+	stage := awscdk.Stage_Of(s)
+	if *stage.StageName() == "" {
+		return *stage.Outdir()
+	}
+	return filepath.Dir(*stage.Outdir())
+}
+
+// compareTree checks (or, with -update, writes) the files of folder got against golden's.
+func compareTree(t *testing.T, got, golden string) {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(got, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(got, path)
+		files[rel], err = os.ReadFile(path)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.RemoveAll(golden); err != nil {
+			t.Fatal(err)
+		}
+		for rel, body := range files {
+			path := filepath.Join(golden, rel)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	for rel, body := range files {
+		want, err := os.ReadFile(filepath.Join(golden, rel))
+		if err != nil {
+			t.Errorf("no golden %s (run `make snapshot`): %v", filepath.Join(golden, rel), err)
+		} else if string(want) != string(body) {
+			t.Errorf("%s drifted from its snapshot; if the change is intended, run `make snapshot`:\nwant %s\ngot  %s", filepath.Join(golden, rel), want, body)
 		}
 	}
 }

@@ -40,8 +40,11 @@ type Objects struct {
 	baseURL string // where ServeHTTP is mounted, ending in "/"
 	secret  []byte
 	notify  Notifier
-	now     func() time.Time
-	seq     atomic.Uint64
+	// Notifies reports whether an upload of key to bucket sends an ObjectCreated notification,
+	// as the stage's bucket notifications and their key filters decide; nil: every upload does.
+	Notifies func(bucket, key string) bool
+	now      func() time.Time
+	seq      atomic.Uint64
 }
 
 // Notifier is where the bucket's event notifications go: the queue (*Queue).
@@ -57,6 +60,10 @@ var (
 	_ awsx.ObjectInspector = (*Objects)(nil)
 	_ Notifier             = (*Queue)(nil)
 )
+
+func (o *Objects) notifies(bucket, key string) bool {
+	return o.Notifies == nil || o.Notifies(bucket, key)
+}
 
 // maxKeyBytes is S3's limit on an object key (UTF-8).
 const maxKeyBytes = 1024

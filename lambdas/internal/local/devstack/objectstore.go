@@ -72,13 +72,18 @@ func (o *Objects) store(ctx context.Context, bucket, key, contentType string, si
 			bucket, key, file, contentType, size, `"`+etag+`"`); err != nil {
 			return err
 		}
+		if !o.notifies(bucket, key) {
+			return nil
+		}
 		return o.notify.Send(ctx, tx, o.notification(bucket, key, size, etag), nil)
 	})
 	if err != nil {
 		_ = os.Remove(filepath.Join(folder, file))
 		return "", err
 	}
-	o.notify.Poke()
+	if o.notifies(bucket, key) {
+		o.notify.Poke()
+	}
 	if replaced != nil {
 		_ = os.Remove(filepath.Join(folder, *replaced))
 	}

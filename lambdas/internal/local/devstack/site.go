@@ -9,10 +9,10 @@ import (
 	"strings"
 )
 
-// site serves the built web app as the deployed distribution does: files as they are, hashed
+// siteHandler serves the built web app as the deployed distribution does: files as they are, hashed
 // assets cached for good, index.html never cached, and index.html for the app's own routes (paths
 // without a file extension), so a reload of /items/… works. Without a build it says how to make one.
-func site(dir string) http.Handler {
+func siteHandler(dir string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

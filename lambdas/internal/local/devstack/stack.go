@@ -22,8 +22,8 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
@@ -53,14 +54,19 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
 )
 
-// Names the local stack gives its stand-ins.
+// Names the local Cognito answers to: the user pool's and the app client's ids, which the site's
+// config.json and the tokens carry. The other stand-ins' names (the bucket's, the parameter's, the
+// topic's) are derived from the template by package mapping.
 const (
-	UploadsBucket = "stratus-local-uploads"
-	PoolID        = "local_stratus"
-	ClientID      = "stratus-local-client"
-	Region        = "local"
-	databaseName  = "stratus"
+	PoolID       = "local_stratus"
+	ClientID     = "stratus-local-client"
+	databaseName = "stratus"
 )
+
+// replacedLocally are the environment variables the local stack does not take from the template:
+// the database connection, which is the local PostgreSQL's (the pool handed to each handler).
+var replacedLocally = []string{contract.EnvDBHost, contract.EnvDBPort, contract.EnvDBName, contract.EnvDBUser,
+	contract.EnvDBIAMAuth, contract.EnvDBProxy, contract.EnvDatabaseURL}
 
 // Connection pools: in AWS each function instance holds one connection and instances scale out;
 // here one process serves every request, so its pool is its concurrency.
@@ -96,7 +102,7 @@ type Config struct {
 	DatabaseURL string
 	// CORSOrigins may call the API from other origins (e.g. the Vite dev server). Default: none.
 	CORSOrigins []string
-	// Version is reported by GET /v1/health. Default: "local".
+	// Version is reported by GET /v1/health. Default: the API function's VERSION, else "local".
 	Version string
 	// Now is the local issuer's clock (tests mint expired tokens with it). Default: time.Now.
 	Now func() time.Time
@@ -133,6 +139,7 @@ type Stack struct {
 	pool    *pgxpool.Pool // the application's (API, worker, outbox) and the stand-ins' (Cognito, bucket)
 	qpool   *pgxpool.Pool // the queue's: publishing from within the outbox's transaction needs a connection of its own
 	queue   *Queue
+	objects *Objects
 	cancel  context.CancelFunc
 	workers sync.WaitGroup
 }
@@ -148,9 +155,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	stage := cfg.Stage
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
-	}
-	if cfg.Version == "" {
-		cfg.Version = "local"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -218,6 +222,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
+	// Each handler is configured from its function's environment in the template, with the
+	// tokens resolved to the stand-ins, as its main package configures it in AWS.
+	locals := mapping.Locals{Refs: map[*mapping.Resource]string{stage.Cognito.Pool: PoolID, stage.Cognito.Client: ClientID}}
+	env, err := environments(stage, locals)
+	if err != nil {
+		return nil, err
+	}
+
 	// The bucket notifies the queue, whose handler is the worker, which inspects the bucket.
 	var consumer *worker.Consumer
 	s.queue = NewQueue(s.qpool, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
@@ -227,14 +239,28 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	consumer = worker.New(s.pool, objects, worker.Options{UploadsBucket: UploadsBucket, Logger: cfg.Logger.With("function", "worker")})
-	relay := outbox.New(s.pool, s.queue, outbox.Options{Logger: cfg.Logger.With("function", "outbox")})
-	api, err := httpapi.New(&items.Service{
+	objects.Notifies = notifies(stage.Notifications, locals)
+	s.objects = objects
+	consumer = worker.New(s.pool, objects, worker.Options{UploadsBucket: env.worker[contract.EnvUploadsBucket],
+		Logger: cfg.Logger.With("function", "worker", "stage", env.worker[contract.EnvStage])})
+	relay := outbox.New(s.pool, s.queue, outbox.Options{Logger: cfg.Logger.With("function", "outbox", "stage", env.outbox[contract.EnvStage])})
+	svc := &items.Service{
 		Store:   store.New(s.pool),
-		Uploads: &uploads.S3{Presigner: objects, Bucket: UploadsBucket},
-		Limits:  &appconfig.Source{},
-		Events:  relay,
-	}, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: cfg.Logger.With("function", "api")})
+		Uploads: &uploads.S3{Presigner: objects, Bucket: env.api[contract.EnvUploadsBucket]},
+		Limits:  &appconfig.Source{Reader: parameters(stage.Parameters), Name: env.api[contract.EnvAppConfigParam]},
+	}
+	if env.api[contract.EnvEventTopicArn] != "" {
+		svc.Events = relay
+	}
+	api, err := httpapi.New(svc, httpapi.Options{
+		Version:     cmp.Or(cfg.Version, env.api[contract.EnvVersion], "local"),
+		CORSOrigins: append(splitList(env.api[contract.EnvCORSOrigins]), cfg.CORSOrigins...),
+		Logger:      cfg.Logger.With("function", "api", "stage", env.api[contract.EnvStage]),
+	})
+	if err != nil {
+		return nil, err
+	}
+	site, err := siteFiles(stage, locals)
 	if err != nil {
 		return nil, err
 	}
@@ -243,10 +269,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		Site: base, API: base + "v1/", Cognito: base + "cognito/", JWKS: issuer.JWKSURL(),
 		Mailbox: base + "_local/mail", DeadLetters: base + "_local/dead-letters", Database: redact(dsn),
 	}
-	siteConfig, _ := json.Marshal(map[string]string{
-		"apiUrl": "/v1/", "region": Region, "userPoolId": PoolID, "userPoolClientId": ClientID, "cognitoEndpoint": s.URLs.Cognito,
-		"mfa": pool.MFA,
-	})
 	mux := http.NewServeMux()
 	// As in AWS: the stage's web ACL, then API Gateway's throttle, authorizer and request
 	// validator, then the function within the integration timeout.
@@ -260,12 +282,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)
 	mux.Handle("/_local/s3/", http.StripPrefix("/_local/s3", objects))
-	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(siteConfig)
-	})
-	mux.Handle("/", site(cfg.WebDir))
+	mux.Handle("/", site.serve(s.URLs.Cognito, siteHandler(cfg.WebDir)))
 
 	loops, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

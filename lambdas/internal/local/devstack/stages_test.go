@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,44 @@ func TestLocalBehaviourFollowsTheTemplates(t *testing.T) {
 				return true
 			}),
 			func(t *testing.T, stack *Stack, _ client) string { return stack.queue.opts.Timeout.String() }},
+		{"the app's SSM parameter",
+			on("AWS::SSM::Parameter", func(p map[string]any) bool {
+				v, _ := p["Value"].(string)
+				p["Value"] = `{"maxAttachmentBytes": 4}`
+				return strings.Contains(v, "maxAttachmentBytes")
+			}),
+			func(t *testing.T, _ *Stack, c client) string {
+				status, out, _ := presignAttachment(t, c, "param@example.com")
+				return fmt.Sprint(status, " ", out["error"])
+			}},
+		{"a function's environment",
+			on("AWS::Lambda::Function", func(p map[string]any) bool {
+				env, _ := p["Environment"].(map[string]any)
+				vars, _ := env["Variables"].(map[string]any)
+				if _, ok := vars["UPLOADS_BUCKET"]; !ok {
+					return false
+				}
+				vars["UPLOADS_BUCKET"] = "team-uploads"
+				return true
+			}),
+			func(t *testing.T, _ *Stack, c client) string {
+				_, _, url := presignAttachment(t, c, "env@example.com")
+				bucket, _, _ := strings.Cut(url.Path[len("/_local/s3/"):], "/")
+				return bucket
+			}},
+		{"the bucket notification's key filter",
+			on("Custom::S3BucketNotifications", func(p map[string]any) bool {
+				for _, c := range p["NotificationConfiguration"].(map[string]any)["TopicConfigurations"].([]any) {
+					rules := c.(map[string]any)["Filter"].(map[string]any)["Key"].(map[string]any)["FilterRules"].([]any)
+					rules[0].(map[string]any)["Value"] = "elsewhere/"
+				}
+				return true
+			}),
+			func(t *testing.T, stack *Stack, c client) string {
+				_, _, url := presignAttachment(t, c, "filter@example.com")
+				bucket, key, _ := strings.Cut(url.Path[len("/_local/s3/"):], "/")
+				return fmt.Sprint("notifies: ", stack.objects.notifies(bucket, key))
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,6 +191,42 @@ func TestLocalBehaviourFollowsTheTemplates(t *testing.T) {
 			t.Logf("control: %s; edited: %s", want, got)
 			if got == want {
 				t.Errorf("the edited template changed nothing: %s", got)
+			}
+		})
+	}
+}
+
+// presignAttachment signs email up, creates an item and asks for a 5-byte attachment's upload:
+// the API's answer, and the presigned URL when it gave one.
+func presignAttachment(t *testing.T, c client, email string) (int, map[string]any, *url.URL) {
+	t.Helper()
+	token := c.signUp(email, password)
+	status, item := c.api("POST", "/items", token, map[string]any{"title": "with a file"})
+	if status != 201 {
+		t.Fatalf("create = %d %v", status, item)
+	}
+	status, out := c.api("POST", "/items/"+item["id"].(string)+"/attachments", token,
+		map[string]any{"fileName": "notes.txt", "contentType": "text/plain", "size": 5})
+	up, _ := out["upload"].(map[string]any)
+	raw, _ := up["url"].(string)
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, out, u
+}
+
+// Each stage's site serves the config.json its deployment generates, with the pool's MFA setting
+// and the stage's region, and the local Cognito's ids and endpoint.
+func TestSiteConfigPerStage(t *testing.T) {
+	for _, stage := range stagetest.Stages {
+		t.Run(stage, func(t *testing.T) {
+			s := stageOf(t, stage)
+			stack, c := startStage(t, stagetest.Golden(stage))
+			status, conf := c.call("GET", stack.URLs.Site+"config.json", nil, nil)
+			if status != 200 || conf["mfa"] != s.Cognito.Settings.MFA || conf["region"] != "eu-west-1" ||
+				conf["userPoolId"] != PoolID || conf["userPoolClientId"] != ClientID || conf["cognitoEndpoint"] != stack.URLs.Cognito {
+				t.Errorf("config.json = %d %v", status, conf)
 			}
 		})
 	}

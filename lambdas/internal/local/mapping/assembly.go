@@ -38,8 +38,14 @@ type Assembly struct {
 
 // Stack is one stack's template.
 type Stack struct {
-	Name      string
+	// Name is the stack's construct id ("App"): its template's file name in a folder of templates.
+	Name string
+	// StackName is its CloudFormation name ("Dev-App"); "" in a folder of templates.
+	StackName string
+	// Template is the path of its template file.
+	Template  string
 	Resources map[string]*Resource
+	Outputs   map[string]assembly.Output
 }
 
 // Resource is one resource of a template, with the stack it is in.
@@ -60,11 +66,11 @@ func Load(dir string) (*Assembly, error) {
 	}
 	a := &Assembly{Dir: dir}
 	for _, f := range files {
-		t, err := assembly.ReadTemplate(f)
+		t, err := assembly.ReadTemplate(f.Template)
 		if err != nil {
 			return nil, fmt.Errorf("mapping: %w", err)
 		}
-		s := &Stack{Name: strings.TrimSuffix(filepath.Base(f), ".template.json"), Resources: map[string]*Resource{}}
+		s := &Stack{Name: f.Name, StackName: f.StackName, Template: f.Template, Resources: map[string]*Resource{}, Outputs: t.Outputs}
 		for id, r := range t.Resources {
 			if r.Properties == nil {
 				r.Properties = map[string]any{}
@@ -76,28 +82,29 @@ func Load(dir string) (*Assembly, error) {
 	return a, nil
 }
 
-// templateFiles lists the stack templates of the stage in dir, sorted.
-func templateFiles(dir string) ([]string, error) {
+// templateFiles lists the stacks of the stage in dir, sorted by template: those of its cloud
+// assembly, or its templates, each named by its file.
+func templateFiles(dir string) ([]assembly.Stack, error) {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); errors.Is(err, os.ErrNotExist) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 		if len(files) == 0 {
 			return nil, fmt.Errorf("mapping: %s holds neither a manifest.json nor templates: synthesize the stage first (make synth STAGE=Dev)", dir)
 		}
-		return files, nil
+		stacks := make([]assembly.Stack, len(files))
+		for i, f := range files {
+			stacks[i] = assembly.Stack{Name: strings.TrimSuffix(filepath.Base(f), ".template.json"), Template: f}
+		}
+		return stacks, nil
 	}
 	stacks, err := assembly.Stacks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("mapping: %w", err)
 	}
-	var files []string
-	for _, s := range stacks {
-		files = append(files, s.Template)
-	}
-	if len(files) == 0 {
+	if len(stacks) == 0 {
 		return nil, fmt.Errorf("mapping: the assembly in %s has no stack: is it the assembly of one stage (cdk.out/assembly-<Stage>)?", dir)
 	}
-	sort.Strings(files)
-	return files, nil
+	sort.Slice(stacks, func(i, j int) bool { return stacks[i].Template < stacks[j].Template })
+	return stacks, nil
 }
 
 // OfType lists the resources of type typ in every stack, in a stable order.

@@ -26,16 +26,17 @@ func (e emulation) known(typ string) []string {
 }
 
 // emulations are the mapping's files in the order the README lists them.
-var emulations = []emulation{cognitoEmulation, apiEmulation, wafEmulation, queueEmulation, functionEmulation, scheduleEmulation}
+var emulations = []emulation{cognitoEmulation, apiEmulation, wafEmulation, queueEmulation, functionEmulation, scheduleEmulation,
+	notificationEmulation, parameterEmulation, siteEmulation}
 
 // notEmulated is what the local stack does not emulate at all, for the README.
 var notEmulated = []string{
 	"WAF: the managed rule groups' rules other than the common rule set's SizeRestrictions_BODY (cross-site scripting, LFI, known bad inputs…), rules with scope-down statements, and the site's CloudFront web ACL in the edge stack",
 	"Cognito threat protection (UserPoolAddOns), SMS and email-OTP factors, SRP, the hosted UI, Lambda triggers, and mail delivery (codes go to the local mailbox)",
 	"API Gateway's own answers for unknown routes, per-method throttles (MethodSettings for one path), usage plans, access logs and X-Ray tracing",
-	"the functions' Environment (the handlers run in-process, wired to the stand-ins) and their memory size",
+	"the functions' memory size, and their SDK clients: the handlers run in-process with the stand-ins behind the same interfaces (package awsx), so no `AWS_ENDPOINT_URL_*` is needed",
 	"SQS batching windows (MaximumBatchingWindowInSeconds), KMS encryption, retention periods; the schedule's retry policy and dead-letter queue",
-	"S3 notification filters beyond the app's attachments prefix, SSM parameters (the app's defaults apply), Secrets Manager, RDS Proxy and IAM database authentication",
+	"S3 notifications to Lambda functions, SNS subscription filter policies, SecureString parameters' encryption, Secrets Manager, RDS Proxy and IAM database authentication",
 }
 
 // unemulatedTypes are resource types the local stack runs without: one start-up line each.

@@ -1,13 +1,18 @@
 package mapping
 
 import (
+	"errors"
+	"fmt"
+	"sort"
 	"time"
 )
 
 var functionEmulation = emulation{
 	service: "Lambda functions", file: "lambda.go",
-	reads:   map[string][]string{"AWS::Lambda::Function": {"Timeout", "ReservedConcurrentExecutions"}},
-	locally: "the handlers in-process: the worker's batches bounded by its Timeout, as many at once as its reserved concurrency allows",
+	reads: map[string][]string{"AWS::Lambda::Function": {"Timeout", "ReservedConcurrentExecutions", "Environment.Variables"}},
+	locally: "the handlers in-process: the worker's batches bounded by its Timeout, as many at once as its reserved concurrency allows; " +
+		"each handler configured from its Environment with the tokens resolved to the stand-ins (the bucket's, the parameter's and the topic's local names), " +
+		"except the database connection (`DB_*`), which is the local PostgreSQL's",
 }
 
 // Function is a Lambda function the local stack runs in-process.
@@ -17,7 +22,8 @@ type Function struct {
 	Timeout time.Duration
 	// ReservedConcurrency is its ReservedConcurrentExecutions; 0 where it has none.
 	ReservedConcurrency int
-	// Environment is its Environment.Variables as the template writes them: tokens unresolved.
+	// Environment is its Environment.Variables as the template writes them: tokens unresolved
+	// (see [Stage.Env]).
 	Environment map[string]any
 }
 
@@ -30,4 +36,33 @@ func readFunction(r *Resource) (Function, error) {
 	}
 	f.Environment, _ = r.Prop("Environment", "Variables").(map[string]any)
 	return f, rd.err()
+}
+
+// Env is f's environment in the local stack: each variable with its tokens resolved through l
+// (see [Assembly.Resolve]). The variables in replaced (those the local stack sets itself, such as
+// the database connection) are left out. Its error names every other variable that cannot be
+// resolved.
+func (s *Stage) Env(f Function, l Locals, replaced ...string) (map[string]string, error) {
+	skip := map[string]bool{}
+	for _, v := range replaced {
+		skip[v] = true
+	}
+	env := map[string]string{}
+	var errs []error
+	for name, v := range f.Environment {
+		if skip[name] {
+			continue
+		}
+		val, err := s.Assembly.Resolve(f.Resource, v, l)
+		if err != nil {
+			errs = append(errs, &PropertyError{Resource: f.Resource, Property: "Environment.Variables." + name, Problem: err.Error()})
+			continue
+		}
+		env[name] = val
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("the local stack cannot set the environment of %s:\n%w", f.Resource, err)
+	}
+	return env, nil
 }

@@ -20,6 +20,12 @@ type Stage struct {
 	Outbox Schedule
 	// WAF is the web ACL in front of the API's stage (waf.go); zero without one.
 	WAF WAF
+	// Parameters are the SSM parameters by name (ssm.go).
+	Parameters map[string]Parameter
+	// Notifications are the bucket notifications that reach the worker's queue (s3.go).
+	Notifications []Notification
+	// Site are the files that the site's deployment generates, such as config.json (site.go).
+	Site []SiteFile
 	// NotEmulated lists, once each, the template properties that the local stack reads past:
 	// "<type> <logical id>: <property>".
 	NotEmulated []string
@@ -50,6 +56,14 @@ func Read(dir string) (*Stage, error) {
 	s.Outbox, notes, err = readSchedule(a)
 	add(notes, err)
 	s.WAF, notes, err = readWAF(a, s.API)
+	add(notes, err)
+	s.Parameters, notes = readParameters(a)
+	add(notes, nil)
+	if s.Queue.Queue != nil {
+		s.Notifications, notes, err = readNotifications(a, s.Queue.Queue)
+		add(notes, err)
+	}
+	s.Site, notes, err = readSite(a)
 	add(notes, err)
 	for typ, why := range unemulatedTypes {
 		for _, r := range a.OfType(typ) {

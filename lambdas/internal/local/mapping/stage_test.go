@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -83,6 +84,10 @@ func TestEveryReadPropertyIsPresentAndFollowed(t *testing.T) {
 		{"AWS::SQS::Queue", []string{"RedrivePolicy", "maxReceiveCount"}},
 		{"AWS::Lambda::EventSourceMapping", []string{"BatchSize"}},
 		{"AWS::Events::Rule", []string{"ScheduleExpression"}},
+		{"AWS::Lambda::Function", []string{"Environment", "Variables"}},
+		{"AWS::SSM::Parameter", []string{"Value"}},
+		{"Custom::S3BucketNotifications", []string{"NotificationConfiguration"}},
+		{"Custom::CDKBucketDeployment", []string{"SourceMarkers"}},
 	}
 	for _, stage := range stages {
 		base, err := Read(golden(stage))
@@ -126,8 +131,58 @@ func TestEveryReadPropertyIsPresentAndFollowed(t *testing.T) {
 
 // settingsOf is what the stand-ins are given, without the resources' identities.
 func settingsOf(s *Stage) []any {
+	params := map[string]string{}
+	for name, p := range s.Parameters {
+		params[name] = fmt.Sprint(p.Value, p.Problem)
+	}
+	var notifications, site []string
+	for _, n := range s.Notifications {
+		notifications = append(notifications, fmt.Sprint(n.Events, n.Prefix, n.Suffix))
+	}
+	for _, f := range s.Site {
+		site = append(site, fmt.Sprint(f.Path, string(f.Body), f.Markers))
+	}
 	return []any{s.Cognito.Settings, s.API.ThrottleRate, s.API.ThrottleBurst, s.Queue.VisibilityTimeout,
-		s.Queue.MaxReceiveCount, s.Queue.BatchSize, s.Queue.Function.Timeout, s.Outbox.Every}
+		s.Queue.MaxReceiveCount, s.Queue.BatchSize, s.Queue.Function.Timeout, s.Outbox.Every,
+		s.API.Function.Environment, s.Queue.Function.Environment, params, notifications, site}
+}
+
+// Each function's environment resolves to the local stand-ins' names, in every stage: the API's
+// bucket is the worker's and the one the notifications come from, its parameter is one of the
+// stage's, and a token the local stack cannot resolve is an error naming the variable.
+func TestEnvironmentResolvesToTheStandIns(t *testing.T) {
+	for _, stage := range stages {
+		s, err := Read(golden(stage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_AUTH", "DB_PROXY"}
+		api, err := s.Env(s.API.Function, Locals{}, db...)
+		if err != nil {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		worker, err := s.Env(s.Queue.Function, Locals{}, db...)
+		if err != nil {
+			t.Fatalf("%s: %v", stage, err)
+		}
+		if api["STAGE"] != stage || api["UPLOADS_BUCKET"] == "" || api["UPLOADS_BUCKET"] != worker["UPLOADS_BUCKET"] {
+			t.Errorf("%s: api %v, worker %v", stage, api, worker)
+		}
+		if p, ok := s.Parameters[api["APP_CONFIG_PARAM"]]; !ok || p.Problem != nil || !strings.Contains(p.Value, "maxAttachmentBytes") {
+			t.Errorf("%s: APP_CONFIG_PARAM %q is not the app's parameter: %+v", stage, api["APP_CONFIG_PARAM"], p)
+		}
+		if !strings.HasPrefix(api["EVENT_TOPIC_ARN"], "arn:aws:sns:local:000000000000:") {
+			t.Errorf("%s: EVENT_TOPIC_ARN %q", stage, api["EVENT_TOPIC_ARN"])
+		}
+		if len(s.Notifications) != 1 || (Locals{}).Ref(s.Notifications[0].Bucket) != api["UPLOADS_BUCKET"] ||
+			!s.Notifications[0].Matches("s3:ObjectCreated:Put", "attachments/a/b") || s.Notifications[0].Matches("s3:ObjectCreated:Put", "other/a") ||
+			s.Notifications[0].Matches("s3:ObjectRemoved:Delete", "attachments/a/b") {
+			t.Errorf("%s: notifications %+v", stage, s.Notifications)
+		}
+		if _, err := s.Env(s.API.Function, Locals{}); err == nil || !strings.Contains(err.Error(), "Environment.Variables.DB_HOST") {
+			t.Errorf("%s: DB_HOST (an Aurora endpoint) resolved, or its error does not name it: %v", stage, err)
+		}
+	}
 }
 
 func TestErrorsNameTheResourceAndProperty(t *testing.T) {
@@ -187,9 +242,23 @@ func TestReadsACloudAssemblyThroughItsManifest(t *testing.T) {
 		if err := os.Rename(filepath.Join(dir, e.Name()), filepath.Join(dir, renamed)); err != nil {
 			t.Fatal(err)
 		}
-		arts["Dev"+stack] = map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": renamed}}
-		arts["Dev"+stack+".assets"] = map[string]any{"type": "cdk:asset-manifest", "properties": map[string]any{"file": "x.assets.json"}}
+		arts["Dev"+stack] = map[string]any{"type": "aws:cloudformation:stack", "properties": map[string]any{"templateFile": renamed, "stackName": "Dev-" + stack}}
+		arts["Dev"+stack+".assets"] = map[string]any{"type": "cdk:asset-manifest", "properties": map[string]any{"file": "Dev" + stack + "0123ABCD.assets.json"}}
 	}
+	// The site's generated config.json is an asset, found through the stack's asset manifest by
+	// the object key its deployment names (the goldens' is "<ASSET-HASH>.zip").
+	asset := filepath.Join(dir, "asset.config")
+	if err := os.MkdirAll(asset, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	config := `{"region":"eu-west-1","userPoolClientId":"<<marker:0xbaba:0>>","userPoolId":"<<marker:0xbaba:1>>"}`
+	if err := os.WriteFile(filepath.Join(asset, "config.json"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeJSON(t, filepath.Join(dir, "DevWeb0123ABCD.assets.json"), map[string]any{"files": map[string]any{
+		"abc": map[string]any{"source": map[string]any{"path": "asset.config", "packaging": "zip"},
+			"destinations": map[string]any{"d": map[string]any{"objectKey": "<ASSET-HASH>.zip"}}},
+	}})
 	writeJSON(t, filepath.Join(dir, "manifest.json"), manifest)
 	s, err := Read(dir)
 	if err != nil {
@@ -197,6 +266,13 @@ func TestReadsACloudAssemblyThroughItsManifest(t *testing.T) {
 	}
 	if len(s.Assembly.Stacks) != len(entries) {
 		t.Errorf("read %d stacks, want %d", len(s.Assembly.Stacks), len(entries))
+	}
+	if len(s.Site) != 1 || s.Site[0].Path != "config.json" {
+		t.Fatalf("site files %+v, want the deployment's config.json", s.Site)
+	}
+	body, err := s.Site[0].Resolve(s.Assembly, Locals{Refs: map[*Resource]string{s.Cognito.Pool: "pool-1", s.Cognito.Client: "client-1"}})
+	if want := `{"region":"eu-west-1","userPoolClientId":"client-1","userPoolId":"pool-1"}`; err != nil || string(body) != want {
+		t.Errorf("config.json resolved to %s, %v; want %s", body, err, want)
 	}
 }
 

@@ -21,7 +21,7 @@ func Golden(stage string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "test", "testdata", stage)
 }
 
-// Mutated copies the templates in src into a new temporary folder, calling change with each
+// Mutated copies the templates in src (and the folders beside them) into a new temporary folder, calling change with each
 // resource (a map with Type and Properties) so that it may edit it; it returns "" when change
 // reported no edit.
 func Mutated(t testing.TB, src string, change func(resource map[string]any) bool) string {
@@ -54,6 +54,15 @@ func Mutated(t testing.TB, src string, change func(resource map[string]any) bool
 	}
 	if !changed {
 		return ""
+	}
+	// The folders beside the templates (the site's generated files) are copied as they are.
+	entries, _ := os.ReadDir(src)
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(src, e.Name()))); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	return dir
 }
