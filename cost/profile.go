@@ -44,6 +44,10 @@ type Profile struct {
 	LambdaMS float64
 	// LogKB is what one invocation or API request writes to its log group.
 	LogKB float64
+	// WAFLoggedShare is the share of a web ACL's requests that it blocks or
+	// counts, and so logs (its logging filter drops the rest); WAFLogKB is
+	// one WAF log record.
+	WAFLoggedShare, WAFLogKB float64
 	// LogGB per month for log groups whose writer is not traffic the profile
 	// counts (VPC flow logs, database logs).
 	LogGB float64
@@ -62,26 +66,29 @@ type Profile struct {
 // DefaultProfile is a small production workload: a thousand active users
 // making a million API calls a month.
 var DefaultProfile = Profile{
-	APIRequests:   1_000_000,
-	CDNRequests:   2_000_000,
-	CDNGB:         20,
-	CDNMissRatio:  0.1,
-	Events:        100_000,
-	Uploads:       10_000,
-	StorageGB:     10,
-	DBStorageGB:   5,
-	DBACU:         1,
-	MAU:           1_000,
-	PoolEmails:    500,
-	LambdaMS:      100,
-	LogKB:         1,
-	LogGB:         1,
-	EMRecordKB:    10,
-	NATGB:         10,
-	EndpointGB:    1,
-	PipelineRuns:  30,
-	BuildMinutes:  5,
-	ActionMinutes: 2,
+	APIRequests:  1_000_000,
+	CDNRequests:  2_000_000,
+	CDNGB:        20,
+	CDNMissRatio: 0.1,
+	Events:       100_000,
+	Uploads:      10_000,
+	StorageGB:    10,
+	DBStorageGB:  5,
+	DBACU:        1,
+	MAU:          1_000,
+	PoolEmails:   500,
+	LambdaMS:     100,
+	LogKB:        1,
+	// Scanners and bots, and the free text the common rule set counts.
+	WAFLoggedShare: 0.05,
+	WAFLogKB:       2,
+	LogGB:          1,
+	EMRecordKB:     10,
+	NATGB:          10,
+	EndpointGB:     1,
+	PipelineRuns:   30,
+	BuildMinutes:   5,
+	ActionMinutes:  2,
 }
 
 // field is one profile setting as a flag.
@@ -104,6 +111,8 @@ var fields = []field{
 	{"pool-emails", "emails per month sent through SES by each user pool that mails through SES", func(p *Profile) *float64 { return &p.PoolEmails }},
 	{"lambda-ms", "average duration of a function invocation, in milliseconds", func(p *Profile) *float64 { return &p.LambdaMS }},
 	{"log-kb", "KB logged per invocation or API request", func(p *Profile) *float64 { return &p.LogKB }},
+	{"waf-logged", "share of a web ACL's requests it blocks or counts, and logs", func(p *Profile) *float64 { return &p.WAFLoggedShare }},
+	{"waf-log-kb", "KB per WAF log record", func(p *Profile) *float64 { return &p.WAFLogKB }},
 	{"log-gb", "GB per month for log groups of other writers (flow logs, database logs)", func(p *Profile) *float64 { return &p.LogGB }},
 	{"em-kb", "KB per Enhanced Monitoring record (one per monitored database instance and interval)", func(p *Profile) *float64 { return &p.EMRecordKB }},
 	{"nat-gb", "GB per month processed by each NAT gateway", func(p *Profile) *float64 { return &p.NATGB }},

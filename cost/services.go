@@ -163,8 +163,18 @@ func priceTopic(e *estimator, n *wiring.Node) ([]Line, string) {
 
 func priceWebACL(e *estimator, n *wiring.Node) ([]Line, string) {
 	rules := float64(len(n.List("Rules")))
+	requests := e.firewalled(n.Ref)
+	return []Line{
+		e.line(n, "WAF web ACL", "waf.web-acl.month", 1, 1, ""),
+		e.line(n, "WAF rules and rule groups", "waf.rule.month", rules, rules, ""),
+		e.line(n, "WAF requests", "waf.requests.million", 0, requests/million, "requests of what it protects"),
+	}, ""
+}
+
+// firewalled is the requests per month that reach what the web ACL acl protects.
+func (e *estimator) firewalled(acl wiring.Ref) float64 {
 	var requests float64
-	for _, ed := range e.app.Out(n.Ref, wiring.Firewall) {
+	for _, ed := range e.app.Out(acl, wiring.Firewall) {
 		switch e.app.Nodes[ed.To].Type {
 		case "AWS::CloudFront::Distribution":
 			requests += e.profile.CDNRequests
@@ -172,11 +182,7 @@ func priceWebACL(e *estimator, n *wiring.Node) ([]Line, string) {
 			requests += e.profile.APIRequests
 		}
 	}
-	return []Line{
-		e.line(n, "WAF web ACL", "waf.web-acl.month", 1, 1, ""),
-		e.line(n, "WAF rules and rule groups", "waf.rule.month", rules, rules, ""),
-		e.line(n, "WAF requests", "waf.requests.million", 0, requests/million, "requests of what it protects"),
-	}, ""
+	return requests
 }
 
 // priceAlarm bills each metric an alarm watches (metric math alarms watch
@@ -222,6 +228,9 @@ func priceLogGroup(e *estimator, n *wiring.Node) ([]Line, string) {
 			idle, profile = idle+i*e.profile.LogKB/1e6, profile+p*e.profile.LogKB/1e6
 		case "AWS::ApiGateway::RestApi":
 			profile += e.profile.APIRequests * e.profile.LogKB / 1e6
+		case "AWS::WAFv2::WebACL":
+			// Only what it blocks or counts: its logging filter drops the rest.
+			profile += e.firewalled(ed.From) * e.profile.WAFLoggedShare * e.profile.WAFLogKB / 1e6
 		default:
 			other = true
 		}

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
+	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/internal/secure"
 	"github.com/stratus-cdk/stratus/internal/waf"
 )
 
@@ -58,7 +60,22 @@ func NewEdgeStack(scope constructs.Construct, cfg Config, account *string) *Edge
 	})
 	edge := &EdgeStack{Stack: stack}
 	if cfg.Site.WebAcl {
-		edge.WebAcl = waf.NewWebAcl(stack, "SiteWebAcl", waf.CloudFront, 2000, "Protects the "+cfg.Name+" site")
+		// CloudFront forwards /v1/* to the API: the same text paths as the
+		// API's own web ACL.
+		var bodies []string
+		for _, r := range contract.Routes {
+			if r.Schema != "" {
+				bodies = append(bodies, strings.TrimSuffix(apiPath, "/")+r.Path)
+			}
+		}
+		// The web ACL's logs stay in us-east-1 with it, encrypted by a key of
+		// this stack: the stage's keys are in the stage's region.
+		key := secure.Key(stack, "EdgeLogsKey", "Stratus "+cfg.Name+": the site web ACL's logs (us-east-1)", cfg.RemovalPolicy)
+		secure.AllowLogs(key)
+		edge.WebAcl = waf.NewWebAcl(stack, "SiteWebAcl", waf.Options{
+			Scope: waf.CloudFront, RateLimit: 2000, Description: "Protects the " + cfg.Name + " site",
+			TextPaths: bodies, LogRetention: cfg.LogRetention, LogEncryptionKey: key, RemovalPolicy: cfg.RemovalPolicy,
+		}).Acl
 	}
 	if d := cfg.Site.Domain; d.IsSet() {
 		// DNS validation: CloudFormation writes the validation record into

@@ -146,7 +146,9 @@ type Props struct {
 	// Default: false.
 	CloudWatchRole *bool
 	// WebAcl associates a new regional WAFv2 web ACL with the stage: AWS
-	// managed common and known-bad-inputs rules plus a per-IP rate limit.
+	// managed common and known-bad-inputs rules plus a per-IP rate limit,
+	// with the body rules counting on routes with a RequestSchema, and logs
+	// of what it blocks or counts (see the package doc).
 	// Default: true.
 	WebAcl *bool
 	// WebAclRateLimit is the number of requests one IP may send in 5
@@ -191,6 +193,9 @@ type ApiWithAuth struct {
 	AccessLogs awslogs.ILogGroup
 	// WebAcl is the web ACL associated with the stage; nil when WebAcl is false.
 	WebAcl awswafv2.CfnWebACL
+	// WebAclLogGroup receives the web ACL's blocked and counted requests
+	// (aws-waf-logs-…); nil when WebAcl is false.
+	WebAclLogGroup awslogs.LogGroup
 	// DomainName is the custom domain; nil without Domain.
 	DomainName awsapigateway.DomainName
 	// Alarms created by default (server-error rate, p99 latency), without

@@ -528,16 +528,38 @@ func TestWebAcl(t *testing.T) {
 		"Scope":         "REGIONAL",
 		"DefaultAction": map[string]any{"Allow": map[string]any{}},
 		"Rules": []any{
+			// The body rules count (the routes with a request model carry users' text)...
 			assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesCommonRuleSet", "Priority": 0,
 				"OverrideAction": map[string]any{"None": map[string]any{}},
 				"Statement": map[string]any{"ManagedRuleGroupStatement": map[string]any{
-					"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}),
+					"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet",
+					"RuleActionOverrides": []any{
+						map[string]any{"Name": "SizeRestrictions_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}},
+						map[string]any{"Name": "CrossSiteScripting_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}},
+						map[string]any{"Name": "GenericLFI_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}},
+					}}}}),
 			assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesKnownBadInputsRuleSet", "Priority": 1}),
 			assertions.Match_ObjectLike(&map[string]any{"Name": "RateLimitPerIp", "Priority": 2,
-				"Action": map[string]any{"Block": map[string]any{}},
+				"Action": map[string]any{"Block": map[string]any{"CustomResponse": map[string]any{"ResponseCode": 429, "CustomResponseBodyKey": "rateLimited"}}},
 				"Statement": map[string]any{"RateBasedStatement": map[string]any{
 					"AggregateKeyType": "IP", "Limit": 500, "EvaluationWindowSec": 300}}}),
+			// ...and block what they find off those routes, under the stage's path.
+			assertions.Match_ObjectLike(&map[string]any{"Name": "TextBodyRulesOutsideTextPaths", "Priority": 3,
+				"Action": map[string]any{"Block": map[string]any{"CustomResponse": map[string]any{"ResponseCode": 403, "CustomResponseBodyKey": "blocked"}}},
+				"Statement": map[string]any{"AndStatement": map[string]any{"Statements": assertions.Match_ArrayWith(&[]any{
+					assertions.Match_ObjectLike(&map[string]any{"NotStatement": map[string]any{"Statement": map[string]any{
+						"ByteMatchStatement": assertions.Match_ObjectLike(&map[string]any{"SearchString": "/prod/items", "PositionalConstraint": "STARTS_WITH"}),
+					}}}),
+				})}}}),
 		},
+	})
+	full.tpl.HasResourceProperties(jsii.String("AWS::WAFv2::LoggingConfiguration"), map[string]any{
+		"ResourceArn":    map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ApiWebAcl")), "Arn"}},
+		"RedactedFields": []any{map[string]any{"SingleHeader": map[string]any{"Name": "authorization"}}, map[string]any{"SingleHeader": map[string]any{"Name": "cookie"}}},
+		"LoggingFilter":  assertions.Match_ObjectLike(&map[string]any{"DefaultBehavior": "DROP"}),
+	})
+	full.tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+		"LogGroupName": "aws-waf-logs-Full-WebAcl", // named after its stack and ACL: unique in the account and region
 	})
 	def.tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), map[string]any{
 		"Rules": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
@@ -556,6 +578,7 @@ func TestWebAcl(t *testing.T) {
 	}
 	lean.tpl.ResourceCountIs(jsii.String("AWS::WAFv2::WebACL"), jsii.Number(0))
 	lean.tpl.ResourceCountIs(jsii.String("AWS::WAFv2::WebACLAssociation"), jsii.Number(0))
+	lean.tpl.ResourceCountIs(jsii.String("AWS::WAFv2::LoggingConfiguration"), jsii.Number(0))
 	if full.api.WebAcl == nil || lean.api.WebAcl != nil {
 		t.Error("WebAcl field must be set exactly when a web ACL is created")
 	}

@@ -79,10 +79,17 @@
 //     authorization on every resource. The handler's own responses must carry
 //     Access-Control-Allow-Origin themselves (Lambda proxy integration).
 //   - A regional WAFv2 web ACL on the stage (Props.WebAcl, default on): AWS
-//     managed common and known-bad-inputs rule sets and a per-IP rate limit.
-//     Cost: about 5 USD a month for the web ACL, 1 USD per rule or managed
-//     group, and 0.60 USD per million requests. The common rule set blocks
-//     request bodies over 8 KB: upload large files to S3 with presigned URLs.
+//     managed common and known-bad-inputs rule sets and a per-IP rate limit
+//     (429 RATE_LIMITED in the error shape above). On the routes with a
+//     RequestSchema, whose JSON bodies API Gateway validates, the common rule
+//     set's body rules (over 8 KB, cross-site scripting, LFI) count instead of
+//     blocking, so users' free text gets through; a rule of its own blocks what
+//     they find on every other path (403 REQUEST_BLOCKED). It logs what it
+//     blocks or counts to aws-waf-logs-<stack>-WebAcl (LogRetention,
+//     LogEncryptionKey), with the authorization and cookie headers redacted
+//     (WebAclLogGroup). See package internal/waf for the reasoning. Cost:
+//     about 5 USD a month for the web ACL, 1 USD per rule or managed group,
+//     0.60 USD per million requests, and the logs' ingestion.
 //   - Alarms on the 5XX rate and p99 latency (Alarms, without actions) and
 //     Metric… methods for dashboards.
 //   - CloudFormation outputs: API URL, user pool id, client id (and the

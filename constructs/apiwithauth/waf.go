@@ -18,12 +18,30 @@ func (a *ApiWithAuth) createWebAcl(c *config) {
 			"The caller turned the construct's web ACL off (Props.WebAcl false), e.g. because a firewall is managed centrally."))
 		return
 	}
-	acl := waf.NewWebAcl(a.Construct, "WebAcl", waf.Regional, c.webAclRateLimit, "Protects the REST API stage")
+	acl := waf.NewWebAcl(a.Construct, "WebAcl", waf.Options{
+		Scope: waf.Regional, RateLimit: c.webAclRateLimit, Description: "Protects the REST API stage",
+		TextPaths:    textPaths(c),
+		LogRetention: c.logRetention, LogEncryptionKey: c.logKey, RemovalPolicy: c.removal,
+	})
 	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
-		WebAclArn:   acl.AttrArn(),
+		WebAclArn:   acl.Acl.AttrArn(),
 	})
-	a.WebAcl = acl
+	a.WebAcl = acl.Acl
+	a.WebAclLogGroup = acl.LogGroup
+}
+
+// textPaths are the URI path prefixes, under the stage, of the routes whose
+// bodies API Gateway validates against a request model ("/v1/items"): the web
+// ACL lets users' free text through there (see package internal/waf).
+func textPaths(c *config) []string {
+	var paths []string
+	for _, r := range c.routes {
+		if r.RequestSchema != nil {
+			paths = append(paths, "/"+c.stageName+r.path)
+		}
+	}
+	return waf.PathPrefixes(paths)
 }
 
 // createAlarms adds the default alarms (no actions): more than 5% of

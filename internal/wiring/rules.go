@@ -94,6 +94,8 @@ func (a *App) wire() {
 			}
 		case t == "AWS::WAFv2::WebACLAssociation":
 			a.cross(s, n.Prop("WebACLArn"), n.Prop("ResourceArn"), Firewall, "")
+		case t == "AWS::WAFv2::LoggingConfiguration":
+			a.cross(s, n.Prop("ResourceArn"), n.Prop("LogDestinationConfigs"), Logs, "")
 		case t == tLogGroup:
 			// A log group named after its writer: /aws/lambda/<function>,
 			// /aws/rds/cluster/<cluster>/postgresql.

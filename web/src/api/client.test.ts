@@ -76,6 +76,21 @@ describe('ApiClient requests', () => {
     });
   });
 
+  it("says in plain words what the edge's firewall answered", async () => {
+    const waf = new ApiClient(
+      API,
+      staticTokens(),
+      fakeFetch(() => json({ error: { code: 'WAF_FILTERED', message: 'Forbidden' } }, { status: 403 })).fetch,
+    );
+    await expect(waf.getItem('x')).rejects.toMatchObject({ status: 403, code: 'WAF_FILTERED', message: expect.stringMatching(/^The firewall refused/) });
+    const limited = new ApiClient(
+      API,
+      staticTokens(),
+      fakeFetch(() => json({ error: { code: 'RATE_LIMITED', message: 'Too many requests from your address.' } }, { status: 429 })).fetch,
+    );
+    await expect(limited.getItem('x')).rejects.toMatchObject({ status: 429, code: 'RATE_LIMITED', message: 'Too many requests from your address.' });
+  });
+
   it("falls back to API Gateway's {message} and to a status message for non-JSON bodies", async () => {
     const gw = new ApiClient(API, staticTokens(), fakeFetch(() => json({ message: 'Forbidden' }, { status: 403 })).fetch);
     await expect(gw.getItem('x')).rejects.toMatchObject({ status: 403, code: 'HTTP_403', message: 'Forbidden' });

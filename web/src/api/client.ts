@@ -84,6 +84,15 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   429: 'Too many requests. Wait a moment and try again.',
 };
 
+/**
+ * Plain words for the edge's answers whose own message is terse: API Gateway's gateway response when
+ * the stage's web ACL blocks a request ("Forbidden"). The web ACLs' own rules answer REQUEST_BLOCKED
+ * and RATE_LIMITED with messages of their own (internal/waf), shown as they are.
+ */
+const CODE_MESSAGES: Record<string, string> = {
+  WAF_FILTERED: 'The firewall refused this request. If you think it should not have, tell us what you were doing and when.',
+};
+
 async function errorFrom(res: Response): Promise<ApiError> {
   let code = `HTTP_${res.status}`;
   let message = FALLBACK_MESSAGES[res.status] ?? `The server answered ${res.status}.`;
@@ -99,6 +108,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the fallback
   }
+  message = CODE_MESSAGES[code] ?? message;
   return res.status === 412 ? new ConflictError(412, code, message) : new ApiError(res.status, code, message);
 }
 

@@ -277,7 +277,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/v1/", http.StripPrefix("/v1", firewall(throttled(apiHandler, stage.API), stage.WAF, stage.API)))
+	// The web ACL sees the stage's path (/v1/items), API Gateway's resources the path within it.
+	mux.Handle("/v1/", firewall(http.StripPrefix("/v1", throttled(apiHandler, stage.API)), stage.WAF, stage.API))
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/stagetest"
@@ -233,7 +234,8 @@ func TestSiteConfigPerStage(t *testing.T) {
 }
 
 // Prod's web ACL, emulated: its per-IP rate-based rule and the common rule set's body-size rule
-// answer WAF's 403, and follow the template (a lower limit, the body rule overridden to count).
+// answer as the template says (the rules' custom JSON responses), and follow the template (a lower
+// limit, the body rule blocking everywhere once its count override is gone).
 func TestProdWebACLFollowsTheTemplate(t *testing.T) {
 	webACL := func(change func(rules []any) bool) func(map[string]any) bool {
 		return func(r map[string]any) bool {
@@ -248,9 +250,8 @@ func TestProdWebACLFollowsTheTemplate(t *testing.T) {
 		}
 		return nil
 	}
-	// Under the model's 10,000 characters, over WAF's 8 KB: the disagreement issue 29 settles; until then
-	// the local Prod refuses such a note as the deployed one does.
-	bigNotes := strings.Repeat("n", 9000)
+	// The longest note the model accepts: over WAF's 8 KB, on the text routes the ACL exempts.
+	bigNotes := strings.Repeat("n", contract.MaxNotes)
 	health := func(c client, n int) string {
 		var out []string
 		for range n {
@@ -259,25 +260,32 @@ func TestProdWebACLFollowsTheTemplate(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
+	code := func(out map[string]any) any {
+		e, _ := out["error"].(map[string]any)
+		return e["code"]
+	}
 
 	_, prod := startStage(t, stagetest.Golden("Prod"))
 	token := prod.signUpWithTOTP(t, "waf@example.com")
-	if status, out := prod.api("POST", "/items", token, map[string]any{"title": "long", "notes": bigNotes}); status != 403 || out["error"].(map[string]any)["code"] != "WAF_FILTERED" {
-		t.Errorf("a 9,000-character note under Prod's web ACL = %d %v, want WAF's 403", status, out)
+	status, created := prod.api("POST", "/items", token, map[string]any{"title": "long", "notes": bigNotes})
+	if status != 201 {
+		t.Fatalf("a %d-character note under Prod's web ACL = %d %v, want 201", contract.MaxNotes, status, created)
+	}
+	if status, out := prod.api("PATCH", "/items/"+created["id"].(string), token, map[string]any{"notes": bigNotes}); status == 403 {
+		t.Errorf("updating it = %d %v: the web ACL refused", status, out)
 	}
 	if got := health(prod, 5); got != "200 200 200 200 200" {
 		t.Errorf("five requests under Prod's rate limit = %s", got)
 	}
 
-	counted := stagetest.Mutated(t, stagetest.Golden("Prod"), webACL(func(rules []any) bool {
-		mg := statement(rules, "ManagedRuleGroupStatement")
-		mg["RuleActionOverrides"] = []any{map[string]any{"Name": "SizeRestrictions_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}}}
+	blocking := stagetest.Mutated(t, stagetest.Golden("Prod"), webACL(func(rules []any) bool {
+		delete(statement(rules, "ManagedRuleGroupStatement"), "RuleActionOverrides")
 		return true
 	}))
-	_, c := startStage(t, counted)
-	token = c.signUpWithTOTP(t, "counted@example.com")
-	if status, out := c.api("POST", "/items", token, map[string]any{"title": "long", "notes": bigNotes}); status != 201 {
-		t.Errorf("the same note with SizeRestrictions_BODY counted = %d %v, want 201", status, out)
+	_, c := startStage(t, blocking)
+	token = c.signUpWithTOTP(t, "blocking@example.com")
+	if status, out := c.api("POST", "/items", token, map[string]any{"title": "long", "notes": bigNotes}); status != 403 || code(out) != "WAF_FILTERED" {
+		t.Errorf("the same note with SizeRestrictions_BODY blocking = %d %v, want WAF's 403", status, out)
 	}
 
 	limited := stagetest.Mutated(t, stagetest.Golden("Prod"), webACL(func(rules []any) bool {
@@ -285,8 +293,11 @@ func TestProdWebACLFollowsTheTemplate(t *testing.T) {
 		return true
 	}))
 	_, c = startStage(t, limited)
-	if got := health(c, 5); got != "200 200 200 403 403" {
-		t.Errorf("five requests with the rate limit at 3 = %s, want 200 200 200 403 403", got)
+	if got := health(c, 5); got != "200 200 200 429 429" {
+		t.Errorf("five requests with the rate limit at 3 = %s, want 200 200 200 429 429 (the rule's custom response)", got)
+	}
+	if status, out := c.api("GET", "/health", "", nil); status != 429 || code(out) != "RATE_LIMITED" {
+		t.Errorf("over the limit = %d %v, want the rule's RATE_LIMITED", status, out)
 	}
 }
 

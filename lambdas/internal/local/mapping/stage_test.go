@@ -315,28 +315,57 @@ func TestWAFPerStage(t *testing.T) {
 			}
 			continue
 		}
-		if len(s.WAF.RateLimits) != 1 || s.WAF.RateLimits[0].Limit < 1 || s.WAF.RateLimits[0].Window <= 0 || s.WAF.BodyLimit != 8192 {
-			t.Errorf("%s: WAF %+v", stage, s.WAF)
+		w := s.WAF
+		if len(w.RateLimits) != 1 || w.RateLimits[0].Limit < 1 || w.RateLimits[0].Window <= 0 || w.RateLimits[0].Response.Status != 429 {
+			t.Errorf("%s: rate limits %+v", stage, w.RateLimits)
+		}
+		// The app's text routes are exempt from the body limit (issue 29), everything else is not.
+		if w.BodyLimit != 8192 || !reflect.DeepEqual(w.BodyLimitExempt, []string{"/v1/items"}) || w.BodyResponse.Status != 403 ||
+			!strings.Contains(string(w.BodyResponse.Body), "REQUEST_BLOCKED") {
+			t.Errorf("%s: body limit %d, exempt %v, response %d %s", stage, w.BodyLimit, w.BodyLimitExempt, w.BodyResponse.Status, w.BodyResponse.Body)
 		}
 	}
-	// Overriding SizeRestrictions_BODY to count lifts the body limit.
-	dir := stagetest.Mutated(t, golden("Prod"), func(r map[string]any) bool {
-		if r["Type"] != "AWS::WAFv2::WebACL" {
-			return false
+	webACL := func(edit func(rules []any) []any) string {
+		return stagetest.Mutated(t, golden("Prod"), func(r map[string]any) bool {
+			if r["Type"] != "AWS::WAFv2::WebACL" {
+				return false
+			}
+			p := stagetest.Props(r)
+			p["Rules"] = edit(p["Rules"].([]any))
+			return true
+		})
+	}
+	read := func(dir string) WAF {
+		t.Helper()
+		s, err := Read(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, rule := range stagetest.Props(r)["Rules"].([]any) {
-			if mg, ok := rule.(map[string]any)["Statement"].(map[string]any)["ManagedRuleGroupStatement"].(map[string]any); ok && mg["Name"] == "AWSManagedRulesCommonRuleSet" {
-				mg["RuleActionOverrides"] = []any{map[string]any{"Name": "SizeRestrictions_BODY", "ActionToUse": map[string]any{"Count": map[string]any{}}}}
-				return true
+		return s.WAF
+	}
+	// Without the rule that blocks the size label off the text routes, nothing blocks on size.
+	w := read(webACL(func(rules []any) []any {
+		var kept []any
+		for _, r := range rules {
+			if r.(map[string]any)["Name"] != "TextBodyRulesOutsideTextPaths" {
+				kept = append(kept, r)
 			}
 		}
-		return false
-	})
-	s, err := Read(dir)
-	if err != nil {
-		t.Fatal(err)
+		return kept
+	}))
+	if w.BodyLimit != 0 {
+		t.Errorf("SizeRestrictions_BODY counted and no rule on its label: BodyLimit %d, want 0", w.BodyLimit)
 	}
-	if s.WAF.BodyLimit != 0 {
-		t.Errorf("SizeRestrictions_BODY overridden to count: BodyLimit %d, want 0", s.WAF.BodyLimit)
+	// Without the count override, the managed rule blocks everywhere with WAF's own answer.
+	w = read(webACL(func(rules []any) []any {
+		for _, r := range rules {
+			if mg, ok := r.(map[string]any)["Statement"].(map[string]any)["ManagedRuleGroupStatement"].(map[string]any); ok {
+				delete(mg, "RuleActionOverrides")
+			}
+		}
+		return rules
+	}))
+	if w.BodyLimit != 8192 || len(w.BodyLimitExempt) != 0 || w.BodyResponse.Status != 0 {
+		t.Errorf("SizeRestrictions_BODY blocking: body limit %d, exempt %v, response %d", w.BodyLimit, w.BodyLimitExempt, w.BodyResponse.Status)
 	}
 }

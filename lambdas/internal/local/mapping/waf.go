@@ -15,6 +15,13 @@ type WAF struct {
 	// BodyLimit is the largest body its managed common rule set lets through (SizeRestrictions_BODY,
 	// 8 KB), 0 where no rule blocks on body size.
 	BodyLimit int
+	// BodyLimitExempt are the URI path prefixes ("/v1/items") where the body limit does not apply:
+	// the common rule set counts SizeRestrictions_BODY and a rule of the ACL's own blocks what it
+	// labels on every other path.
+	BodyLimitExempt []string
+	// BodyResponse is the answer to a body over the limit; zero for WAF's own (the API's
+	// WAF_FILTERED response).
+	BodyResponse Response
 }
 
 // RateLimit is a rate-based rule: a client IP that sends more than Limit requests within Window is
@@ -23,7 +30,20 @@ type RateLimit struct {
 	Name   string
 	Limit  int
 	Window time.Duration
+	// Response is the rule's custom response; zero for WAF's own.
+	Response Response
 }
+
+// Response is a block action's custom response (CustomResponse and the ACL's
+// CustomResponseBodies).
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// sizeLabel is the label SizeRestrictions_BODY adds to a request it matches, also when it counts.
+const sizeLabel = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 
 // sizeRestrictionsBody is the body size past which AWSManagedRulesCommonRuleSet's
 // SizeRestrictions_BODY rule blocks a request: 8 KB (AWS WAF's managed rule groups list).
@@ -34,10 +54,11 @@ var wafEmulation = emulation{
 	reads: map[string][]string{
 		"AWS::WAFv2::WebACLAssociation": {"ResourceArn", "WebACLArn"},
 		"AWS::WAFv2::WebACL": {"Rules (RateBasedStatement by IP: Limit, EvaluationWindowSec; AWSManagedRulesCommonRuleSet's " +
-			"SizeRestrictions_BODY, with ExcludedRules, RuleActionOverrides and OverrideAction)"},
+			"SizeRestrictions_BODY, with ExcludedRules, RuleActionOverrides and OverrideAction; a rule blocking its label off URI path prefixes)",
+			"CustomResponseBodies"},
 	},
 	inert:   map[string][]string{"AWS::WAFv2::WebACL": {"Rules", "DefaultAction", "Description", "Scope", "VisibilityConfig"}},
-	locally: "in front of the API, per client address: a rate-based rule's block, and the common rule set's body-size block, each answered with the API's WAF_FILTERED response (403); the other managed rules are listed at start-up as not emulated",
+	locally: "in front of the API, per client address: a rate-based rule's block, and the common rule set's body-size block (off the paths a label rule exempts), each answered with its rule's custom response, or the API's WAF_FILTERED response (403); the other managed rules are listed at start-up as not emulated",
 }
 
 // readWAF reads the web ACL associated with the API's stage, if any.
@@ -57,6 +78,7 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 	note := func(format string, args ...any) {
 		notes = append(notes, acl.String()+": "+fmt.Sprintf(format, args...))
 	}
+	labelled := false // SizeRestrictions_BODY counts, and labels what it matches
 	for i, raw := range acl.List("Rules") {
 		rule, _ := raw.(map[string]any)
 		name, _ := rule["Name"].(string)
@@ -77,7 +99,8 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 				rd.fail([]string{"Rules", fmt.Sprint(i), "Statement", "RateBasedStatement", "Limit"}, "is missing or under 1")
 				continue
 			}
-			w.RateLimits = append(w.RateLimits, RateLimit{Name: name, Limit: int(limit), Window: time.Duration(window) * time.Second})
+			w.RateLimits = append(w.RateLimits, RateLimit{Name: name, Limit: int(limit), Window: time.Duration(window) * time.Second,
+				Response: customResponse(acl, rule)})
 		case stmt["ManagedRuleGroupStatement"] != nil:
 			mg, _ := stmt["ManagedRuleGroupStatement"].(map[string]any)
 			group, _ := mg["Name"].(string)
@@ -86,14 +109,23 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 				continue
 			}
 			note("rule %s: the common rule set's rules other than SizeRestrictions_BODY (not emulated)", name)
-			if _, counted := obj(rule["OverrideAction"])["Count"]; counted || mg["ScopeDownStatement"] != nil || !blocks(mg, "SizeRestrictions_BODY") {
-				if mg["ScopeDownStatement"] != nil {
-					note("rule %s: its scope-down statement (SizeRestrictions_BODY is not emulated under one)", name)
-				}
+			if mg["ScopeDownStatement"] != nil {
+				note("rule %s: its scope-down statement (SizeRestrictions_BODY is not emulated under one)", name)
 				continue
 			}
-			w.BodyLimit = sizeRestrictionsBody
+			_, counted := obj(rule["OverrideAction"])["Count"]
+			switch action := ruleAction(mg, "SizeRestrictions_BODY"); {
+			case action == "Block" && !counted:
+				w.BodyLimit = sizeRestrictionsBody
+			case action == "Count" || (action == "Block" && counted):
+				labelled = true // a later rule may block on its label
+			}
 		default:
+			if exempt, ok := blocksLabelOffPaths(rule, sizeLabel); ok && labelled {
+				w.BodyLimit, w.BodyLimitExempt, w.BodyResponse = sizeRestrictionsBody, exempt, customResponse(acl, rule)
+				note("rule %s: the labels it blocks on other than SizeRestrictions_BODY's (not emulated)", name)
+				continue
+			}
 			note("rule %s (not emulated)", name)
 		}
 	}
@@ -101,13 +133,13 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 	return w, notes, rd.err()
 }
 
-// blocks reports whether the managed rule group statement leaves rule blocking: not excluded, and
-// not overridden to an action other than Block.
-func blocks(group map[string]any, rule string) bool {
+// ruleAction is the action a managed rule group statement leaves rule: "Count" where it is
+// excluded (the legacy form of a count override), its override's action, or "Block".
+func ruleAction(group map[string]any, rule string) string {
 	excluded, _ := group["ExcludedRules"].([]any)
 	for _, e := range excluded {
 		if m, _ := e.(map[string]any); m["Name"] == rule {
-			return false
+			return "Count"
 		}
 	}
 	overrides, _ := group["RuleActionOverrides"].([]any)
@@ -116,10 +148,70 @@ func blocks(group map[string]any, rule string) bool {
 		if m["Name"] != rule {
 			continue
 		}
-		_, block := obj(m["ActionToUse"])["Block"]
-		return block
+		for action := range obj(m["ActionToUse"]) {
+			return action
+		}
 	}
-	return true
+	return "Block"
+}
+
+// blocksLabelOffPaths reads a rule that blocks requests carrying label except on some URI path
+// prefixes: AND(label, or an OR of labels holding it; NOT(a STARTS_WITH match on the URI path, or an
+// OR of them)). It returns the prefixes.
+func blocksLabelOffPaths(rule map[string]any, label string) ([]string, bool) {
+	if _, block := obj(rule["Action"])["Block"]; !block {
+		return nil, false
+	}
+	and, _ := obj(obj(rule["Statement"])["AndStatement"])["Statements"].([]any)
+	if len(and) != 2 {
+		return nil, false
+	}
+	hasLabel := false
+	for _, s := range anyOf(obj(and[0])) {
+		if m := obj(s["LabelMatchStatement"]); m["Scope"] == "LABEL" && m["Key"] == label {
+			hasLabel = true
+		}
+	}
+	var prefixes []string
+	for _, s := range anyOf(obj(obj(obj(and[1])["NotStatement"])["Statement"])) {
+		m := obj(s["ByteMatchStatement"])
+		_, uri := obj(m["FieldToMatch"])["UriPath"]
+		p, _ := m["SearchString"].(string)
+		tt, _ := m["TextTransformations"].([]any)
+		if !uri || m["PositionalConstraint"] != "STARTS_WITH" || p == "" || len(tt) != 1 || obj(tt[0])["Type"] != "NONE" {
+			return nil, false
+		}
+		prefixes = append(prefixes, p)
+	}
+	return prefixes, hasLabel && len(prefixes) > 0
+}
+
+// anyOf is the statements of an OR statement, or the statement itself.
+func anyOf(stmt map[string]any) []map[string]any {
+	list, ok := obj(stmt["OrStatement"])["Statements"].([]any)
+	if !ok {
+		return []map[string]any{stmt}
+	}
+	out := make([]map[string]any, len(list))
+	for i, s := range list {
+		out[i] = obj(s)
+	}
+	return out
+}
+
+// customResponse is the custom response of rule's block action, with its body from the ACL's
+// CustomResponseBodies; zero without one.
+func customResponse(acl *Resource, rule map[string]any) Response {
+	cr := obj(obj(obj(rule["Action"])["Block"])["CustomResponse"])
+	status, _ := cr["ResponseCode"].(float64)
+	if status == 0 {
+		return Response{}
+	}
+	key, _ := cr["CustomResponseBodyKey"].(string)
+	body := obj(obj(acl.Prop("CustomResponseBodies"))[key])
+	content, _ := body["Content"].(string)
+	types := map[string]string{"APPLICATION_JSON": "application/json", "TEXT_HTML": "text/html; charset=utf-8", "TEXT_PLAIN": "text/plain; charset=utf-8"}
+	return Response{Status: int(status), ContentType: types[fmt.Sprint(body["ContentType"])], Body: []byte(content)}
 }
 
 // mentions reports whether v (a Ref, a Fn::GetAtt, or a Fn::Join or Fn::Sub around them) refers to
