@@ -254,3 +254,20 @@ func TestWebACLsLog(t *testing.T) {
 		}
 	}
 }
+
+// TLS older than 1.2 is refused wherever a template can refuse it: the API's stage and custom
+// domains (TLS_1_2, see apiwithauth), the site on a custom domain (TLSv1.2_2021). CloudFront's
+// default certificate cannot: the synth summary warns of it (cmd/synthsummary).
+func TestOldTLSRefused(t *testing.T) {
+	dist := loadStage(t, withDomain).distribution(t)
+	if v := asMap(dist["ViewerCertificate"])["MinimumProtocolVersion"]; v != "TLSv1.2_2021" {
+		t.Errorf("with a custom domain, the site's MinimumProtocolVersion is %v, want TLSv1.2_2021", v)
+	}
+	for _, s := range []*stacks.Stage{built.Dev, built.Staging, built.Prod} {
+		for id, api := range loadStage(t, s).app.ofType("AWS::ApiGateway::RestApi") {
+			if api.Properties["SecurityPolicy"] != "TLS_1_2" {
+				t.Errorf("%s %s: SecurityPolicy %v, want TLS_1_2", s.Config.Name, id, api.Properties["SecurityPolicy"])
+			}
+		}
+	}
+}

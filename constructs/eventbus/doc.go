@@ -80,6 +80,8 @@
 // S3 publishes to an encrypted topic only if the topic's key policy lets the
 // service principal s3.amazonaws.com call kms:GenerateDataKey and
 // kms:Decrypt; without it S3 drops the notifications with no error anywhere.
+// The statement is conditioned on aws:SourceAccount (this stack's account):
+// another account's bucket cannot use the key.
 // AddBucketNotifications adds that statement to TopicKey (a warning is added
 // at synth when it cannot: an ExistingTopic with an imported key). Likewise
 // an imported Props.EncryptionKey must already let sns.amazonaws.com call

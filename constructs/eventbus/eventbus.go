@@ -209,24 +209,38 @@ func (b *EventBus) AddBucketNotifications(bucket awss3.IBucket, prefix *string) 
 	bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSnsDestination(b.Topic), filters...)
 }
 
+// s3TrustKeyFlag makes aws-cdk-lib add its own, unconditioned, key statement
+// for S3 when a bucket notifies an encrypted topic.
+const s3TrustKeyFlag = "@aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions"
+
 // allowS3OnKey lets Amazon S3 encrypt the messages it publishes to the
-// topic. The statement is exactly the one AWS documents for S3 event
-// notifications to an encrypted topic (and the one aws-cdk-lib adds under
-// the feature flag @aws-cdk/aws-s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions,
-// so the two collapse into one). It has no condition: S3 does not document
-// a source context on these KMS calls, and a condition it does not send
-// would drop every event. Who may publish is restricted by the topic policy
-// (aws:SourceArn of the bucket), which SnsDestination adds.
+// topic: the statement AWS documents for AWS services publishing to an
+// encrypted topic (SNS's "compatibility between event sources from AWS
+// services and encrypted topics"), for the buckets of this account only. S3
+// calls KMS on behalf of the bucket's owner, so the request carries the
+// global keys aws:SourceAccount and aws:SourceArn; aws:SourceAccount keeps
+// another account's bucket (a confused deputy) from using the key, for every
+// bucket AddBucketNotifications adds, however many. Which buckets may publish
+// is restricted further by the topic policy (aws:SourceArn of each bucket),
+// which SnsDestination adds.
 func (b *EventBus) allowS3OnKey() {
 	if b.s3KeyGrant || b.TopicKey == nil {
 		return
 	}
 	b.s3KeyGrant = true
 	res := b.TopicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("S3NotificationsOfThisAccount"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("s3.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
 		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(b.Construct).Account()}},
 	}), jsii.Bool(true))
+	if awscdk.FeatureFlags_Of(b.Construct).IsEnabled(jsii.String(s3TrustKeyFlag)) != nil &&
+		*awscdk.FeatureFlags_Of(b.Construct).IsEnabled(jsii.String(s3TrustKeyFlag)) {
+		awscdk.Annotations_Of(b.Construct).AddWarningV2(jsii.String("stratus:eventbus:s3TrustKeyFlag"), jsii.String(
+			"the feature flag "+s3TrustKeyFlag+" adds a key statement for s3.amazonaws.com without any condition beside the bus's "+
+				"own (aws:SourceAccount): set it to false in cdk.json"), nil)
+	}
 	if res == nil || res.StatementAdded == nil || !*res.StatementAdded {
 		awscdk.Annotations_Of(b.Construct).AddWarningV2(jsii.String("stratus:eventbus:s3KeyPolicy"), jsii.String(
 			"the topic's KMS key is imported, so its key policy cannot be changed: it must allow the service principal "+

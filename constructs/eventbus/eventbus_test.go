@@ -83,11 +83,10 @@ func TestMain(m *testing.M) {
 		BatchSize: jsii.Number(10),
 	})
 
-	// Bucket notifications and alarm actions, with the feature flags a new
-	// CDK app has, to show the bus and aws-cdk-lib do not add the S3 key
-	// statement twice.
+	// Bucket notifications and alarm actions, with aws-cdk-lib's own S3 key
+	// statement turned off (it has no condition; the bus warns when it is on).
 	bucketStack := awscdk.NewStack(app, jsii.String("Bucket"), nil)
-	bucketStack.Node().SetContext(jsii.String("@aws-cdk/aws-s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions"), true)
+	bucketStack.Node().SetContext(jsii.String("@aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions"), false)
 	bucketStack.Node().SetContext(jsii.String("@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption"), true)
 	alarms := awssns.NewTopic(bucketStack, jsii.String("Alarms"), nil)
 	bucketBus := eventbus.New(bucketStack, "Bus", &eventbus.Props{
@@ -566,6 +565,10 @@ func TestKeyLetsS3PublishToEncryptedTopic(t *testing.T) {
 						!(contains(acts, "kms:GenerateDataKey") && contains(acts, "kms:Decrypt")) {
 						t.Errorf("%s: S3 key statement = %v", name, s)
 					}
+					// Only this account's buckets (no confused deputy).
+					if c, _ := s["Condition"].(map[string]any)["StringEquals"].(map[string]any); c == nil || c["aws:SourceAccount"] == nil {
+						t.Errorf("%s: S3 key statement without an aws:SourceAccount condition: %v", name, s)
+					}
 				}
 			}
 		}
@@ -573,6 +576,11 @@ func TestKeyLetsS3PublishToEncryptedTopic(t *testing.T) {
 			t.Errorf("%s: %d key policy statements for s3.amazonaws.com, want 1", name, n)
 		}
 	}
+	// With aws-cdk-lib's flag on, its unconditioned statement would sit beside the bus's: a warning.
+	flagged := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Flagged"), nil)
+	flagged.Node().SetContext(jsii.String("@aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions"), true)
+	eventbus.New(flagged, "Bus", nil).AddBucketNotifications(awss3.NewBucket(flagged, jsii.String("B"), nil), nil)
+	assertions.Annotations_FromStack(flagged).HasWarning(str("*"), assertions.Match_StringLikeRegexp(str("adds a key statement for s3.amazonaws.com without any condition")))
 	// No bucket, no S3 statement.
 	stdTpl.HasResourceProperties(str("AWS::KMS::Key"), map[string]any{
 		"KeyPolicy": map[string]any{"Statement": assertions.Match_Not(statements(

@@ -44,11 +44,17 @@ type manifest struct {
 			DirectoryName string `json:"directoryName"`
 			StackName     string `json:"stackName"`
 		} `json:"properties"`
-		Metadata map[string][]struct {
-			Type string          `json:"type"`
-			Data json.RawMessage `json:"data"`
-		} `json:"metadata"`
+		Metadata metadata `json:"metadata"`
+		// AdditionalMetadataFile holds the metadata instead, in newer
+		// assemblies (<artifact>.metadata.json).
+		AdditionalMetadataFile string `json:"additionalMetadataFile"`
 	} `json:"artifacts"`
+}
+
+// metadata is a stack's annotations by construct path.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
 }
 
 // Stacks lists the stacks of the assembly in dir, sorted by stage and name.
@@ -92,7 +98,17 @@ func walk(dir, stage string, out *[]Stack) error {
 				s.StackName = id
 			}
 			s.Account, s.Region = environment(a.Environment)
-			for path, entries := range a.Metadata {
+			meta := a.Metadata
+			if f := a.AdditionalMetadataFile; f != "" {
+				raw, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(raw, &meta); err != nil {
+					return fmt.Errorf("%s: %v", f, err)
+				}
+			}
+			for path, entries := range meta {
 				for _, e := range entries {
 					if e.Type == "aws:cdk:error" {
 						s.Errors = append(s.Errors, path+": "+message(e.Data))
