@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -41,6 +42,28 @@ type AppStack struct {
 	Alarms awssns.ITopic
 	// LogsKey encrypts the stage's log groups (held by the data stack).
 	LogsKey awskms.IKey
+	// OriginSecret is the header value CloudFront adds on its way to the API
+	// and the API's web ACL requires; nil unless both the API and the site
+	// have a web ACL.
+	OriginSecret awssecretsmanager.Secret
+}
+
+// newOriginSecret generates the secret that keeps the API reachable only
+// through the site's distribution, whose web ACL rate-limits per viewer
+// (see apiwithauth.Props.OriginSecret). It never leaves AWS: CloudFormation
+// resolves it into the distribution's origin header and the API's web ACL.
+func newOriginSecret(stack awscdk.Stack, cfg Config) awssecretsmanager.Secret {
+	secret := awssecretsmanager.NewSecret(stack, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Stratus " + cfg.Name + ": the " + apiwithauth.OriginHeaderName + " header CloudFront adds to API requests and the API's web ACL requires"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+		RemovalPolicy: cfg.RemovalPolicy,
+	})
+	nag.Suppress(secret, nag.Rule("AwsSolutions-SMG4",
+		"Rotating this value must update CloudFront's origin header and the API's web ACL in lockstep, which a Secrets Manager "+
+			"rotation function cannot do atomically across two stacks; rotate it by redeploying (README, The edge)."))
+	return secret
 }
 
 // NewAppStack creates the app stack of cfg on top of its data stack.
@@ -55,6 +78,9 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		StringValue: jsii.String(defaultAppSettings()),
 	})
 	s.Bus = eventbus.New(stack, "Events", nil)
+	if cfg.Api.WebAcl && cfg.Site.WebAcl {
+		s.OriginSecret = newOriginSecret(stack, cfg)
+	}
 
 	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", contract.API.Entry(), "Items API (API Gateway proxy integration)")
 	s.Config.GrantRead(s.ApiFn)
@@ -102,6 +128,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		MetricsEnabled:       jsii.Bool(cfg.Api.DetailedMetrics),
 		LogRetention:         cfg.LogRetention,
 		LogEncryptionKey:     data.LogsKey,
+		OriginSecret:         s.OriginSecret,
 	})
 	for _, a := range s.Api.Alarms {
 		alarmTo(a, data.Alarms)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/secure"
@@ -149,6 +150,7 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 			OriginPath:         jsii.String("/"),
 			ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
 			OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+			CustomHeaders:      originHeaders(app),
 		}),
 		&awscloudfront.AddBehaviorOptions{
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
@@ -162,6 +164,15 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 		Description: jsii.String("The web app; the API answers under /v1/"),
 	})
 	return &WebStack{Stack: stack, Site: site, SiteUrl: url}
+}
+
+// originHeaders are the headers CloudFront adds to every API request: the
+// origin secret the API's web ACL requires (nil without one).
+func originHeaders(app *AppStack) *map[string]*string {
+	if app.OriginSecret == nil {
+		return nil
+	}
+	return &map[string]*string{apiwithauth.OriginHeaderName: app.OriginSecret.SecretValue().UnsafeUnwrap()}
 }
 
 // apiHost is the host of the app's REST API, <id>.execute-api.<region>.<suffix>.

@@ -14,6 +14,7 @@ import (
 // request is what the edge tests send through a web ACL.
 type request struct {
 	method, path, body string
+	headers            map[string]string // lower-case names
 }
 
 // managedBodyRules stand in for the managed rules that inspect a body, by the label each adds:
@@ -97,8 +98,14 @@ func matches(t *testing.T, stmt map[string]any, req request, labels map[string]b
 			}
 			return labels[s["Key"].(string)]
 		case "ByteMatchStatement":
-			if _, uri := asMap(s["FieldToMatch"])["UriPath"]; !uri || s["PositionalConstraint"] != "STARTS_WITH" {
-				t.Fatalf("byte match %v: the test reads STARTS_WITH on the URI path only", s)
+			field := asMap(s["FieldToMatch"])
+			if h, ok := field["SingleHeader"]; ok && s["PositionalConstraint"] == "EXACTLY" {
+				v, sent := req.headers[asMap(h)["Name"].(string)]
+				// A token (a secret's dynamic reference) stands for its resolved value.
+				return sent && v == fmt.Sprint(s["SearchString"])
+			}
+			if _, uri := field["UriPath"]; !uri || s["PositionalConstraint"] != "STARTS_WITH" {
+				t.Fatalf("byte match %v: the test reads STARTS_WITH on the URI path and EXACTLY on a header only", s)
 			}
 			return strings.HasPrefix(req.path, s["SearchString"].(string))
 		case "AndStatement", "OrStatement":
@@ -158,13 +165,14 @@ func TestWebACLsLetTheAppsTextThrough(t *testing.T) {
 			t.Fatalf("%s: %d web ACLs, want the API's and the site's", stage.Config.Name, len(acls))
 		}
 		for name, acl := range acls {
+			headers := throughTheSite(acl)
 			for what, body := range accepted {
-				for _, req := range []request{{"POST", "/v1/items", body}, {"PATCH", "/v1/items/0b6f6b4e-3f7e-4d7e-9d1e-1a2b3c4d5e6f", body}} {
+				for _, req := range []request{{"POST", "/v1/items", body, headers}, {"PATCH", "/v1/items/0b6f6b4e-3f7e-4d7e-9d1e-1a2b3c4d5e6f", body, headers}} {
 					if rule := blockedBy(t, acl, req); rule != "" {
 						t.Errorf("%s %s: %s %s with %s is blocked by %s", stage.Config.Name, name, req.method, req.path, what, rule)
 					}
 				}
-				if rule := blockedBy(t, acl, request{"POST", "/v1/health", body}); rule == "" {
+				if rule := blockedBy(t, acl, request{"POST", "/v1/health", body, headers}); rule == "" {
 					t.Errorf("%s %s: %s outside the text routes is let through", stage.Config.Name, name, what)
 				}
 			}
@@ -177,7 +185,7 @@ func TestWebACLsLetTheAppsTextThrough(t *testing.T) {
 func TestWebACLTextExemptionMutations(t *testing.T) {
 	st := loadStage(t, built.Prod)
 	for name, acl := range webACLs(st) {
-		long := request{"POST", "/v1/items", noteBody(strings.Repeat("n", contract.MaxNotes))}
+		long := request{"POST", "/v1/items", noteBody(strings.Repeat("n", contract.MaxNotes)), throughTheSite(acl)}
 		noOverrides := mutateACL(t, acl, func(rules []any) {
 			for _, r := range rules {
 				delete(asMap(asMap(asMap(r)["Statement"])["ManagedRuleGroupStatement"]), "RuleActionOverrides")
@@ -193,8 +201,89 @@ func TestWebACLTextExemptionMutations(t *testing.T) {
 				}
 			}
 		})
-		if blockedBy(t, noElsewhere, request{"POST", "/v1/health", noteBody("<script>")}) != "" {
+		if blockedBy(t, noElsewhere, request{"POST", "/v1/health", noteBody("<script>"), throughTheSite(acl)}) != "" {
 			t.Errorf("%s: without TextBodyRulesOutsideTextPaths, a script body is still blocked off the text routes", name)
+		}
+	}
+}
+
+// throughTheSite are the headers a request has when the distribution forwards it to the API: the
+// origin secret the API's web ACL requires, as its rule spells the value.
+func throughTheSite(acl resource) map[string]string {
+	headers := map[string]string{}
+	for _, r := range acl.Properties["Rules"].([]any) {
+		if asMap(r)["Name"] == "OriginHeaderRequired" {
+			bm := asMap(asMap(asMap(asMap(asMap(r)["Statement"])["NotStatement"])["Statement"])["ByteMatchStatement"])
+			headers[asMap(asMap(bm["FieldToMatch"])["SingleHeader"])["Name"].(string)] = fmt.Sprint(bm["SearchString"])
+		}
+	}
+	return headers
+}
+
+// The API is reachable only through the site, whose web ACL rate-limits per client: the API's web
+// ACL blocks a request without the origin secret (a call to the execute-api endpoint), the
+// distribution adds that secret to every request it forwards to the API, and the only per-IP rate
+// rule that sees the API's users is the site's (the API's would count CloudFront's addresses).
+func TestAPIReachableOnlyThroughTheSite(t *testing.T) {
+	for _, stage := range []*stacks.Stage{built.Staging, built.Prod} {
+		st := loadStage(t, stage)
+		name := stage.Config.Name
+		_, apiACL := st.app.one(t, "AWS::WAFv2::WebACL", "ApiWebAcl")
+		secretID, _ := st.app.one(t, "AWS::SecretsManager::Secret", "OriginSecret")
+		through := throughTheSite(apiACL)
+		value, ok := through["x-origin-verify"]
+		if !ok || !strings.Contains(value, "resolve:secretsmanager:") || !strings.Contains(value, "Ref:"+secretID) {
+			t.Fatalf("%s: the API's web ACL does not require the origin secret %s: %v", name, secretID, through)
+		}
+		direct := request{"GET", "/v1/health", "", nil}
+		if rule := blockedBy(t, apiACL, direct); rule != "OriginHeaderRequired" {
+			t.Errorf("%s: a direct call to the API is blocked by %q, want OriginHeaderRequired", name, rule)
+		}
+		if rule := blockedBy(t, apiACL, request{"GET", "/v1/health", "", through}); rule != "" {
+			t.Errorf("%s: a call through the site is blocked by %s", name, rule)
+		}
+		if rule := blockedBy(t, apiACL, request{"GET", "/v1/health", "", map[string]string{"x-origin-verify": "guess"}}); rule == "" {
+			t.Errorf("%s: a guessed origin header passes", name)
+		}
+
+		// The distribution adds the same secret on its way to the API.
+		var header map[string]any
+		for _, o := range asMap(st.distribution(t))["Origins"].([]any) {
+			headers, _ := asMap(o)["OriginCustomHeaders"].([]any)
+			for _, h := range headers {
+				if asMap(h)["HeaderName"] == "X-Origin-Verify" {
+					header = asMap(h)
+				}
+			}
+		}
+		if header == nil {
+			t.Fatalf("%s: no origin of the distribution adds X-Origin-Verify", name)
+		}
+		hv := fmt.Sprint(header["HeaderValue"])
+		if !strings.Contains(hv, "resolve:secretsmanager:") || !strings.Contains(hv, "Fn::GetStackOutput") {
+			t.Errorf("%s: X-Origin-Verify is %s, not the App stack's secret", name, hv)
+		}
+		for out, o := range st.app.Outputs {
+			if strings.Contains(hv, out) && fmt.Sprint(o["Value"]) != fmt.Sprint(map[string]any{"Ref": secretID}) {
+				t.Errorf("%s: the header reads output %s = %v, not the secret %s", name, out, o["Value"], secretID)
+			}
+		}
+
+		// Rate limits: per viewer on the site's ACL, none on the API's.
+		for id, acl := range webACLs(st) {
+			var keyed []string
+			for _, r := range acl.Properties["Rules"].([]any) {
+				if rb := asMap(asMap(asMap(r)["Statement"])["RateBasedStatement"]); rb != nil {
+					keyed = append(keyed, fmt.Sprint(rb["AggregateKeyType"]))
+				}
+			}
+			want := "[]"
+			if acl.Properties["Scope"] == "CLOUDFRONT" {
+				want = "[IP]"
+			}
+			if fmt.Sprint(keyed) != want {
+				t.Errorf("%s %s: rate rules keyed on %v, want %s", name, id, keyed, want)
+			}
 		}
 	}
 }

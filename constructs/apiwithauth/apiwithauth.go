@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -152,9 +153,22 @@ type Props struct {
 	// Default: true.
 	WebAcl *bool
 	// WebAclRateLimit is the number of requests one IP may send in 5
-	// minutes before the web ACL blocks it.
-	// Default: 1000.
+	// minutes before the web ACL blocks it. Not with OriginSecret.
+	// Default: 1000 (none with OriginSecret).
 	WebAclRateLimit *float64
+	// OriginSecret puts the API behind a CDN: the web ACL blocks every request
+	// that does not carry the header OriginHeaderName with the secret's value,
+	// which the CDN adds on its way to the origin (CloudFront's origin custom
+	// header; CloudFront replaces a viewer's header of that name), so the
+	// execute-api endpoint cannot be called past the CDN's own web ACL. The
+	// per-IP rate rule is then left out: every address this web ACL sees is
+	// the CDN's, so rate-limit per client on the CDN's web ACL, which sees the
+	// viewer's. Needs WebAcl. The value is resolved by CloudFormation at
+	// deploy time (never in the template) and redacted from the web ACL's
+	// logs. It is not rotated by the construct: a rotation must let the web
+	// ACL accept the old and the new value while the CDN deploys the new one.
+	// Default: - direct calls are allowed.
+	OriginSecret awssecretsmanager.ISecret
 	// Domain serves the API on a custom domain (TLS 1.2 minimum) and turns
 	// off the default execute-api endpoint.
 	// Default: - the execute-api endpoint only.
@@ -172,8 +186,10 @@ const (
 	DefaultThrottlingRateLimit  = 100
 	DefaultThrottlingBurstLimit = 200
 	DefaultWebAclRateLimit      = 1000
-	DefaultStageName            = "v1"
-	DefaultLogRetention         = awslogs.RetentionDays_ONE_MONTH
+	// OriginHeaderName carries OriginSecret's value from the CDN to the API.
+	OriginHeaderName    = "X-Origin-Verify"
+	DefaultStageName    = "v1"
+	DefaultLogRetention = awslogs.RetentionDays_ONE_MONTH
 )
 
 // ApiWithAuth is a regional REST API whose routes are authorized by a

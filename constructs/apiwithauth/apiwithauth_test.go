@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
@@ -981,5 +982,54 @@ func TestTokensAreNotValidated(t *testing.T) {
 	})
 	if msg != "" {
 		t.Errorf("tokens were validated: %s", msg)
+	}
+}
+
+// Behind a CDN (OriginSecret), the web ACL requires the secret's header, has no per-IP rate rule
+// (every address would be the CDN's), and keeps the header out of its logs; without the web ACL, or
+// with a rate limit, OriginSecret is refused.
+func TestOriginSecret(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("BehindCdn"), nil)
+	fn := importedFn(stack)
+	secret := awssecretsmanager.NewSecret(stack, jsii.String("Origin"), nil)
+	routes := []apiwithauth.Route{{Method: jsii.String("GET"), Path: jsii.String("/health"), Handler: fn, Public: jsii.Bool(true)}}
+	apiwithauth.New(stack, "Api", &apiwithauth.Props{Routes: routes, OriginSecret: secret})
+	tpl := assertions.Template_FromStack(stack, nil)
+	tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), map[string]any{
+		"Rules": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Name":   "OriginHeaderRequired",
+			"Action": map[string]any{"Block": assertions.Match_AnyValue()},
+			"Statement": map[string]any{"NotStatement": map[string]any{"Statement": map[string]any{"ByteMatchStatement": assertions.Match_ObjectLike(&map[string]any{
+				"FieldToMatch":         map[string]any{"SingleHeader": map[string]any{"Name": "x-origin-verify"}},
+				"PositionalConstraint": "EXACTLY",
+				"SearchString":         assertions.Match_AnyValue(),
+			})}}},
+		})}),
+	})
+	acls := tpl.FindResources(jsii.String("AWS::WAFv2::WebACL"), nil)
+	for _, acl := range *acls {
+		raw, _ := json.Marshal(acl)
+		if strings.Contains(string(raw), "RateBasedStatement") {
+			t.Errorf("a per-IP rate rule behind a CDN: %s", raw)
+		}
+		if !strings.Contains(string(raw), `resolve:secretsmanager:`) {
+			t.Errorf("the header rule does not resolve the secret at deploy time: %s", raw)
+		}
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::WAFv2::LoggingConfiguration"), map[string]any{
+		"RedactedFields": assertions.Match_ArrayWith(&[]any{map[string]any{"SingleHeader": map[string]any{"Name": "x-origin-verify"}}}),
+	})
+
+	bad := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Bad"), nil)
+	msg := cdktest.Recover(func() {
+		apiwithauth.New(bad, "Api", &apiwithauth.Props{
+			Routes:       []apiwithauth.Route{{Method: jsii.String("GET"), Path: jsii.String("/health"), Handler: importedFn(bad), Public: jsii.Bool(true)}},
+			OriginSecret: awssecretsmanager.NewSecret(bad, jsii.String("Origin"), nil), WebAcl: jsii.Bool(false), WebAclRateLimit: jsii.Number(100),
+		})
+	})
+	for _, want := range []string{`OriginSecret "a secret": needs the web ACL`, "WebAclRateLimit 100: has no effect with OriginSecret"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package apiwithauth
 
 import (
 	"fmt"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"math"
 	"regexp"
 	"sort"
@@ -29,6 +30,7 @@ type config struct {
 	cloudWatchRole   bool
 	webAcl           bool
 	webAclRateLimit  float64
+	originSecret     awssecretsmanager.ISecret
 	mfa              awscognito.Mfa
 	deletion         bool
 	threatProtection awscognito.StandardThreatProtectionMode
@@ -58,6 +60,7 @@ func resolve(p *Props) *config {
 		cloudWatchRole:   boolean(p.CloudWatchRole, false),
 		webAcl:           boolean(p.WebAcl, true),
 		webAclRateLimit:  num(p.WebAclRateLimit, DefaultWebAclRateLimit),
+		originSecret:     p.OriginSecret,
 		mfa:              p.Mfa,
 		deletion:         boolean(p.DeletionProtection, true),
 		threatProtection: p.ThreatProtection,
@@ -119,6 +122,12 @@ func validate(c *propcheck.Problems, p *Props, cfg *config) {
 	}
 	if propcheck.Known(p.WebAclRateLimit) && !(cfg.webAclRateLimit >= 10 && cfg.webAclRateLimit <= 2e9 && cfg.webAclRateLimit == math.Trunc(cfg.webAclRateLimit)) {
 		c.Add("WebAclRateLimit", cfg.webAclRateLimit, "must be a whole number from 10 to 2000000000 (requests per IP in 5 minutes)")
+	}
+	if p.OriginSecret != nil && !cfg.webAcl {
+		c.Add("OriginSecret", "a secret", "needs the web ACL that checks it (WebAcl true)")
+	}
+	if p.OriginSecret != nil && propcheck.Known(p.WebAclRateLimit) {
+		c.Add("WebAclRateLimit", cfg.webAclRateLimit, "has no effect with OriginSecret: behind a CDN every address is the CDN's; rate-limit on the CDN's web ACL")
 	}
 	if propcheck.Known(p.StageName) && !stageName.MatchString(cfg.stageName) {
 		c.Add("StageName", cfg.stageName, "must be 1-128 letters, digits, '-' or '_'")

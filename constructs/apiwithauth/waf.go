@@ -18,11 +18,17 @@ func (a *ApiWithAuth) createWebAcl(c *config) {
 			"The caller turned the construct's web ACL off (Props.WebAcl false), e.g. because a firewall is managed centrally."))
 		return
 	}
-	acl := waf.NewWebAcl(a.Construct, "WebAcl", waf.Options{
+	o := waf.Options{
 		Scope: waf.Regional, RateLimit: c.webAclRateLimit, Description: "Protects the REST API stage",
 		TextPaths:    textPaths(c),
 		LogRetention: c.logRetention, LogEncryptionKey: c.logKey, RemovalPolicy: c.removal,
-	})
+	}
+	if c.originSecret != nil {
+		// Resolved by CloudFormation at deploy time, never in the template.
+		o.RateLimit = 0
+		o.OriginHeader = &waf.Header{Name: OriginHeaderName, Value: c.originSecret.SecretValue().UnsafeUnwrap()}
+	}
+	acl := waf.NewWebAcl(a.Construct, "WebAcl", o)
 	awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 		ResourceArn: a.Api.DeploymentStage().StageArn(),
 		WebAclArn:   acl.Acl.AttrArn(),

@@ -54,8 +54,14 @@ type Options struct {
 	Scope       Scope
 	Description string
 	// RateLimit is the number of requests one IP may send in five minutes
-	// before it is blocked.
+	// before it is blocked; 0: no rate rule (where every request comes
+	// through a CDN, its addresses are not the clients').
 	RateLimit float64
+	// OriginHeader, when set, blocks every request that does not carry the
+	// header with this value: a shared secret that only the CDN in front
+	// adds (CloudFront's origin custom header), so the resource cannot be
+	// called past the CDN's web ACL. Default: none.
+	OriginHeader *Header
 	// TextPaths are the URI path prefixes ("/v1/items") whose request bodies
 	// are users' free text, validated by the API's request models: there the
 	// common rule set's body rules count instead of blocking (see the package
@@ -68,6 +74,13 @@ type Options struct {
 	LogEncryptionKey awskms.IKey
 	// RemovalPolicy of the log group. Default: RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Header is an HTTP header and its value (a token, such as a secret's
+// dynamic reference, is resolved at deploy time).
+type Header struct {
+	Name  string
+	Value *string
 }
 
 // WebAcl is a web ACL and the log group it logs to.
@@ -103,7 +116,9 @@ func NewWebAcl(scope constructs.Construct, id string, o Options) *WebAcl {
 		managedRule(1, &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
 			VendorName: jsii.String("AWS"), Name: jsii.String("AWSManagedRulesKnownBadInputsRuleSet"),
 		}),
-		&awswafv2.CfnWebACL_RuleProperty{
+	}
+	if o.RateLimit > 0 {
+		rules = append(rules, &awswafv2.CfnWebACL_RuleProperty{
 			Name:     jsii.String("RateLimitPerIp"),
 			Priority: jsii.Number(2),
 			Statement: &awswafv2.CfnWebACL_StatementProperty{
@@ -115,7 +130,10 @@ func NewWebAcl(scope constructs.Construct, id string, o Options) *WebAcl {
 			},
 			Action:           block(429, rateLimitedBody),
 			VisibilityConfig: visibility("RateLimitPerIp"),
-		},
+		})
+	}
+	if h := o.OriginHeader; h != nil {
+		rules = append(rules, originHeaderRequired(4, h))
 	}
 	if paths := PathPrefixes(o.TextPaths); len(paths) > 0 {
 		overrides := make([]any, len(textBodyRules))
@@ -142,6 +160,25 @@ func NewWebAcl(scope constructs.Construct, id string, o Options) *WebAcl {
 		VisibilityConfig: visibility("WebAcl"),
 	})
 	return &WebAcl{Acl: acl, LogGroup: logTo(scope, id, acl, o)}
+}
+
+// originHeaderRequired blocks a request without the origin header's value:
+// one sent to the resource directly, not through the CDN.
+func originHeaderRequired(priority float64, h *Header) *awswafv2.CfnWebACL_RuleProperty {
+	return &awswafv2.CfnWebACL_RuleProperty{
+		Name:     jsii.String("OriginHeaderRequired"),
+		Priority: jsii.Number(priority),
+		Statement: &awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{
+			Statement: &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+				FieldToMatch:         &awswafv2.CfnWebACL_FieldToMatchProperty{SingleHeader: map[string]any{"Name": strings.ToLower(h.Name)}},
+				PositionalConstraint: jsii.String("EXACTLY"),
+				SearchString:         h.Value,
+				TextTransformations:  &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
+			}},
+		}},
+		Action:           block(403, blockedBody),
+		VisibilityConfig: visibility("OriginHeaderRequired"),
+	}
 }
 
 // textRulesElsewhere blocks, outside paths, what the counted text body rules
@@ -206,9 +243,6 @@ func logTo(scope constructs.Construct, id string, acl awswafv2.CfnWebACL, o Opti
 		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: group.LogGroupName(),
 		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
-	redact := func(header string) *awswafv2.CfnLoggingConfiguration_FieldToMatchProperty {
-		return &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": header}}
-	}
 	conditions := []any{}
 	for _, action := range []string{"BLOCK", "COUNT", "EXCLUDED_AS_COUNT"} {
 		conditions = append(conditions, map[string]any{"ActionCondition": map[string]any{"Action": action}})
@@ -216,13 +250,27 @@ func logTo(scope constructs.Construct, id string, acl awswafv2.CfnWebACL, o Opti
 	awswafv2.NewCfnLoggingConfiguration(scope, jsii.String(id+"Logging"), &awswafv2.CfnLoggingConfigurationProps{
 		ResourceArn:           acl.AttrArn(),
 		LogDestinationConfigs: &[]any{arn},
-		RedactedFields:        &[]any{redact("authorization"), redact("cookie")},
+		RedactedFields:        redactions(o),
 		LoggingFilter: map[string]any{
 			"DefaultBehavior": "DROP",
 			"Filters":         []any{map[string]any{"Behavior": "KEEP", "Requirement": "MEETS_ANY", "Conditions": conditions}},
 		},
 	})
 	return group
+}
+
+// redactions are the headers kept out of the logs: the bearer token, cookies,
+// and the origin header's secret.
+func redactions(o Options) *[]any {
+	headers := []string{"authorization", "cookie"}
+	if o.OriginHeader != nil {
+		headers = append(headers, strings.ToLower(o.OriginHeader.Name))
+	}
+	out := make([]any, len(headers))
+	for i, h := range headers {
+		out[i] = &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]any{"Name": h}}
+	}
+	return &out
 }
 
 // PathPrefixes are the distinct prefixes of paths, each cut before its first

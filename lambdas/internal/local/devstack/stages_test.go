@@ -288,10 +288,14 @@ func TestProdWebACLFollowsTheTemplate(t *testing.T) {
 		t.Errorf("the same note with SizeRestrictions_BODY blocking = %d %v, want WAF's 403", status, out)
 	}
 
-	limited := stagetest.Mutated(t, stagetest.Golden("Prod"), webACL(func(rules []any) bool {
-		statement(rules, "RateBasedStatement")["Limit"] = 3
+	// The per-client rate rule is the site's web ACL's (the API's own sees only CloudFront).
+	limited := stagetest.Mutated(t, stagetest.Golden("Prod"), func(r map[string]any) bool {
+		if r["Type"] != "AWS::WAFv2::WebACL" || stagetest.Props(r)["Scope"] != "CLOUDFRONT" {
+			return false
+		}
+		statement(stagetest.Props(r)["Rules"].([]any), "RateBasedStatement")["Limit"] = 3
 		return true
-	}))
+	})
 	_, c = startStage(t, limited)
 	if got := health(c, 5); got != "200 200 200 429 429" {
 		t.Errorf("five requests with the rate limit at 3 = %s, want 200 200 200 429 429 (the rule's custom response)", got)

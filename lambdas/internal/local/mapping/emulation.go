@@ -31,7 +31,7 @@ var emulations = []emulation{cognitoEmulation, apiEmulation, wafEmulation, queue
 
 // notEmulated is what the local stack does not emulate at all, for the README.
 var notEmulated = []string{
-	"WAF: the managed rule groups' rules other than the common rule set's SizeRestrictions_BODY (cross-site scripting, LFI, known bad inputs…), rules with scope-down statements, and the site's CloudFront web ACL in the edge stack",
+	"WAF: the managed rule groups' rules other than the common rule set's SizeRestrictions_BODY (cross-site scripting, LFI, known bad inputs…), rules with scope-down statements, and the site's CloudFront web ACL's rules other than its rate-based ones (the local rate limit counts the API's requests, not the site's files)",
 	"Cognito threat protection (UserPoolAddOns), SMS and email-OTP factors, SRP, the hosted UI, Lambda triggers, and mail delivery (codes go to the local mailbox)",
 	"API Gateway's own answers for unknown routes, per-method throttles (MethodSettings for one path), usage plans, access logs and X-Ray tracing",
 	"the functions' memory size, and their SDK clients: the handlers run in-process with the stand-ins behind the same interfaces (package awsx), so no `AWS_ENDPOINT_URL_*` is needed",

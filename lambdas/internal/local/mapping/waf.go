@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -58,7 +59,7 @@ var wafEmulation = emulation{
 			"CustomResponseBodies"},
 	},
 	inert:   map[string][]string{"AWS::WAFv2::WebACL": {"Rules", "DefaultAction", "Description", "Scope", "VisibilityConfig"}},
-	locally: "in front of the API, per client address: a rate-based rule's block, and the common rule set's body-size block (off the paths a label rule exempts), each answered with its rule's custom response, or the API's WAF_FILTERED response (403); the other managed rules are listed at start-up as not emulated",
+	locally: "in front of the API, per client address: the rate-based rules of the API's web ACL and of the site's (CLOUDFRONT, which sees the API's requests first), and the common rule set's body-size block (off the paths a label rule exempts), each answered with its rule's custom response, or the API's WAF_FILTERED response (403); a rule requiring the CDN's origin header always passes (the local server is the CDN); the other rules are listed at start-up as not emulated",
 }
 
 // readWAF reads the web ACL associated with the API's stage, if any.
@@ -73,6 +74,25 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 		return WAF{}, nil, nil
 	}
 	w := WAF{ACL: acl}
+	var notes []string
+	var errs []error
+	// The site's web ACL sees the API's requests first (CloudFront forwards /v1/*); the local
+	// server is that CDN too, so its per-client rate rules apply here, and only those.
+	for _, edge := range a.OfType("AWS::WAFv2::WebACL") {
+		if edge.Str("Scope") == "CLOUDFRONT" {
+			n, err := w.readRules(edge, true)
+			notes, errs = append(notes, n...), append(errs, err)
+		}
+	}
+	n, err := w.readRules(acl, false)
+	notes, errs = append(notes, n...), append(errs, err)
+	sort.Strings(notes)
+	return w, notes, errors.Join(errs...)
+}
+
+// readRules reads the rules of acl that the local stack emulates: of the site's (edge), its
+// rate-based rules only.
+func (w *WAF) readRules(acl *Resource, edge bool) ([]string, error) {
 	rd := &reader{r: acl}
 	var notes []string
 	note := func(format string, args ...any) {
@@ -84,6 +104,10 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 		name, _ := rule["Name"].(string)
 		stmt, _ := rule["Statement"].(map[string]any)
 		switch {
+		case edge && stmt["RateBasedStatement"] == nil:
+			note("rule %s of the site's web ACL (not emulated)", name)
+		case !edge && requiresHeader(rule):
+			note("rule %s: a header the CDN adds (the local server is the CDN: every request has it)", name)
 		case stmt["RateBasedStatement"] != nil:
 			rb, _ := stmt["RateBasedStatement"].(map[string]any)
 			if _, block := obj(rule["Action"])["Block"]; !block || rb["AggregateKeyType"] != "IP" || rb["ScopeDownStatement"] != nil {
@@ -129,8 +153,16 @@ func readWAF(a *Assembly, api API) (WAF, []string, error) {
 			note("rule %s (not emulated)", name)
 		}
 	}
-	sort.Strings(notes)
-	return w, notes, rd.err()
+	return notes, rd.err()
+}
+
+// requiresHeader reports whether rule blocks a request without a header's exact value: NOT(a byte
+// match on a single header).
+func requiresHeader(rule map[string]any) bool {
+	_, block := obj(rule["Action"])["Block"]
+	bm := obj(obj(obj(obj(rule["Statement"])["NotStatement"])["Statement"])["ByteMatchStatement"])
+	_, header := obj(bm["FieldToMatch"])["SingleHeader"]
+	return block && header && bm["PositionalConstraint"] == "EXACTLY"
 }
 
 // ruleAction is the action a managed rule group statement leaves rule: "Count" where it is
