@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -18,23 +19,22 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 )
 
-// The deployed worker subscription's settings (constructs/eventbus with the app stack's worker,
-// whose timeout is gofunction's 10 s); TestQueueMatchesTheDeployedSubscription reads them from the
-// synthesized template.
+// The settings of a Queue left unconfigured are AWS's own defaults: the local stack configures each
+// from the stage's templates (package mapping), never from a constant.
 const (
-	DefaultMaxReceiveCount   = 5
-	DefaultBatchSize         = 10
-	DefaultHandlerTimeout    = 10 * time.Second
-	DefaultVisibilityTimeout = 6 * DefaultHandlerTimeout // eventbus.VisibilityTimeoutFactor × the handler's timeout
+	DefaultBatchSize         = 10               // an SQS event source mapping's BatchSize
+	DefaultHandlerTimeout    = 3 * time.Second  // a Lambda function's Timeout
+	DefaultVisibilityTimeout = 30 * time.Second // an SQS queue's VisibilityTimeout
 )
 
 // SQSHandler is a Lambda's SQS event handler with partial batch responses (worker.Consumer.HandleSQS).
 type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
-// QueueOptions tune a [Queue]. Zero values take the deployed subscription's settings.
+// QueueOptions tune a [Queue]. Zero values take AWS's defaults.
 type QueueOptions struct {
 	// MaxReceiveCount is how often a message is received before it moves to the dead-letter
-	// table instead of being delivered again. Default: DefaultMaxReceiveCount.
+	// table instead of being delivered again (the redrive policy's maxReceiveCount). Default: 0,
+	// no dead-letter table, as a queue without a redrive policy: delivered until handled.
 	MaxReceiveCount int
 	// BatchSize is the most messages per handler call. Default: DefaultBatchSize.
 	BatchSize int
@@ -96,7 +96,7 @@ var _ awsx.Publisher = (*Queue)(nil)
 // NewQueue returns a queue in db (the local schema applied) delivering to handler once Run is called.
 func NewQueue(db *pgxpool.Pool, handler SQSHandler, opts QueueOptions) *Queue {
 	if opts.MaxReceiveCount <= 0 {
-		opts.MaxReceiveCount = DefaultMaxReceiveCount
+		opts.MaxReceiveCount = math.MaxInt32 // never dead-lettered
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize

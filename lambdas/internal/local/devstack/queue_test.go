@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -339,40 +337,5 @@ func TestDeadLettersEndpoint(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodDelete, srv.URL, nil)
 	if res, _ := http.DefaultClient.Do(req); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("DELETE = %d", res.StatusCode)
-	}
-}
-
-// The local queue's settings are the deployed worker subscription's, read from the synthesized
-// Dev template (test/testdata, kept by the stack snapshot tests).
-func TestQueueMatchesTheDeployedSubscription(t *testing.T) {
-	raw, err := os.ReadFile("../../../../test/testdata/Dev/App.template.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl struct {
-		Resources map[string]struct {
-			Type       string
-			Properties map[string]any
-		}
-	}
-	if err := json.Unmarshal(raw, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	var visibility, maxReceives, batch, timeout float64
-	for id, r := range tpl.Resources {
-		switch {
-		case r.Type == "AWS::SQS::Queue" && r.Properties["RedrivePolicy"] != nil && strings.HasPrefix(id, "EventsWorker"):
-			visibility, _ = r.Properties["VisibilityTimeout"].(float64)
-			maxReceives, _ = r.Properties["RedrivePolicy"].(map[string]any)["maxReceiveCount"].(float64)
-		case r.Type == "AWS::Lambda::EventSourceMapping":
-			batch, _ = r.Properties["BatchSize"].(float64)
-		case r.Type == "AWS::Lambda::Function" && strings.HasPrefix(id, "Worker"):
-			timeout, _ = r.Properties["Timeout"].(float64)
-		}
-	}
-	if time.Duration(visibility)*time.Second != DefaultVisibilityTimeout || int(maxReceives) != DefaultMaxReceiveCount ||
-		int(batch) != DefaultBatchSize || time.Duration(timeout)*time.Second != DefaultHandlerTimeout {
-		t.Fatalf("deployed: visibility %vs, maxReceiveCount %v, batch %v, worker timeout %vs; local: %v, %d, %d, %v",
-			visibility, maxReceives, batch, timeout, DefaultVisibilityTimeout, DefaultMaxReceiveCount, DefaultBatchSize, DefaultHandlerTimeout)
 	}
 }

@@ -218,12 +218,18 @@ func presignAttachment(t *testing.T, c client, email string) (int, map[string]an
 }
 
 // Each stage's site serves the config.json its deployment generates, with the pool's MFA setting
-// and the stage's region, and the local Cognito's ids and endpoint.
+// and the stage's region, and the local Cognito's ids and endpoint; its queue runs with the stage's
+// subscription settings.
 func TestSiteConfigPerStage(t *testing.T) {
 	for _, stage := range stagetest.Stages {
 		t.Run(stage, func(t *testing.T) {
 			s := stageOf(t, stage)
 			stack, c := startStage(t, stagetest.Golden(stage))
+			o, q := stack.queue.opts, s.Queue
+			if o.VisibilityTimeout != q.VisibilityTimeout || o.MaxReceiveCount != q.MaxReceiveCount || o.BatchSize != q.BatchSize ||
+				o.Timeout != q.Function.Timeout || q.MaxReceiveCount < 1 {
+				t.Errorf("queue options %+v, want the stage's %+v", o, q)
+			}
 			status, conf := c.call("GET", stack.URLs.Site+"config.json", nil, nil)
 			if status != 200 || conf["mfa"] != s.Cognito.Settings.MFA || conf["region"] != "eu-west-1" ||
 				conf["userPoolId"] != PoolID || conf["userPoolClientId"] != ClientID || conf["cognitoEndpoint"] != stack.URLs.Cognito {
