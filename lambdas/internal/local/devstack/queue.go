@@ -47,7 +47,11 @@ type QueueOptions struct {
 	// Consumers is how many batches are handled at once (Lambda's event source mapping runs
 	// several). Default: 2.
 	Consumers int
-	Logger    *slog.Logger
+	// BatchingWindow is how long a consumer gathers messages before it calls the handler with
+	// fewer than BatchSize (the event source mapping's MaximumBatchingWindowInSeconds), counted
+	// from when the oldest visible message became visible. Default: 0, no wait.
+	BatchingWindow time.Duration
+	Logger         *slog.Logger
 }
 
 // QueuedMessage is a message in the queue or in its dead-letter table.
@@ -166,6 +170,9 @@ func (q *Queue) consume(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for ctx.Err() == nil {
+		if err := q.gather(ctx); err != nil {
+			q.warn("queue: count failed (is the database down?); retrying", err)
+		}
 		n, err := q.deliver(context.WithoutCancel(ctx))
 		if err != nil {
 			q.warn("queue: receive failed (is the database down?); retrying", err)
@@ -177,6 +184,32 @@ func (q *Queue) consume(ctx context.Context) {
 		case <-ctx.Done():
 		case <-q.wake:
 		case <-tick.C:
+		}
+	}
+}
+
+// gather waits, within the batching window, until a full batch is visible or the oldest visible
+// message has waited the window; it returns at once without a window or a visible message.
+func (q *Queue) gather(ctx context.Context) error {
+	if q.opts.BatchingWindow <= 0 {
+		return nil
+	}
+	for {
+		var visible int
+		var waited float64 // milliseconds
+		if err := q.db.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(visible_at)) * 1000, 0)
+			FROM local.queue WHERE visible_at <= clock_timestamp() AND receives < $1`, q.opts.MaxReceiveCount).Scan(&visible, &waited); err != nil {
+			return err
+		}
+		left := q.opts.BatchingWindow - time.Duration(waited*float64(time.Millisecond))
+		if visible == 0 || visible >= q.opts.BatchSize || left <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-q.wake: // another message: count again
+		case <-time.After(left):
 		}
 	}
 }

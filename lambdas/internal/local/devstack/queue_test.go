@@ -339,3 +339,39 @@ func TestDeadLettersEndpoint(t *testing.T) {
 		t.Fatalf("DELETE = %d", res.StatusCode)
 	}
 }
+
+// With a batching window, messages sent a moment apart reach the handler together: the consumer
+// gathers for the window (counted from the oldest visible message) before it calls the handler
+// with less than a full batch. The control, without a window, calls it for the first one alone.
+func TestQueueBatchingWindowGathersMessages(t *testing.T) {
+	for _, window := range []time.Duration{0, 5 * time.Second} {
+		rec := &recorder{}
+		calls := make(chan int, 10)
+		q := NewQueue(localDB(t), func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			calls <- len(ev.Records)
+			return rec.handle(ctx, ev)
+		}, QueueOptions{Consumers: 1, BatchingWindow: window, VisibilityTimeout: time.Hour, Logger: quiet()})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); q.Run(ctx) }()
+		send(t, q, "a", nil)
+		q.Poke()
+		if window == 0 {
+			// The consumer takes "a" alone before "b" exists.
+			if n := <-calls; n != 1 {
+				t.Errorf("without a window: first call with %d messages, want 1", n)
+			}
+			send(t, q, "b", nil)
+			q.Poke()
+			<-calls
+		} else {
+			send(t, q, "b", nil) // well within the window
+			q.Poke()
+			if n := <-calls; n != 2 {
+				t.Errorf("with a %v window: first call with %d messages, want 2", window, n)
+			}
+		}
+		cancel()
+		<-done
+	}
+}

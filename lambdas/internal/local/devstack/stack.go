@@ -302,7 +302,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 func queueOptions(q mapping.Queue, visibility time.Duration, log *slog.Logger) QueueOptions {
 	o := QueueOptions{
 		MaxReceiveCount: q.MaxReceiveCount, BatchSize: q.BatchSize, VisibilityTimeout: visibility,
-		Timeout: q.Function.Timeout, Logger: log,
+		Timeout: q.Function.Timeout, BatchingWindow: q.BatchingWindow, Logger: log,
 	}
 	if q.Function.ReservedConcurrency > 0 {
 		o.Consumers = q.Function.ReservedConcurrency

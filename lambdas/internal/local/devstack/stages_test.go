@@ -131,6 +131,9 @@ func TestLocalBehaviourFollowsTheTemplates(t *testing.T) {
 				return ok
 			}),
 			func(t *testing.T, stack *Stack, _ client) string { return fmt.Sprint(stack.queue.opts.MaxReceiveCount) }},
+		{"the event source mapping's batching window",
+			on("AWS::Lambda::EventSourceMapping", func(p map[string]any) bool { p["MaximumBatchingWindowInSeconds"] = 2; return true }),
+			func(t *testing.T, stack *Stack, _ client) string { return stack.queue.opts.BatchingWindow.String() }},
 		{"a function's timeout",
 			on("AWS::Lambda::Function", func(p map[string]any) bool {
 				if _, ok := p["Timeout"]; ok {

@@ -35,7 +35,7 @@ var notEmulated = []string{
 	"Cognito threat protection (UserPoolAddOns), SMS and email-OTP factors, SRP, the hosted UI, Lambda triggers, and mail delivery (codes go to the local mailbox)",
 	"API Gateway's own answers for unknown routes, per-method throttles (MethodSettings for one path), usage plans, access logs and X-Ray tracing",
 	"the functions' memory size, and their SDK clients: the handlers run in-process with the stand-ins behind the same interfaces (package awsx), so no `AWS_ENDPOINT_URL_*` is needed",
-	"SQS batching windows (MaximumBatchingWindowInSeconds), KMS encryption, retention periods; the schedule's retry policy and dead-letter queue",
+	"SQS KMS encryption and retention periods; the schedule's retry policy and dead-letter queue",
 	"S3 notifications to Lambda functions, SNS subscription filter policies, SecureString parameters' encryption, Secrets Manager, RDS Proxy and IAM database authentication",
 }
 

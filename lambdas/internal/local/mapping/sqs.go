@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -25,13 +24,12 @@ var queueEmulation = emulation{
 	service: "SQS queue, dead-letter queue and event source mapping", file: "sqs.go",
 	reads: map[string][]string{
 		"AWS::SQS::Queue":                 {"VisibilityTimeout", "RedrivePolicy.maxReceiveCount", "RedrivePolicy.deadLetterTargetArn"},
-		"AWS::Lambda::EventSourceMapping": {"EventSourceArn", "FunctionName", "BatchSize", "FunctionResponseTypes", "Enabled"},
+		"AWS::Lambda::EventSourceMapping": {"EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled"},
 	},
 	inert: map[string][]string{
-		"AWS::SQS::Queue":                 {"RedrivePolicy", "KmsMasterKeyId", "SqsManagedSseEnabled", "MessageRetentionPeriod"},
-		"AWS::Lambda::EventSourceMapping": {"MaximumBatchingWindowInSeconds"},
+		"AWS::SQS::Queue": {"RedrivePolicy", "KmsMasterKeyId", "SqsManagedSseEnabled", "MessageRetentionPeriod"},
 	},
-	locally: "a queue in PostgreSQL (`local.queue`, `local.dead_letters`): batches of BatchSize to the worker with partial batch responses, a receive hides a message for VisibilityTimeout, after maxReceiveCount receives it moves to the dead-letter table at `/_local/dead-letters` (`POST` redrives it)",
+	locally: "a queue in PostgreSQL (`local.queue`, `local.dead_letters`): batches of BatchSize (gathered for up to the batching window) to the worker with partial batch responses, a receive hides a message for VisibilityTimeout, after maxReceiveCount receives it moves to the dead-letter table at `/_local/dead-letters` (`POST` redrives it)",
 }
 
 // readQueue reads the one SQS queue whose event source mapping feeds a function.
@@ -87,8 +85,5 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 		return Queue{}, nil, err
 	}
 	notes := append(unemulated(queue, queueEmulation.known(queue.Type)...), unemulated(mapping, queueEmulation.known(mapping.Type)...)...)
-	if q.BatchingWindow > 0 {
-		notes = append(notes, fmt.Sprintf("%s: MaximumBatchingWindowInSeconds (%v): the local queue hands over what is visible at once", mapping, q.BatchingWindow))
-	}
 	return q, notes, nil
 }
