@@ -1,6 +1,9 @@
 package contract
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Environment variables: the names the stacks (and the serverlessdb and
 // eventbus constructs) set and the handlers read. No other package spells
@@ -93,3 +96,15 @@ var (
 
 // Functions lists every deployed function.
 var Functions = []Function{API, Worker, Outbox, Migrate}
+
+// ListValue is the values of a comma-separated variable (EnvCORSOrigins),
+// trimmed, empty ones left out.
+func ListValue(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

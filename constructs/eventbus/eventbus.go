@@ -235,8 +235,7 @@ func (b *EventBus) allowS3OnKey() {
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Stack_Of(b.Construct).Account()}},
 	}), jsii.Bool(true))
-	if awscdk.FeatureFlags_Of(b.Construct).IsEnabled(jsii.String(s3TrustKeyFlag)) != nil &&
-		*awscdk.FeatureFlags_Of(b.Construct).IsEnabled(jsii.String(s3TrustKeyFlag)) {
+	if on := awscdk.FeatureFlags_Of(b.Construct).IsEnabled(jsii.String(s3TrustKeyFlag)); on != nil && *on {
 		awscdk.Annotations_Of(b.Construct).AddWarningV2(jsii.String("stratus:eventbus:s3TrustKeyFlag"), jsii.String(
 			"the feature flag "+s3TrustKeyFlag+" adds a key statement for s3.amazonaws.com without any condition beside the bus's "+
 				"own (aws:SourceAccount): set it to false in cdk.json"), nil)

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -41,7 +40,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		UploadsBucket:  getenv(contract.EnvUploadsBucket),
 		EventTopicArn:  getenv(contract.EnvEventTopicArn),
 		Version:        getenv(contract.EnvVersion),
-		CORSOrigins:    splitList(getenv(contract.EnvCORSOrigins)),
+		CORSOrigins:    contract.ListValue(getenv(contract.EnvCORSOrigins)),
 		DB:             db,
 	}, err
 }
@@ -69,14 +68,4 @@ func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {
 		svc.Events = outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
 	}
 	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: fn.Log})
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

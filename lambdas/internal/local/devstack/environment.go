@@ -129,13 +129,3 @@ func (g generatedFiles) serve(cognitoURL string, next http.Handler) http.Handler
 		_, _ = w.Write(body)
 	})
 }
-
-func splitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}

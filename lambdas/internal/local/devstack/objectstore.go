@@ -61,6 +61,7 @@ func (o *Objects) store(ctx context.Context, bucket, key, contentType string, si
 		return "", err
 	}
 	var replaced *string
+	notifies := o.notifies(bucket, key)
 	err = pgx.BeginFunc(ctx, o.db, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT file FROM local.objects WHERE bucket = $1 AND key = $2 FOR UPDATE`,
 			bucket, key).Scan(&replaced); err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -72,7 +73,7 @@ func (o *Objects) store(ctx context.Context, bucket, key, contentType string, si
 			bucket, key, file, contentType, size, `"`+etag+`"`); err != nil {
 			return err
 		}
-		if !o.notifies(bucket, key) {
+		if !notifies {
 			return nil
 		}
 		return o.notify.Send(ctx, tx, o.notification(bucket, key, size, etag), nil)
@@ -81,7 +82,7 @@ func (o *Objects) store(ctx context.Context, bucket, key, contentType string, si
 		_ = os.Remove(filepath.Join(folder, file))
 		return "", err
 	}
-	if o.notifies(bucket, key) {
+	if notifies {
 		o.notify.Poke()
 	}
 	if replaced != nil {

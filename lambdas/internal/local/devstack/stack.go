@@ -254,7 +254,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	api, err := httpapi.New(svc, httpapi.Options{
 		Version:     cmp.Or(cfg.Version, env.api[contract.EnvVersion], "local"),
-		CORSOrigins: append(splitList(env.api[contract.EnvCORSOrigins]), cfg.CORSOrigins...),
+		CORSOrigins: append(contract.ListValue(env.api[contract.EnvCORSOrigins]), cfg.CORSOrigins...),
 		Logger:      cfg.Logger.With("function", "api", "stage", env.api[contract.EnvStage]),
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -18,15 +19,8 @@ type Locals struct {
 	Region, Account string
 }
 
-func (l Locals) region() string  { return cmpOr(l.Region, "local") }
-func (l Locals) account() string { return cmpOr(l.Account, "000000000000") }
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
+func (l Locals) region() string  { return cmp.Or(l.Region, "local") }
+func (l Locals) account() string { return cmp.Or(l.Account, "000000000000") }
 
 // Resolve resolves v, a property value of a resource of r's stack, to the string it is in the
 // local stack: strings as they are; Ref, Fn::GetAtt and Fn::Join; the pseudo parameters; and
