@@ -25,8 +25,8 @@ import (
 // waits for the new server: its ready file, written once it serves, then a
 // 200 from /v1/health. Run with a count of restarts: -benchtime 7x.
 //
-// It works on a copy of the module's Go sources (go.mod, contract/,
-// lambdas/), never on the checkout. Reported: the median and the slowest
+// It works on a copy of the module's Go sources (go.mod, lambdas/ and every
+// package of the module that the supervisor imports), never on the checkout. Reported: the median and the slowest
 // restart, and the median of each step as the supervisor logs it (noticing
 // the save, go build, stopping the old server, the new one's start up to its
 // first answer).
@@ -45,7 +45,11 @@ func BenchmarkDevRestart(b *testing.B) {
 		b.Fatal(err)
 	}
 	src := filepath.Join(tmp, "src")
-	for _, name := range []string{"go.mod", "go.sum", "contract", "lambdas"} {
+	tree, err := sourcesOf(root, "./lambdas/cmd/stratus-local")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range tree {
 		if err := copyTree(filepath.Join(root, name), filepath.Join(src, name)); err != nil {
 			b.Fatal(err)
 		}
@@ -164,6 +168,31 @@ func medianSeconds(d []time.Duration) float64 {
 }
 
 // copyTree copies a file or a folder, with its files' modes.
+// sourcesOf lists what building pkg in the module at root needs, relative
+// to root: go.mod, go.sum, lambdas/ (what the supervisor watches and builds)
+// and the folder of every other package of the module that pkg imports,
+// asked of go list rather than written down, so that a new import cannot
+// break the copy.
+func sourcesOf(root, pkg string) ([]string, error) {
+	list := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", pkg)
+	list.Dir = root
+	out, err := list.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -deps %s: %w", pkg, err)
+	}
+	tree := []string{"go.mod", "go.sum", "lambdas"}
+	for _, dir := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			return nil, err
+		}
+		if rel != "lambdas" && !strings.HasPrefix(rel, "lambdas"+string(filepath.Separator)) {
+			tree = append(tree, rel)
+		}
+	}
+	return tree, nil
+}
+
 func copyTree(from, to string) error {
 	return filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
