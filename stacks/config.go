@@ -50,6 +50,12 @@ type DatabaseConfig struct {
 	Proxy                    bool    // RDS Proxy in front of the cluster
 	NatGateways              int     // 0 keeps dev free of NAT hourly charges
 	BackupRetentionDays      float64
+	// AdminUser is the cluster's admin user name. It is create-only:
+	// changing it on a deployed stage replaces the cluster, which the
+	// stateful lock refuses. A stage deployed before issue 29, whose
+	// cluster was created as "postgres", sets "postgres" here to keep it.
+	// Default: - serverlessdb.DefaultAdminUser ("stratus_admin").
+	AdminUser string
 	// EnhancedMonitoring is the interval of every instance's Enhanced
 	// Monitoring (OS metrics: processes, memory, disk): 1, 5, 10, 15, 30 or
 	// 60 seconds, 0 for none. RDS writes a record per instance and interval

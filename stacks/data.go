@@ -86,6 +86,10 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 	if d := cfg.Database.EnhancedMonitoring; d > 0 {
 		monitoring = awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 	}
+	var adminUser *string // the construct's default
+	if u := cfg.Database.AdminUser; u != "" {
+		adminUser = jsii.String(u)
+	}
 	return serverlessdb.New(stack, "Database", &serverlessdb.Props{
 		AvailabilityZones:  jsii.Strings(zones...),
 		NatGateways:        jsii.Number(cfg.Database.NatGateways),
@@ -94,6 +98,7 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 		Readers:            jsii.Number(float64(cfg.Database.Readers)),
 		Proxy:              jsii.Bool(cfg.Database.Proxy),
 		BackupRetention:    awscdk.Duration_Days(jsii.Number(cfg.Database.BackupRetentionDays)),
+		AdminUser:          adminUser,
 		DeletionProtection: jsii.Bool(cfg.Production),
 		RemovalPolicy:      removal,
 		LogRetention:       cfg.LogRetention,

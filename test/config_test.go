@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/internal/refsynth"
 	"github.com/stratus-cdk/stratus/stacks"
 )
@@ -249,6 +251,14 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 	},
 	"Database.NatGateways": func(t *testing.T, st stageTemplates) {
 		count(t, "NAT gateways", st.data, "AWS::EC2::NatGateway", st.cfg.Database.NatGateways)
+	},
+	"Database.AdminUser": func(t *testing.T, st stageTemplates) {
+		// Unset is the construct's default, never the engine's "postgres".
+		want := cmp.Or(st.cfg.Database.AdminUser, serverlessdb.DefaultAdminUser)
+		eq(t, "MasterUsername", st.cluster(t).Properties["MasterUsername"], want)
+		if want == "postgres" {
+			t.Error("the stage's admin user is postgres, the name every scanner flags")
+		}
 	},
 	"Database.BackupRetentionDays": func(t *testing.T, st stageTemplates) {
 		eq(t, "BackupRetentionPeriod", st.cluster(t).Properties["BackupRetentionPeriod"], st.cfg.Database.BackupRetentionDays)

@@ -164,7 +164,7 @@ func TestDefaultCluster(t *testing.T) {
 			"EngineVersion":                    "16.13",
 			"Port":                             serverlessdb.DefaultPort,
 			"DatabaseName":                     "app",
-			"MasterUsername":                   "postgres",
+			"MasterUsername":                   serverlessdb.DefaultAdminUser,
 			"StorageEncrypted":                 true,
 			"KmsKeyId":                         getAtt(key, "Arn"),
 			"EnableIAMDatabaseAuthentication":  true,
@@ -256,11 +256,20 @@ func TestDefaultSecretIsEncryptedAndRotated(t *testing.T) {
 	tpl.has("AWS::SecretsManager::Secret", map[string]any{
 		"KmsKeyId": getAtt(key, "Arn"),
 		// The migrations read dbname from it (the attachment adds host and port).
-		"GenerateSecretString": objectLike(map[string]any{"SecretStringTemplate": `{"username":"postgres","dbname":"app"}`}),
+		"GenerateSecretString": objectLike(map[string]any{"SecretStringTemplate": `{"username":"stratus_admin","dbname":"app"}`}),
 	})
+	// Rotation changes the password of the user the secret names, whatever
+	// the name: AWS's single-user function logs in as it and alters itself.
 	tpl.has("AWS::SecretsManager::RotationSchedule", map[string]any{
 		"RotationRules": map[string]any{"ScheduleExpression": "rate(30 days)"},
 	})
+	secrets := tpl.ids("AWS::SecretsManager::Secret")
+	attachment := tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "DbAdminSecretAttachment")
+	schedule := tpl.props(tpl.one(t, "AWS::SecretsManager::RotationSchedule", "DbAdminSecretAttachment"))
+	if len(secrets) != 1 || !reflect.DeepEqual(schedule["SecretId"], ref(attachment)) ||
+		!reflect.DeepEqual(tpl.props(attachment)["SecretId"], ref(secrets[0])) {
+		t.Errorf("the rotation schedule rotates %v, not the admin secret %v through %s", schedule["SecretId"], secrets, attachment)
+	}
 	// The rotation function runs in the egress subnets: it needs the Secrets Manager API.
 	app := tpl.props(tpl.one(t, "AWS::Serverless::Application", "Db"))
 	subnets := fmt.Sprint(app["Parameters"].(map[string]any)["vpcSubnetIds"])
@@ -331,7 +340,7 @@ func TestEndpointAndPort(t *testing.T) {
 	if *customDb.Port() != serverlessdb.ProxyPort || *customDb.ClusterPort() != 6543 {
 		t.Errorf("proxy: Port %v ClusterPort %v, want 5432 and 6543", *customDb.Port(), *customDb.ClusterPort())
 	}
-	if *defaultsDb.DatabaseName != "app" || *customDb.DatabaseName != "orders" || *defaultsDb.AdminUser != "postgres" {
+	if *defaultsDb.DatabaseName != "app" || *customDb.DatabaseName != "orders" || *defaultsDb.AdminUser != "stratus_admin" || *customDb.AdminUser != "orders_owner" {
 		t.Errorf("DatabaseName %s/%s AdminUser %s", *defaultsDb.DatabaseName, *customDb.DatabaseName, *defaultsDb.AdminUser)
 	}
 	if defaultsDb.Proxy != nil || customDb.Proxy == nil {
@@ -437,6 +446,7 @@ func TestCustomCluster(t *testing.T) {
 			"EngineVersion":                    "16.9",
 			"Port":                             6543,
 			"DatabaseName":                     "orders",
+			"MasterUsername":                   "orders_owner",
 			"BackupRetentionPeriod":            14,
 			"DeletionProtection":               false,
 			"ServerlessV2ScalingConfiguration": map[string]any{"MinCapacity": 1, "MaxCapacity": 8},

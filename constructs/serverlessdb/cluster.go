@@ -64,7 +64,7 @@ func (db *ServerlessDb) createCluster(p *Props) {
 	// The admin secret is made here, not by the cluster, to carry dbname and
 	// to outlive a snapshot (it holds the password the snapshot restores with).
 	db.adminSecret = awsrds.NewDatabaseSecret(db.Construct, jsii.String("AdminSecret"), &awsrds.DatabaseSecretProps{
-		Username:                         jsii.String(DefaultAdminUser),
+		Username:                         jsii.String(r.adminUser),
 		Dbname:                           jsii.String(r.databaseName),
 		EncryptionKey:                    db.EncryptionKey,
 		ReplaceOnPasswordCriteriaChanges: jsii.Bool(true),
@@ -75,7 +75,7 @@ func (db *ServerlessDb) createCluster(p *Props) {
 	}
 	db.Cluster = awsrds.NewDatabaseCluster(db.Construct, jsii.String("Cluster"), &awsrds.DatabaseClusterProps{
 		Engine:                          awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{Version: r.engineVersion}),
-		Credentials:                     awsrds.Credentials_FromSecret(db.adminSecret, jsii.String(DefaultAdminUser)),
+		Credentials:                     awsrds.Credentials_FromSecret(db.adminSecret, jsii.String(r.adminUser)),
 		Writer:                          instance("Writer", 0, false),
 		Readers:                         &readers,
 		ServerlessV2MinCapacity:         jsii.Number(r.minCapacity),

@@ -35,7 +35,8 @@
 // Cluster: Aurora PostgreSQL EngineVersion [16.13] in the isolated subnets, a
 // serverless v2 writer and Readers [0] readers pinned to successive AZs (the
 // first reader scales with the writer), MinCapacity [0.5] to MaxCapacity [2]
-// ACUs, DatabaseName ["app"], Port [5433, not the engine's 5432], storage,
+// ACUs, DatabaseName ["app"], AdminUser ["stratus_admin", not the engine's
+// "postgres"; create-only], Port [5433, not the engine's 5432], storage,
 // secret, Performance Insights and logs encrypted with one customer managed
 // KMS key with rotation, IAM database authentication, rds.force_ssl=1, the
 // PostgreSQL log exported to a log group with LogRetention [one month],
@@ -51,7 +52,7 @@
 // they are billed as CloudWatch Logs ingestion, one record per instance and
 // interval.
 //
-// Admin secret: user "postgres", JSON with username, password, dbname, host,
+// Admin secret: user AdminUser, JSON with username, password, dbname, host,
 // port; rotated every RotationInterval [30 days] by the single-user rotation
 // function, placed in FunctionSubnets (it needs both the cluster and the
 // Secrets Manager API). Its security group may send only HTTPS (to anywhere

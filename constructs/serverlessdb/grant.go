@@ -24,7 +24,7 @@ import (
 // rotation and migrations rely on (rds_iam would switch them off).
 func (db *ServerlessDb) GrantConnect(grantee awsiam.IGrantable, dbUser string) awsiam.Grant {
 	c := propcheck.On("serverlessdb.GrantConnect", db.Construct)
-	checkUser(c, dbUser)
+	db.checkUser(c, dbUser)
 	c.Panic()
 	if db.Proxy != nil {
 		db.grantProxyUser(dbUser)
@@ -60,7 +60,7 @@ func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
 	} else if !*fn.IsBoundToVpc() {
 		c.Add("fn", *fn.Node().Path(), "not in a VPC; create it with Vpc set to the database's Vpc and VpcSubnets from FunctionSubnets()")
 	}
-	checkUser(c, dbUser)
+	db.checkUser(c, dbUser)
 	c.Panic()
 
 	desc := jsii.String("Lambda " + *fn.Node().Path() + " as " + dbUser)
@@ -97,11 +97,11 @@ func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
 }
 
 // checkUser records what is wrong with a login role name.
-func checkUser(c *propcheck.Problems, dbUser string) {
+func (db *ServerlessDb) checkUser(c *propcheck.Problems, dbUser string) {
 	switch {
 	case !identifierRE.MatchString(dbUser):
 		c.Add("dbUser", dbUser, "must start with a letter or _ and hold at most 63 letters, digits or _")
-	case strings.EqualFold(dbUser, DefaultAdminUser):
+	case strings.EqualFold(dbUser, db.props.adminUser):
 		c.Add("dbUser", dbUser, "is the admin user, which must keep password authentication for rotation and migrations")
 	}
 }

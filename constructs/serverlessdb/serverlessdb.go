@@ -20,7 +20,7 @@ import (
 // Defaults documented on Props and in the package comment.
 const (
 	DefaultDatabaseName    = "app"
-	DefaultAdminUser       = "postgres"
+	DefaultAdminUser       = "stratus_admin"
 	DefaultPort            = 5433
 	DefaultMinCapacity     = 0.5
 	DefaultMaxCapacity     = 2
@@ -87,6 +87,15 @@ type Props struct {
 	// DatabaseName is created in the cluster and handed to functions as DB_NAME.
 	// Default: "app"
 	DatabaseName *string
+	// AdminUser is the cluster's admin (master) user, kept in the admin
+	// secret with its password, which the secret's rotation changes; the
+	// migrations log in as it. Not the engine's "postgres" nor "admin",
+	// the names every scanner flags and every password-guessing script
+	// tries first. It is create-only: changing it replaces the cluster and
+	// its data, so a cluster created with another name (such as "postgres",
+	// this construct's default until issue 29) keeps that name here.
+	// Default: "stratus_admin"
+	AdminUser *string
 	// Port the cluster listens on (1150-65535). Not the engine default 5432,
 	// so scans for the well-known port miss it (cdk-nag AwsSolutions-RDS11).
 	// Default: 5433
@@ -245,7 +254,7 @@ func New(scope constructs.Construct, id string, props *Props) *ServerlessDb {
 		Construct:    constructs.NewConstruct(scope, jsii.String(id)),
 		props:        r,
 		DatabaseName: jsii.String(r.databaseName),
-		AdminUser:    jsii.String(DefaultAdminUser),
+		AdminUser:    jsii.String(r.adminUser),
 		proxyUsers:   map[string]bool{},
 	}
 	db.createKey()

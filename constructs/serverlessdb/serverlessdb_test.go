@@ -73,6 +73,7 @@ func TestMain(m *testing.M) {
 		NatGateways:        jsii.Number(0),
 		EngineVersion:      awsrds.AuroraPostgresEngineVersion_VER_16_9(),
 		DatabaseName:       jsii.String("orders"),
+		AdminUser:          jsii.String("orders_owner"),
 		Port:               jsii.Number(6543),
 		MinCapacity:        jsii.Number(1),
 		MaxCapacity:        jsii.Number(8),

@@ -21,6 +21,7 @@ type resolved struct {
 	engineVersion      awsrds.AuroraPostgresEngineVersion
 	fullVersion        string
 	databaseName       string
+	adminUser          string
 	port               float64
 	minCapacity        float64
 	maxCapacity        float64
@@ -39,6 +40,7 @@ func resolve(p *Props) resolved {
 	r := resolved{
 		engineVersion:      p.EngineVersion,
 		databaseName:       DefaultDatabaseName,
+		adminUser:          DefaultAdminUser,
 		port:               DefaultPort,
 		minCapacity:        DefaultMinCapacity,
 		maxCapacity:        DefaultMaxCapacity,
@@ -58,6 +60,9 @@ func resolve(p *Props) resolved {
 	r.fullVersion = *r.engineVersion.AuroraPostgresFullVersion()
 	if p.DatabaseName != nil {
 		r.databaseName = *p.DatabaseName
+	}
+	if p.AdminUser != nil {
+		r.adminUser = *p.AdminUser
 	}
 	if p.Port != nil {
 		r.port = *p.Port
@@ -157,6 +162,17 @@ func validate(c *propcheck.Problems, p *Props, r resolved) {
 			c.Add("DatabaseName", name, "must start with a letter or _ and hold at most 63 letters, digits or _")
 		case strings.EqualFold(name, "postgres") || strings.HasPrefix(strings.ToLower(name), "template") || strings.HasPrefix(strings.ToLower(name), "rds"):
 			c.Add("DatabaseName", name, "reserved by PostgreSQL or RDS")
+		}
+	}
+	if propcheck.Unresolved(p.AdminUser) {
+		c.Add("AdminUser", p.AdminUser, "must be known at synth: the migrations and grants check their users against it")
+	}
+	if propcheck.Known(p.AdminUser) {
+		switch name := strings.ToLower(*p.AdminUser); {
+		case !identifierRE.MatchString(name) || strings.HasPrefix(name, "_"):
+			c.Add("AdminUser", *p.AdminUser, "must start with a letter and hold at most 63 letters, digits or _ (RDS's rule for Aurora PostgreSQL)")
+		case strings.HasPrefix(name, "rds") || strings.HasPrefix(name, "pg_"):
+			c.Add("AdminUser", *p.AdminUser, "reserved by RDS (rds*) or PostgreSQL (pg_*)")
 		}
 	}
 	if d := p.BackupRetention; propcheck.Known(d) {

@@ -1,6 +1,7 @@
 package serverlessdb_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -42,6 +43,7 @@ func TestValidationListsEveryProblem(t *testing.T) {
 			Readers:            jsii.Number(-1),
 			Port:               jsii.Number(80),
 			DatabaseName:       jsii.String("1orders"),
+			AdminUser:          jsii.String("rdsadmin"),
 			BackupRetention:    awscdk.Duration_Days(jsii.Number(40)),
 			RotationInterval:   awscdk.Duration_Hours(jsii.Number(12)),
 			MonitoringInterval: awscdk.Duration_Seconds(jsii.Number(7)),
@@ -58,6 +60,7 @@ func TestValidationListsEveryProblem(t *testing.T) {
 		"Readers -1: must be a whole number",
 		"Port 80: outside 1150-65535",
 		`DatabaseName "1orders": must start`,
+		`AdminUser "rdsadmin": reserved by RDS`,
 		"BackupRetention 40 days: must be whole days from 1 to 35",
 		"MonitoringInterval 7 seconds: must be 1, 5, 10, 15, 30 or 60 seconds",
 		"RotationInterval 12 hours: must be whole days",
@@ -68,6 +71,24 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	)
 	if n := len(*stack.Node().Children()); n != 0 {
 		t.Errorf("a failed New left %d constructs behind", n)
+	}
+}
+
+func TestValidationAdminUser(t *testing.T) {
+	for name, want := range map[string]string{
+		"1admin":    "must start with a letter",
+		"_admin":    "must start with a letter",
+		"db-admin":  "must start with a letter",
+		"pg_owner":  "reserved by RDS (rds*) or PostgreSQL (pg_*)",
+		"RDS_Owner": "reserved by RDS",
+	} {
+		msg := cdktest.Recover(func() { serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{AdminUser: jsii.String(name)}) })
+		wantAll(t, msg, fmt.Sprintf("AdminUser %q: %s", name, want))
+	}
+	for _, name := range []string{"postgres", "owner_2", "Ops"} {
+		if msg := cdktest.Recover(func() { serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{AdminUser: jsii.String(name)}) }); msg != "" {
+			t.Errorf("AdminUser %q refused: %s", name, msg)
+		}
 	}
 }
 
@@ -171,13 +192,19 @@ func TestGrantConnectAndBindRejectMisuse(t *testing.T) {
 	stack := scratch(t)
 	db := serverlessdb.New(stack, "Db", nil)
 	outside := gofunction.New(stack, "Outside", &gofunction.Props{Entry: jsii.String(hello)})
-	wantAll(t, cdktest.Recover(func() { db.Bind(outside, "postgres") }),
-		"serverlessdb.Bind Scratch/Db: invalid props", `fn "Scratch/Outside": not in a VPC`, `dbUser "postgres": is the admin user`)
+	wantAll(t, cdktest.Recover(func() { db.Bind(outside, "stratus_admin") }),
+		"serverlessdb.Bind Scratch/Db: invalid props", `fn "Scratch/Outside": not in a VPC`, `dbUser "stratus_admin": is the admin user`)
 	// IAM alone needs no VPC: a function outside it may hold the grant.
 	if msg := cdktest.Recover(func() { db.GrantConnect(outside, "app") }); msg != "" {
 		t.Errorf("GrantConnect to a function outside the VPC panicked: %s", msg)
 	}
-	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "postgres") }),
-		"serverlessdb.GrantConnect Scratch/Db: invalid props", `dbUser "postgres": is the admin user`)
+	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "STRATUS_ADMIN") }),
+		"serverlessdb.GrantConnect Scratch/Db: invalid props", `dbUser "STRATUS_ADMIN": is the admin user`)
+	// The admin user is whichever the props name: a cluster kept as "postgres".
+	kept := serverlessdb.New(stack, "Kept", &serverlessdb.Props{AdminUser: jsii.String("postgres")})
+	wantAll(t, cdktest.Recover(func() { kept.GrantConnect(outside, "postgres") }), `dbUser "postgres": is the admin user`)
+	if msg := cdktest.Recover(func() { db.GrantConnect(outside, "postgres") }); msg != "" {
+		t.Errorf("GrantConnect as postgres, not the admin user here, panicked: %s", msg)
+	}
 	wantAll(t, cdktest.Recover(func() { db.GrantConnect(outside, "app/*") }), `dbUser "app/*": must start with a letter`)
 }

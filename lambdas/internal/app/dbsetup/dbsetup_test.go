@@ -140,3 +140,60 @@ func TestSecretPortAsString(t *testing.T) {
 		t.Fatalf("%+v %v", cfg, err)
 	}
 }
+
+// The migrations log in as whichever admin user the secret names. Aurora's
+// admin is no superuser: like Aurora's stratus_admin (rds_superuser's
+// CREATEROLE, owner of the app's database), the role here has just that.
+func TestCreateAsANonDefaultAdminUser(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewEmptyDB(t)
+	u, _ := url.Parse(dsn)
+	dbName := strings.TrimPrefix(u.Path, "/")
+	admin := fmt.Sprintf("stratus_admin_%d", time.Now().UnixNano())
+	c, err := pgx.Connect(ctx, pgtest.AdminDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`CREATE ROLE ` + pgx.Identifier{admin}.Sanitize() + ` LOGIN CREATEROLE PASSWORD 'rotated-by-secrets-manager'`,
+		`ALTER DATABASE ` + pgx.Identifier{dbName}.Sanitize() + ` OWNER TO ` + pgx.Identifier{admin}.Sanitize(),
+	} {
+		if _, err := c.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close(ctx)
+	db, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL 15+: public belongs to the database owner's pg_database_owner.
+	if _, err := db.Exec(ctx, `GRANT ALL ON SCHEMA public TO `+pgx.Identifier{admin}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close(ctx)
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(ctx, pgtest.AdminDSN(t)); err == nil {
+			_, _ = c.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{dbName}.Sanitize()+` WITH (FORCE)`)
+			_, _ = c.Exec(ctx, `DROP ROLE IF EXISTS `+pgx.Identifier{admin}.Sanitize())
+			c.Close(ctx)
+		}
+	})
+
+	secret := fmt.Sprintf(`{"engine":"postgres","host":%q,"port":%s,"username":%q,"password":"rotated-by-secrets-manager","dbname":%q}`,
+		u.Hostname(), u.Port(), admin, dbName)
+	h := &Handler{SecretARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-admin", Secrets: &fakeSecrets{value: secret}, SSLMode: "disable", AppUser: role(t)}
+	if _, err := h.Handle(ctx, cfn.Event{RequestType: cfn.RequestCreate, RequestID: "r1",
+		ResourceProperties: map[string]any{"ServiceToken": "arn", "Version": "abc123"}}); err != nil {
+		t.Fatalf("migrations as %s: %v", admin, err)
+	}
+	db, err = pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	var owner string
+	if err := db.QueryRow(ctx, `SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'items'`).Scan(&owner); err != nil || owner != admin {
+		t.Fatalf("items is owned by %q (%v), want the admin user %s", owner, err, admin)
+	}
+}
