@@ -31,7 +31,7 @@ ifneq ($(wildcard .tmp/cfn-lint/bin/cfn-lint),)
 export PATH := $(CURDIR)/.tmp/cfn-lint/bin:$(PATH)
 endif
 
-.PHONY: help synth test prereqs test-race flaky cfnlint example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
+.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -90,6 +90,7 @@ test: prereqs ## run every test: web app, constructs, stacks (snapshots, cdk-nag
 	$(GO) test -count=1 -timeout 40m $$($(GO) run ./cmd/flaky -list -jsii)
 	$(MAKE) --no-print-directory test-race
 	$(MAKE) --no-print-directory cfnlint
+	$(MAKE) --no-print-directory compliance
 	$(MAKE) --no-print-directory example
 	$(MAKE) --no-print-directory e2e
 
@@ -131,6 +132,9 @@ flaky: prereqs ## run the suites N times under CPU load (make flaky N=5); lists 
 # template of the assembly `make cost` prices: every stage and the Pipeline
 # stack, synthesized for the placeholder account. Where cfn-lint is missing it
 # fails at once, in one line saying how to install it.
+compliance: deps web ## cdk-nag's HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs over every stage: a table of what they find; fails when a fixed finding is back
+	$(GO) run ./cmd/compliance
+
 cfnlint: deps web ## cfn-lint on every template of every stage and the pipeline: fails on an error, lists the warnings; exceptions with reasons in test/cfn-lint.exceptions.json
 	@command -v cfn-lint >/dev/null || $(GO) run ./cmd/cfnlint $(REF_OUT)
 	$(MAKE) --no-print-directory $(REF_OUT)/manifest.json

@@ -17,6 +17,12 @@ type Pack int
 const (
 	AwsSolutions Pack = iota
 	Serverless
+	// The compliance packs, which `make compliance` runs as a report
+	// (cmd/compliance), not as a gate of every synth: their findings name
+	// what an auditor of that standard would ask for.
+	HIPAASecurity
+	NIST80053R5
+	PCIDSS321
 )
 
 // Check applies the packs to scope and everything below it, verbosely (each
@@ -32,6 +38,12 @@ func Check(scope constructs.IConstruct, packs ...Pack) {
 			aspect = cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
 		case Serverless:
 			aspect = cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+		case HIPAASecurity:
+			aspect = cdknag.NewHIPAASecurityChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+		case NIST80053R5:
+			aspect = cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+		case PCIDSS321:
+			aspect = cdknag.NewPCIDSS321Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
 		}
 		awscdk.Aspects_Of(scope).Add(aspect, nil)
 	}
