@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -98,14 +97,9 @@ func synth(dir string) error {
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 	built := stacks.Build(app, stacks.Options{Region: refsynth.Region})
-	names := make([]string, 0, len(packs))
-	for name := range packs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	for _, s := range []*stacks.Stage{built.Dev, built.Staging, built.Prod} {
-		for _, name := range names {
-			nag.Check(s.Stage, packs[name])
+		for _, pack := range packs {
+			nag.Check(s.Stage, pack)
 		}
 	}
 	app.Synth(nil)
