@@ -37,7 +37,19 @@ const (
 
 	EnvOutboxMinAge    = "OUTBOX_MIN_AGE"    // outbox rows younger than this are left to the API's own flush
 	EnvOutboxBatchSize = "OUTBOX_BATCH_SIZE" // outbox rows per transaction
+
+	// The origin secret's rotation function: the web ACL rule that requires
+	// the header, and the distribution whose origins send it.
+	EnvWebAclArn      = "WEB_ACL_ARN"     // the API's regional web ACL
+	EnvWebAclRule     = "WEB_ACL_RULE"    // its rule that requires the header
+	EnvOriginHeader   = "ORIGIN_HEADER"   // the header's name
+	EnvDistributionID = "DISTRIBUTION_ID" // the site's CloudFront distribution
+	EnvWAFPropagation = "WAF_PROPAGATION" // wait between widening the rule and changing CloudFront (default 60s)
 )
+
+// OriginSecretLength is the length of the origin secret's values, letters
+// and digits only: what the stack generates first and each rotation after.
+const OriginSecretLength = 48
 
 // Function is one deployed function's side of the contract: the folder it is
 // built from and the environment variables its handler reads, by who sets
@@ -92,10 +104,17 @@ var (
 		Set:   []string{EnvDBSecretArn, EnvAppDBUser},
 		Unset: []string{EnvDatabaseURL, EnvDBSSLMode},
 	}
+	// Rotate rotates the origin secret, in the stages whose API sits behind
+	// the site's web ACL (Staging and Prod).
+	Rotate = Function{
+		Name:  "rotate",
+		Set:   []string{EnvStage, EnvWebAclArn, EnvWebAclRule, EnvOriginHeader, EnvDistributionID},
+		Unset: []string{EnvWAFPropagation},
+	}
 )
 
 // Functions lists every deployed function.
-var Functions = []Function{API, Worker, Outbox, Migrate}
+var Functions = []Function{API, Worker, Outbox, Migrate, Rotate}
 
 // ListValue is the values of a comma-separated variable (EnvCORSOrigins),
 // trimmed, empty ones left out.

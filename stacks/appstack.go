@@ -48,24 +48,6 @@ type AppStack struct {
 	OriginSecret awssecretsmanager.Secret
 }
 
-// newOriginSecret generates the secret that keeps the API reachable only
-// through the site's distribution, whose web ACL rate-limits per viewer
-// (see apiwithauth.Props.OriginSecret). It never leaves AWS: CloudFormation
-// resolves it into the distribution's origin header and the API's web ACL.
-func newOriginSecret(stack awscdk.Stack, cfg Config) awssecretsmanager.Secret {
-	secret := awssecretsmanager.NewSecret(stack, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Stratus " + cfg.Name + ": the " + apiwithauth.OriginHeaderName + " header CloudFront adds to API requests and the API's web ACL requires"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
-		},
-		RemovalPolicy: cfg.RemovalPolicy,
-	})
-	nag.Suppress(secret, nag.Rule("AwsSolutions-SMG4",
-		"Rotating this value must update CloudFront's origin header and the API's web ACL in lockstep, which a Secrets Manager "+
-			"rotation function cannot do atomically across two stacks; rotate it by redeploying (README, The edge)."))
-	return secret
-}
-
 // NewAppStack creates the app stack of cfg on top of its data stack.
 func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppStack {
 	stack := awscdk.NewStack(scope, jsii.String("App"), &awscdk.StackProps{

@@ -79,6 +79,13 @@ type ApiConfig struct {
 	ThrottleRate, Burst float64
 	// Mail is how the user pool sends sign-up and password-reset codes.
 	Mail MailConfig
+	// OriginSecretRotation is how often the origin secret rotates, where
+	// both the API and the site have a web ACL (the API then answers only
+	// requests that carry it, see README "The edge"): between 4 hours and
+	// 1000 days, Secrets Manager's bounds. Each rotation takes a few minutes
+	// (a CloudFront deployment) and costs nothing but the function's run.
+	// Default: - 30 days.
+	OriginSecretRotation time.Duration
 	// DetailedMetrics turns on the stage's per-method CloudWatch metrics
 	// (count, 4XX, 5XX, latency, integration latency for each route),
 	// billed as custom metrics: five per route with traffic, about 0.30 USD

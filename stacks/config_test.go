@@ -44,6 +44,7 @@ func TestConfigProblemsNameEveryBadValue(t *testing.T) {
 	bad.OutboxInterval = 90 * time.Second
 	bad.Database.EnhancedMonitoring = 2 * time.Minute
 	bad.Database.NatGateways = 4
+	bad.Api.OriginSecretRotation = time.Hour
 	bad.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a", "eu-west-1a", "us-east-1b"}}
 	bad.Site.Domain = Domain{Name: "App.example.com", HostedZoneId: "zone"}
 	wantAll(t, stageProblems("eu-west-1", bad),
@@ -52,6 +53,7 @@ func TestConfigProblemsNameEveryBadValue(t *testing.T) {
 		`Dev: Database.AvailabilityZones[eu-west-1] lists "eu-west-1a" twice`,
 		`Dev: Database.AvailabilityZones[eu-west-1] has "us-east-1b", not a zone of eu-west-1`,
 		"Dev: Database.NatGateways 4 is more than its 3 zones in eu-west-1",
+		"Dev: Api.OriginSecretRotation 1h0m0s must be between 4h and 1000 days",
 		`Dev: Site.Domain.Name "App.example.com" must be lower case`,
 		`Dev: Site.Domain.HostedZoneId "zone" is not a Route 53 hosted zone id`,
 	)

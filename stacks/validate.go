@@ -81,6 +81,9 @@ func (c Config) problems(region string) []string {
 	default:
 		add("Database.EnhancedMonitoring %v must be 1, 5, 10, 15, 30 or 60 seconds, or 0 for none", c.Database.EnhancedMonitoring)
 	}
+	if r := c.Api.OriginSecretRotation; r != 0 && (r < 4*time.Hour || r > 1000*24*time.Hour) {
+		add("Api.OriginSecretRotation %v must be between 4h and 1000 days (24000h), Secrets Manager's bounds, or 0 for 30 days", r)
+	}
 	out = append(out, c.zoneProblems(region)...)
 	return append(out, c.Site.Domain.problems("Site.Domain.Name", "Site.Domain.HostedZoneId")...)
 }

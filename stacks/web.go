@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -34,6 +35,8 @@ type WebStack struct {
 	Site *staticsite.StaticSite
 	// SiteUrl is the site's URL output; the API answers under SiteUrl/v1/.
 	SiteUrl awscdk.CfnOutput
+	// OriginRotation rotates the App stack's origin secret; nil without one.
+	OriginRotation awslambda.Function
 }
 
 // EdgeStack holds what CloudFront needs in us-east-1: the site's web ACL
@@ -159,11 +162,16 @@ func NewWebStack(scope constructs.Construct, cfg Config, app *AppStack, edge *Ed
 			// Everything but Host: API Gateway routes on its own host name.
 			OriginRequestPolicy: awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 		})
+	web := &WebStack{Stack: stack, Site: site}
+	if app.OriginSecret != nil {
+		web.OriginRotation = rotateOriginSecret(stack, cfg, app, site.Distribution)
+	}
 	url := awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
 		Value:       site.Url(),
 		Description: jsii.String("The web app; the API answers under /v1/"),
 	})
-	return &WebStack{Stack: stack, Site: site, SiteUrl: url}
+	web.SiteUrl = url
+	return web
 }
 
 // originHeaders are the headers CloudFront adds to every API request: the

@@ -321,6 +321,17 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 		count(t, "API web ACL", st.app, "AWS::WAFv2::WebACL", map[bool]int{true: 1}[st.cfg.Api.WebAcl])
 		count(t, "API web ACL association", st.app, "AWS::WAFv2::WebACLAssociation", map[bool]int{true: 1}[st.cfg.Api.WebAcl])
 	},
+	"Api.OriginSecretRotation": func(t *testing.T, st stageTemplates) {
+		behind := st.cfg.Api.WebAcl && st.cfg.Site.WebAcl
+		count(t, "origin secret rotation", st.web, "AWS::SecretsManager::RotationSchedule", map[bool]int{true: 1}[behind])
+		if !behind {
+			return
+		}
+		days := cmp.Or(st.cfg.Api.OriginSecretRotation, 30*24*time.Hour).Hours() / 24
+		for _, schedule := range st.web.ofType("AWS::SecretsManager::RotationSchedule") {
+			eq(t, "RotationRules.ScheduleExpression", property(schedule, "RotationRules", "ScheduleExpression"), fmt.Sprintf("rate(%g days)", days))
+		}
+	},
 	"Api.ThreatProtection": func(t *testing.T, st stageTemplates) {
 		pool := st.userPool(t)
 		tier, mode := "PLUS", map[string]string{"FULL_FUNCTION": "ENFORCED", "AUDIT_ONLY": "AUDIT"}[string(st.cfg.Api.ThreatProtection)]

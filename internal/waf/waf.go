@@ -162,11 +162,18 @@ func NewWebAcl(scope constructs.Construct, id string, o Options) *WebAcl {
 	return &WebAcl{Acl: acl, LogGroup: logTo(scope, id, acl, o)}
 }
 
+// OriginRuleName names the rule that requires Options.OriginHeader: the
+// origin secret's rotation finds it by this name.
+const OriginRuleName = "OriginHeaderRequired"
+
 // originHeaderRequired blocks a request without the origin header's value:
-// one sent to the resource directly, not through the CDN.
+// one sent to the resource directly, not through the CDN. The origin
+// secret's rotation (lambdas/internal/app/originsecret) reads and writes
+// this shape: NOT of an exact match, or while two values count NOT of an OR
+// of two.
 func originHeaderRequired(priority float64, h *Header) *awswafv2.CfnWebACL_RuleProperty {
 	return &awswafv2.CfnWebACL_RuleProperty{
-		Name:     jsii.String("OriginHeaderRequired"),
+		Name:     jsii.String(OriginRuleName),
 		Priority: jsii.Number(priority),
 		Statement: &awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{
 			Statement: &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
@@ -177,7 +184,7 @@ func originHeaderRequired(priority float64, h *Header) *awswafv2.CfnWebACL_RuleP
 			}},
 		}},
 		Action:           block(403, blockedBody),
-		VisibilityConfig: visibility("OriginHeaderRequired"),
+		VisibilityConfig: visibility(OriginRuleName),
 	}
 }
 
