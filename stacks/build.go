@@ -128,7 +128,7 @@ func Build(app awscdk.App, opts Options) *App {
 	opts = opts.withDefaults()
 	problems := opts.problems()
 	if len(problems) == 0 {
-		problems = stageProblems(opts.Region, opts.apply(Dev), opts.apply(Staging), opts.apply(Prod))
+		problems = stageProblems(opts.Region, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod()))
 	}
 	if len(problems) > 0 {
 		panic(&ConfigError{Problems: problems})
@@ -137,7 +137,7 @@ func Build(app awscdk.App, opts Options) *App {
 	for _, s := range []struct {
 		cfg  Config
 		into **Stage
-	}{{Dev, &out.Dev}, {Staging, &out.Staging}, {Prod, &out.Prod}} {
+	}{{Dev(), &out.Dev}, {Staging(), &out.Staging}, {Prod(), &out.Prod}} {
 		if opts.Stage == "" || opts.Stage == s.cfg.Name {
 			*s.into = NewStage(app, s.cfg, opts)
 			out.Stacks = append(out.Stacks, (*s.into).Stacks()...)

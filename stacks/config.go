@@ -6,6 +6,7 @@
 package stacks
 
 import (
+	"slices"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -123,7 +124,16 @@ type SiteConfig struct {
 // physical zones on its own) and all of these are offered to every account;
 // to deploy to another region, add it with two zones that
 // `aws ec2 describe-availability-zones --region REGION` lists as available.
-var Zones = map[string][]string{
+// Each call returns a new map, so editing one stage's zones edits no other.
+func Zones() map[string][]string {
+	out := make(map[string][]string, len(zones))
+	for region, z := range zones {
+		out[region] = slices.Clone(z)
+	}
+	return out
+}
+
+var zones = map[string][]string{
 	"us-east-1":      {"us-east-1a", "us-east-1b"},
 	"us-east-2":      {"us-east-2a", "us-east-2b"},
 	"us-west-2":      {"us-west-2a", "us-west-2b"},
@@ -142,53 +152,59 @@ var Zones = map[string][]string{
 
 // Dev is an engineer's own environment: cheap and disposable (no Enhanced
 // Monitoring, no detailed API metrics).
-var Dev = Config{
-	Name:          "Dev",
-	LogRetention:  awslogs.RetentionDays_ONE_WEEK,
-	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	// One NAT gateway: the functions call SNS, SSM and S3, and one NAT costs
-	// less than interface endpoints for each of those in two AZs.
-	Database: DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 1, BackupRetentionDays: 1, AvailabilityZones: Zones},
-	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, ThrottleRate: 20, Burst: 40,
-		ThreatProtection: awscognito.StandardThreatProtectionMode_NO_ENFORCEMENT},
-	// Hourly: between runs the database pauses (MinCapacity 0). A publish
-	// that failed after its commit reaches the bus within the hour.
-	OutboxInterval: time.Hour,
+func Dev() Config {
+	return Config{
+		Name:          "Dev",
+		LogRetention:  awslogs.RetentionDays_ONE_WEEK,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		// One NAT gateway: the functions call SNS, SSM and S3, and one NAT costs
+		// less than interface endpoints for each of those in two AZs.
+		Database: DatabaseConfig{MinCapacity: 0, MaxCapacity: 2, NatGateways: 1, BackupRetentionDays: 1, AvailabilityZones: Zones()},
+		Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, ThrottleRate: 20, Burst: 40,
+			ThreatProtection: awscognito.StandardThreatProtectionMode_NO_ENFORCEMENT},
+		// Hourly: between runs the database pauses (MinCapacity 0). A publish
+		// that failed after its commit reaches the bus within the hour.
+		OutboxInterval: time.Hour,
+	}
 }
 
 // Staging is shaped like production, but small: it proves a release on the
 // same topology before it reaches Prod.
-var Staging = Config{
-	Name:          "Staging",
-	LogRetention:  awslogs.RetentionDays_ONE_MONTH,
-	RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7,
-		EnhancedMonitoring: time.Minute, AvailabilityZones: Zones},
-	Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100,
-		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
-	Site:           SiteConfig{WebAcl: true},
-	OutboxInterval: time.Minute,
+func Staging() Config {
+	return Config{
+		Name:          "Staging",
+		LogRetention:  awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 4, Readers: 1, Proxy: true, NatGateways: 1, BackupRetentionDays: 7,
+			EnhancedMonitoring: time.Minute, AvailabilityZones: Zones()},
+		Api: ApiConfig{Mfa: awscognito.Mfa_OPTIONAL, WebAcl: true, ThrottleRate: 50, Burst: 100,
+			ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
+		Site:           SiteConfig{WebAcl: true},
+		OutboxInterval: time.Minute,
+	}
 }
 
 // Prod is safe first: a reader in another AZ, a proxy, deletion protection
 // and snapshots, retained data, long log retention, WAF on API and site,
 // MFA required, alarms that page, Enhanced Monitoring and per-route API
 // metrics to see why.
-var Prod = Config{
-	Name:          "Prod",
-	Production:    true,
-	LogRetention:  awslogs.RetentionDays_ONE_YEAR,
-	RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30,
-		EnhancedMonitoring: time.Minute, AvailabilityZones: Zones},
-	Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
-		ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true,
-		Mail: MailConfig{SES: true}},
-	Site:           SiteConfig{WebAcl: true},
-	OnCall:         true,
-	OutboxInterval: time.Minute,
+func Prod() Config {
+	return Config{
+		Name:          "Prod",
+		Production:    true,
+		LogRetention:  awslogs.RetentionDays_ONE_YEAR,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		Database: DatabaseConfig{MinCapacity: 0.5, MaxCapacity: 16, Readers: 1, Proxy: true, NatGateways: 2, BackupRetentionDays: 30,
+			EnhancedMonitoring: time.Minute, AvailabilityZones: Zones()},
+		Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
+			ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true,
+			Mail: MailConfig{SES: true}},
+		Site:           SiteConfig{WebAcl: true},
+		OnCall:         true,
+		OutboxInterval: time.Minute,
+	}
 }
 
 // StageNames are the names of the stages Build builds, in order: the values
 // Options.Stage (`-c stage=…`) takes.
-var StageNames = []string{Dev.Name, Staging.Name, Prod.Name}
+var StageNames = []string{Dev().Name, Staging().Name, Prod().Name}

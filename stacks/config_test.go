@@ -19,19 +19,19 @@ func wantAll(t *testing.T, problems []string, parts ...string) {
 
 // The shipped configurations are valid in every region Zones lists.
 func TestShippedConfigsAreValidInEveryListedRegion(t *testing.T) {
-	for region := range Zones {
-		if p := stageProblems(region, Dev, Staging, Prod); len(p) > 0 {
+	for region := range Zones() {
+		if p := stageProblems(region, Dev(), Staging(), Prod()); len(p) > 0 {
 			t.Errorf("%s: %v", region, p)
 		}
 	}
-	if len(Zones) < 10 {
-		t.Errorf("Zones lists %d regions", len(Zones))
+	if len(Zones()) < 10 {
+		t.Errorf("Zones lists %d regions", len(Zones()))
 	}
 }
 
 // A region without zones is one line naming it and every stage it concerns.
 func TestRegionWithoutZonesNamesTheRegionOnce(t *testing.T) {
-	p := stageProblems("ap-south-2", Dev, Staging, Prod)
+	p := stageProblems("ap-south-2", Dev(), Staging(), Prod())
 	if len(p) != 1 {
 		t.Fatalf("want one merged line, got %q", p)
 	}
@@ -40,7 +40,7 @@ func TestRegionWithoutZonesNamesTheRegionOnce(t *testing.T) {
 }
 
 func TestConfigProblemsNameEveryBadValue(t *testing.T) {
-	bad := Dev
+	bad := Dev()
 	bad.OutboxInterval = 90 * time.Second
 	bad.Database.EnhancedMonitoring = 2 * time.Minute
 	bad.Database.NatGateways = 4
@@ -60,7 +60,7 @@ func TestConfigProblemsNameEveryBadValue(t *testing.T) {
 }
 
 func TestZonesAndDomainProblems(t *testing.T) {
-	c := Prod
+	c := Prod()
 	c.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a"}}
 	c.OutboxInterval = 0
 	c.Site.Domain = Domain{Name: "app.example.com.", HostedZoneId: "Z123"}
@@ -110,23 +110,27 @@ func TestOptionsProblemsNameTheContextKeys(t *testing.T) {
 // One domain setting gives each stage its own name in the same zone.
 func TestDomainForStage(t *testing.T) {
 	app := Domain{Name: "app.example.com", HostedZoneId: "Z1"}
-	for cfg, want := range map[*Config]Domain{
-		&Prod:    {Name: "app.example.com", HostedZoneId: "Z1"},
-		&Staging: {Name: "staging.app.example.com", HostedZoneId: "Z1"},
-		&Dev:     {Name: "dev.app.example.com", HostedZoneId: "Z1"},
+	for _, c := range []struct {
+		cfg  Config
+		want Domain
+	}{
+		{Prod(), Domain{Name: "app.example.com", HostedZoneId: "Z1"}},
+		{Staging(), Domain{Name: "staging.app.example.com", HostedZoneId: "Z1"}},
+		{Dev(), Domain{Name: "dev.app.example.com", HostedZoneId: "Z1"}},
 	} {
-		if got := app.ForStage(*cfg); got != want {
+		cfg, want := c.cfg, c.want
+		if got := app.ForStage(cfg); got != want {
 			t.Errorf("%s: %+v, want %+v", cfg.Name, got, want)
 		}
-		if p := stageProblems("eu-west-1", Options{Domain: app}.apply(*cfg)); len(p) > 0 {
+		if p := stageProblems("eu-west-1", Options{Domain: app}.apply(cfg)); len(p) > 0 {
 			t.Errorf("%s with the app's domain: %v", cfg.Name, p)
 		}
 	}
-	if got := (Domain{}).ForStage(Prod); got.IsSet() {
+	if got := (Domain{}).ForStage(Prod()); got.IsSet() {
 		t.Errorf("no domain gave %+v", got)
 	}
 	// A stage's own domain wins over the app's.
-	own := Dev
+	own := Dev()
 	own.Site.Domain = Domain{Name: "me.example.net", HostedZoneId: "Z2"}
 	if got := (Options{Domain: app}).apply(own).Site.Domain; got != own.Site.Domain {
 		t.Errorf("the app's domain replaced the stage's own: %+v", got)
@@ -157,5 +161,19 @@ func TestSynthEnvCarriesTheGivenSettings(t *testing.T) {
 	}
 	if len((Options{}).synthEnv()) != 0 {
 		t.Error("no settings gave an environment")
+	}
+}
+
+// Each call of a stage's configuration is its own value: a caller editing
+// one stage's zones (slices and map) edits no other stage, nor the next call.
+func TestStagesShareNothing(t *testing.T) {
+	d := Dev()
+	d.Database.AvailabilityZones["eu-west-1"][0] = "eu-west-1c"
+	d.Database.AvailabilityZones["xx-test-1"] = []string{"xx-test-1a"}
+	for _, c := range []Config{Dev(), Staging(), Prod()} {
+		z := c.Database.AvailabilityZones
+		if z["eu-west-1"][0] != "eu-west-1a" || z["xx-test-1"] != nil {
+			t.Errorf("%s sees another caller's edit: %v", c.Name, z)
+		}
 	}
 }

@@ -47,7 +47,7 @@ func TestStatefulLock(t *testing.T) {
 // the synth settings of make lock and make diff are those of this package.
 func TestLockSettingsMatchTheApp(t *testing.T) {
 	var production []string
-	for _, c := range []stacks.Config{stacks.Dev, stacks.Staging, stacks.Prod} {
+	for _, c := range []stacks.Config{stacks.Dev(), stacks.Staging(), stacks.Prod()} {
 		if c.Production {
 			production = append(production, c.Name)
 		}

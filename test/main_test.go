@@ -74,7 +74,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(domainDir)
 	app = awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(domainDir)})
-	withDomain = stacks.NewStage(app, stacks.Dev, stacks.Options{Account: testAccount, Domain: testDomain})
+	withDomain = stacks.NewStage(app, stacks.Dev(), stacks.Options{Account: testAccount, Domain: testDomain})
 	nag.Check(app, nag.AwsSolutions, nag.Serverless)
 	domainAssemblyDir = *app.Synth(nil).Directory()
 

@@ -23,11 +23,6 @@ const (
 	accessExclusive
 )
 
-var lockNames = [...]string{"none", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
-	"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
-
-func (m lockMode) String() string { return lockNames[m] }
-
 // alterTableLock is the lock an ALTER TABLE subcommand takes on its table.
 // The reference page "ALTER TABLE" says: "An ACCESS EXCLUSIVE lock is
 // acquired unless explicitly noted"; the cases below are the ones it notes.

@@ -127,12 +127,6 @@ func edgeKey(e Edge) string {
 // Template returns the template of the stack at path.
 func (a *App) Template(stack string) *assembly.Template { return a.templates[stack] }
 
-// StackByName returns the path of the stack CloudFormation knows as name.
-func (a *App) StackByName(name string) (string, bool) {
-	p, ok := a.byName[name]
-	return p, ok
-}
-
 // Stack returns the stack at path.
 func (a *App) Stack(path string) (assembly.Stack, bool) {
 	for _, s := range a.Stacks {
