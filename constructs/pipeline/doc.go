@@ -29,7 +29,7 @@
 // A CodeBuild project (aws/codebuild/standard:7.0, MEDIUM) runs the install
 // commands, then the build commands, and hands cdk.out to the pipeline. The
 // defaults suit any Go CDK app whose CDK CLI is pinned in package.json:
-// `npm ci` (DefaultInstallCommands), then `npx cdk synth` (DefaultCommands).
+// `npm ci` (DefaultInstallCommands()), then `npx cdk synth` (DefaultCommands()).
 // An app that tests in the pipeline, or needs system packages for its tests,
 // says so in Props.Synth (InstallCommands, Commands): the reference app of
 // this repository runs `make test` then `make synth` and installs PostgreSQL

@@ -132,18 +132,21 @@ const (
 
 // DefaultInstallCommands prepare the synth build of a Go CDK app whose
 // CDK CLI is pinned in package.json: they install the CLI (and any other npm
-// dependency) from the lock file.
-var DefaultInstallCommands = []string{"npm ci"}
+// dependency) from the lock file. Each call returns a new slice.
+func DefaultInstallCommands() []string { return []string{"npm ci"} }
 
 // DefaultCommands synthesize the app into cdk.out with the pinned CLI. An
 // app that runs its tests in the pipeline puts them before the synth (see
-// SynthOptions.Commands).
-var DefaultCommands = []string{"npx cdk synth"}
+// SynthOptions.Commands). Each call returns a new slice.
+func DefaultCommands() []string { return []string{"npx cdk synth"} }
 
-// Notification event types the rule subscribes to.
-var NotificationEvents = []string{
-	"codepipeline-pipeline-pipeline-execution-failed",
-	"codepipeline-pipeline-manual-approval-needed",
+// NotificationEvents are the event types the rule subscribes to. Each call
+// returns a new slice.
+func NotificationEvents() []string {
+	return []string{
+		"codepipeline-pipeline-pipeline-execution-failed",
+		"codepipeline-pipeline-manual-approval-needed",
+	}
 }
 
 // Pipeline is a self-mutating CDK pipeline: source → test and synth →
@@ -151,8 +154,8 @@ var NotificationEvents = []string{
 type Pipeline struct {
 	constructs.Construct
 
-	// Pipeline is the CDK Pipelines pipeline; it builds itself at synth.
-	Pipeline pipelines.CodePipeline
+	// CdkPipeline is the CDK Pipelines pipeline; it builds itself at synth.
+	CdkPipeline pipelines.CodePipeline
 	// CodePipeline is the underlying CodePipeline, usable before synth
 	// (ARN, notifications, metrics); CDK Pipelines adds its stages at synth.
 	CodePipeline awscodepipeline.Pipeline

@@ -424,7 +424,7 @@ func TestCrossAccountStageCanDecryptArtifacts(t *testing.T) {
 
 func TestNotificationRule(t *testing.T) {
 	_, rule := onlyResource(t, ccTpl, "AWS::CodeStarNotifications::NotificationRule")
-	if got := strs(rule["EventTypeIds"]); !slices.Equal(got, pipeline.NotificationEvents) {
+	if got := strs(rule["EventTypeIds"]); !slices.Equal(got, pipeline.NotificationEvents()) {
 		t.Errorf("events %q", got)
 	}
 	pipelineID, _ := onlyResource(t, ccTpl, "AWS::CodePipeline::Pipeline")

@@ -89,7 +89,7 @@ func (p *Pipeline) createNotifications() {
 	p.NotificationTopic = topic
 	awscodestarnotifications.NewNotificationRule(p.Construct, jsii.String("NotificationRule"), &awscodestarnotifications.NotificationRuleProps{
 		Source:     p.CodePipeline,
-		Events:     jsii.Strings(NotificationEvents...),
+		Events:     jsii.Strings(NotificationEvents()...),
 		Targets:    &[]awscodestarnotifications.INotificationRuleTarget{topic},
 		DetailType: awscodestarnotifications.DetailType_FULL,
 	})

@@ -51,7 +51,7 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 			EnvFromCfnOutputs: &outputs,
 		})}
 	}
-	p.Pipeline.AddStage(stage, addOpts)
+	p.CdkPipeline.AddStage(stage, addOpts)
 }
 
 // stageProblems checks what AddStage can know about one stage.

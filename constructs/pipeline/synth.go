@@ -74,13 +74,13 @@ func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
 	}
 	installCommands := o.InstallCommands
 	if installCommands == nil {
-		installCommands = jsii.Strings(DefaultInstallCommands...)
+		installCommands = jsii.Strings(DefaultInstallCommands()...)
 	}
 	// `go version` makes the toolchain download visible (and fail early).
 	all := append([]*string{jsii.String("go version")}, *installCommands...)
 	commands := o.Commands
 	if commands == nil {
-		commands = jsii.Strings(DefaultCommands...)
+		commands = jsii.Strings(DefaultCommands()...)
 	}
 	spec := map[string]interface{}{
 		"cache": map[string]interface{}{
@@ -113,7 +113,7 @@ func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
 // projects take the artifact key as their encryption key when CodePipeline
 // binds them (aws-codebuild's bindToCodePipeline).
 func (p *Pipeline) createCdkPipeline() {
-	p.Pipeline = pipelines.NewCodePipeline(p.Construct, jsii.String("CdkPipeline"), &pipelines.CodePipelineProps{
+	p.CdkPipeline = pipelines.NewCodePipeline(p.Construct, jsii.String("CdkPipeline"), &pipelines.CodePipelineProps{
 		CodePipeline: p.CodePipeline,
 		Synth:        p.Synth,
 		SelfMutation: jsii.Bool(true),

@@ -55,8 +55,8 @@ func (s *StaticSite) deploy(bucket awss3.IBucket, dist awscloudfront.IDistributi
 		RemovalPolicy: s.removalPolicy(),
 		EncryptionKey: s.props.LogEncryptionKey,
 	})
-	paths := make([]*string, len(NoCachePaths))
-	for i, p := range NoCachePaths {
+	paths := make([]*string, len(NoCachePaths()))
+	for i, p := range NoCachePaths() {
 		paths[i] = jsii.String(p)
 	}
 	d := awss3deployment.NewBucketDeployment(s.Construct, jsii.String("Deployment"), &awss3deployment.BucketDeploymentProps{

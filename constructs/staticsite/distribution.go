@@ -153,7 +153,7 @@ func (s *StaticSite) createDistribution(bucket awss3.IBucket, logBucket awss3.IB
 			Compress:              jsii.Bool(true),
 		},
 	}
-	for _, p := range NoCachePaths {
+	for _, p := range NoCachePaths() {
 		behaviors[p] = uncached(nil)
 	}
 	priceClass := s.props.PriceClass

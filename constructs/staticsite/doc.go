@@ -25,7 +25,7 @@
 //     the build) is cached a year at the edge and in browsers (immutable);
 //   - one bucket deployment that uploads SourceDir and writes RuntimeConfig to
 //     /config.json (both sources in the same deployment, so pruning old files
-//     never deletes the other's), then invalidates only NoCachePaths; its
+//     never deletes the other's), then invalidates only NoCachePaths(); its
 //     function logs to a log group with LogRetention, encrypted with
 //     LogEncryptionKey when given;
 //   - with Domain: A and AAAA alias records for each domain name;

@@ -42,8 +42,8 @@ const (
 // NoCachePaths are the objects that change on every deploy under the same
 // name: never cached at the edge, revalidated by browsers, and the only paths
 // invalidated after a deployment (everything under /assets/ is content
-// hashed, so a new build has new names).
-var NoCachePaths = []string{"/index.html", "/config.json"}
+// hashed, so a new build has new names). Each call returns a new slice.
+func NoCachePaths() []string { return []string{"/index.html", "/config.json"} }
 
 // Props configures a StaticSite.
 type Props struct {
