@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
@@ -24,7 +25,7 @@ func alarmTo(a awscloudwatch.Alarm, topic awssns.ITopic) {
 }
 
 // newAlarmTopic is the stage's alarm topic, encrypted and SSL-only.
-func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.ITopic {
+func newAlarmTopic(stack awscdk.Stack, cfg Config) (awssns.ITopic, awskms.Key) {
 	key := secure.Key(stack, "AlarmKey", "Encrypts the "+cfg.Name+" alarm topic", cfg.RemovalPolicy)
 	// CloudWatch publishes alarm notifications to the encrypted topic.
 	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil))
@@ -37,7 +38,7 @@ func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.ITopic {
 		Value:       topic.TopicArn(),
 		Description: jsii.String("Subscribe the on-call pager or an email address to this topic"),
 	})
-	return topic
+	return topic, key
 }
 
 // emailOnCall subscribes the address in the AlarmEmail parameter to topic.

@@ -55,6 +55,9 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	})
 	s := &AppStack{Stack: stack, Alarms: data.Alarms, LogsKey: data.LogsKey}
 	s.Uploads = newUploadsBucket(stack, cfg)
+	if data.Backups != nil {
+		backUpUploads(stack, data.Backups, s.Uploads)
+	}
 	s.Config = awsssm.NewStringParameter(stack, jsii.String("AppConfig"), &awsssm.StringParameterProps{
 		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),
 		StringValue: jsii.String(defaultAppSettings()),
@@ -164,16 +167,8 @@ func (s *AppStack) suppressUploadGrant(fn awslambda.Function, why string, action
 // invokes it asynchronously: two retries, then the event goes to a
 // dead-letter queue.
 func (s *AppStack) scheduleOutbox(cfg Config) {
-	dlq := awssqs.NewQueue(s.Stack, jsii.String("OutboxScheduleDLQ"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
-	dlq.ApplyRemovalPolicy(cfg.RemovalPolicy)
-	nag.Suppress(dlq,
-		nag.Rule("AwsSolutions-SQS3", "This queue is itself a dead-letter queue."),
-		nag.Rule("Serverless-SQSRedrivePolicy", "This queue is itself the dead-letter queue of the outbox schedule's target: "+
-			"the end of the line, kept 14 days; a missed run is redone by the next one."))
+	dlq := newRuleDLQ(s.Stack, "OutboxScheduleDLQ", cfg, "the outbox schedule's target: "+
+		"the end of the line, kept 14 days; a missed run is redone by the next one.")
 	rule := awsevents.NewRule(s.Stack, jsii.String("OutboxSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Runs the outbox publisher " + every(cfg.OutboxInterval)),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(cfg.OutboxInterval.Minutes()))),
@@ -186,6 +181,21 @@ func (s *AppStack) scheduleOutbox(cfg Config) {
 	// A missed run is harmless (the next one picks the rows up); failures
 	// show in the function's error metric and the schedule's DLQ.
 	nag.Suppress(s.Outbox, nag.NoDLQTargetHasDLQ())
+}
+
+// newRuleDLQ is the dead-letter queue of an EventBridge rule's target, kept
+// 14 days; of completes the suppressions' reason ("…dead-letter queue of ").
+func newRuleDLQ(stack awscdk.Stack, id string, cfg Config, of string) awssqs.Queue {
+	dlq := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	dlq.ApplyRemovalPolicy(cfg.RemovalPolicy)
+	nag.Suppress(dlq,
+		nag.Rule("AwsSolutions-SQS3", "This queue is itself a dead-letter queue."),
+		nag.Rule("Serverless-SQSRedrivePolicy", "This queue is itself the dead-letter queue of "+of))
+	return dlq
 }
 
 // every says how often d is, in words: "every minute", "every 5 minutes",

@@ -30,6 +30,7 @@ type Config struct {
 	Database DatabaseConfig
 	Api      ApiConfig
 	Site     SiteConfig
+	Backup   BackupConfig
 
 	// OnCall makes the alarm topic page a human: an email subscription to
 	// the address in the Data stack's AlarmEmail parameter, whose default is
@@ -109,6 +110,55 @@ type MailConfig struct {
 	From string
 }
 
+// BackupConfig is the stage's AWS Backup plan for the Aurora cluster and the
+// uploads bucket (README "Backups and restore"). Without it, Aurora's
+// automated backups (Database.BackupRetentionDays) and the bucket's
+// versioning are the only copies, in the same account and region.
+type BackupConfig struct {
+	// Enabled backs up the cluster and the bucket into a vault of the Data
+	// stack, with its own KMS key.
+	Enabled bool
+	// Continuous adds continuous backup to the daily rule: point-in-time
+	// restore of both stores to any second within its retention (at most
+	// 35 days, AWS Backup's limit).
+	Continuous bool
+	// DailyRetentionDays keeps each daily recovery point (03:00 UTC) this
+	// many days.
+	DailyRetentionDays int
+	// MonthlyRetentionDays keeps the recovery point of the 1st of each month
+	// this many days.
+	MonthlyRetentionDays int
+	// CopyRegions names, per region the stage may be deployed to, the
+	// region that gets a copy of every recovery point, kept as long, in a
+	// vault of the stage's BackupCopy stack there: a region outage loses no
+	// backup. Given, like the Availability Zones, so nothing is looked up;
+	// a region missing here is an error naming it, "" is no copies.
+	CopyRegions map[string]string
+	// Lock is Vault Lock on both vaults.
+	Lock VaultLock
+}
+
+// VaultLock makes a backup vault's recovery points immutable: no one may
+// delete one before its retention ends or shorten it, and every backup or
+// copy job must keep its recovery point between the bounds.
+type VaultLock struct {
+	// Mode is "" (no lock), "governance" (a principal allowed
+	// backup:DeleteBackupVaultLockConfiguration can still remove the lock)
+	// or "compliance". A compliance lock becomes irreversible once
+	// ChangeableForDays have passed after the deploy that set it: from then
+	// on nobody (not the account's root user, not AWS) can remove or change
+	// the lock, delete a recovery point before its retention ends, or delete
+	// the vault while it holds any.
+	Mode string
+	// MinRetentionDays and MaxRetentionDays bound every recovery point's
+	// retention (1 to 36500).
+	MinRetentionDays, MaxRetentionDays int
+	// ChangeableForDays is a compliance lock's cooling-off period (at least
+	// 3, AWS Backup's minimum), during which it can still be changed or
+	// removed. Not with governance.
+	ChangeableForDays int
+}
+
 // SiteConfig is the static site's edge protection and address.
 type SiteConfig struct {
 	WebAcl bool // a CLOUDFRONT WAF web ACL, held by a us-east-1 edge stack
@@ -148,6 +198,22 @@ var zones = map[string][]string{
 	"ap-northeast-1": {"ap-northeast-1a", "ap-northeast-1c"},
 	"ap-south-1":     {"ap-south-1a", "ap-south-1b"},
 	"sa-east-1":      {"sa-east-1a", "sa-east-1b"},
+}
+
+// CopyRegions pairs each region of Zones with the region its backups are
+// copied to: the nearest other region of the same geography, so copies
+// stay under the same data-residency rules (São Paulo, alone in South
+// America, copies to us-east-1). Each call returns a new map.
+func CopyRegions() map[string]string {
+	return map[string]string{
+		"us-east-1": "us-west-2", "us-east-2": "us-west-2", "us-west-2": "us-east-1",
+		"ca-central-1": "ca-west-1",
+		"eu-west-1":    "eu-central-1", "eu-west-2": "eu-west-1", "eu-west-3": "eu-central-1",
+		"eu-central-1": "eu-west-1", "eu-north-1": "eu-central-1",
+		"ap-southeast-1": "ap-southeast-2", "ap-southeast-2": "ap-southeast-4",
+		"ap-northeast-1": "ap-northeast-3", "ap-south-1": "ap-south-2",
+		"sa-east-1": "us-east-1",
+	}
 }
 
 // Dev is an engineer's own environment: cheap and disposable (no Enhanced
@@ -199,7 +265,13 @@ func Prod() Config {
 		Api: ApiConfig{Mfa: awscognito.Mfa_REQUIRED, WebAcl: true, ThrottleRate: 200, Burst: 400,
 			ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION, DetailedMetrics: true,
 			Mail: MailConfig{SES: true}},
-		Site:           SiteConfig{WebAcl: true},
+		Site: SiteConfig{WebAcl: true},
+		// Recovery points for a year, copied to a second region of the same
+		// geography (CopyRegions), in vaults whose compliance lock becomes
+		// irreversible 3 days after the first deploy (see VaultLock.Mode).
+		Backup: BackupConfig{Enabled: true, Continuous: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365,
+			CopyRegions: CopyRegions(),
+			Lock:        VaultLock{Mode: "compliance", MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3}},
 		OnCall:         true,
 		OutboxInterval: time.Minute,
 	}

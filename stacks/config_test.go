@@ -32,9 +32,11 @@ func TestShippedConfigsAreValidInEveryListedRegion(t *testing.T) {
 // A region without zones is one line naming it and every stage it concerns.
 func TestRegionWithoutZonesNamesTheRegionOnce(t *testing.T) {
 	p := stageProblems("ap-south-2", Dev(), Staging(), Prod())
-	if len(p) != 1 {
-		t.Fatalf("want one merged line, got %q", p)
+	// And Prod's backups name no copy region for it either.
+	if len(p) != 2 || !strings.HasPrefix(p[1], "Prod: Backup.CopyRegions names no copy region for region ap-south-2") {
+		t.Fatalf("want one merged line for the zones and one for Prod's copy region, got %q", p)
 	}
+	p = p[:1]
 	wantAll(t, p, "Dev, Staging, Prod: Database.AvailabilityZones lists no zones for region ap-south-2",
 		"eu-west-1", "stacks/config.go")
 }
@@ -175,5 +177,38 @@ func TestStagesShareNothing(t *testing.T) {
 		if z["eu-west-1"][0] != "eu-west-1a" || z["xx-test-1"] != nil {
 			t.Errorf("%s sees another caller's edit: %v", c.Name, z)
 		}
+	}
+}
+
+// An enabled backup plan names each bad value: retention the lock or
+// continuous backup would refuse, a copy into the stage's own region, an
+// unknown lock mode or a compliance lock without its cooling-off.
+func TestBackupProblems(t *testing.T) {
+	c := Prod()
+	c.Backup.DailyRetentionDays = 36
+	c.Backup.CopyRegions["eu-west-1"] = "eu-west-1"
+	c.Backup.Lock.ChangeableForDays = 2
+	c.Backup.Lock.MaxRetentionDays = 300
+	wantAll(t, stageProblems("eu-west-1", c),
+		"Prod: Backup.DailyRetentionDays 36: with Backup.Continuous at most 35",
+		`Prod: Backup.CopyRegions[eu-west-1] "eu-west-1" is the stage's own region`,
+		"Prod: Backup.Lock.ChangeableForDays 2 must be at least 3",
+		"Prod: Backup.MonthlyRetentionDays 365 is outside the lock's 7..300 days",
+	)
+	c = Prod()
+	c.Backup.Lock.Mode = "strict"
+	c.Backup.CopyRegions["eu-west-1"] = "Frankfurt"
+	wantAll(t, stageProblems("eu-west-1", c),
+		`Prod: Backup.Lock.Mode "strict" must be "", "governance" or "compliance"`,
+		`Prod: Backup.CopyRegions[eu-west-1] "Frankfurt" is not a region name`)
+	c = Prod()
+	delete(c.Backup.CopyRegions, "eu-west-1")
+	wantAll(t, stageProblems("eu-west-1", c), "Prod: Backup.CopyRegions names no copy region for region eu-west-1")
+	c = Prod()
+	c.Backup.Lock.Mode = "governance"
+	wantAll(t, stageProblems("eu-west-1", c), "Prod: Backup.Lock.ChangeableForDays 3 applies to a compliance lock only")
+	// Off, nothing is checked: Staging keeps the zero value.
+	if p := stageProblems("eu-west-1", Staging()); len(p) > 0 {
+		t.Errorf("Staging: %v", p)
 	}
 }

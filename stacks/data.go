@@ -31,7 +31,8 @@ const AppDBUser = "app"
 const migrationsDir = "lambdas/internal/app/schema"
 
 // DataStack holds what outlives releases: the network, the database with
-// its migrations, and the alarm topic every stack of the stage reports to.
+// its migrations, the stage's backups, and the alarm topic every stack of
+// the stage reports to.
 type DataStack struct {
 	awscdk.Stack
 	DB *serverlessdb.ServerlessDb
@@ -43,11 +44,16 @@ type DataStack struct {
 	// construct (whose own logs use its key): the functions', the API's
 	// access log, the site deployment's.
 	LogsKey awskms.IKey
+	// Backups is the stage's AWS Backup plan; nil without Config.Backup.
+	Backups *Backups
+
+	alarmsKey awskms.Key
 }
 
-// NewDataStack creates the data stack of cfg in opts.Region (not "").
-// Its Availability Zones are cfg's for the region (see zonedStack).
-func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataStack {
+// NewDataStack creates the data stack of cfg in opts.Region (not ""); copy
+// holds the vault its backups are copied to (nil: none). Its Availability
+// Zones are cfg's for the region (see zonedStack).
+func NewDataStack(scope constructs.Construct, cfg Config, opts Options, copy *BackupCopyStack) *DataStack {
 	zones := cfg.Database.AvailabilityZones[opts.Region]
 	stack := newZonedStack(scope, "Data", &awscdk.StackProps{
 		Description:           jsii.String("Stratus " + cfg.Name + ": network, Aurora Serverless v2 PostgreSQL, migrations, alarm topic"),
@@ -55,7 +61,7 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataSta
 	}, zones)
 	s := &DataStack{Stack: stack}
 	s.LogsKey = newLogsKey(stack, cfg)
-	s.Alarms = newAlarmTopic(stack, cfg)
+	s.Alarms, s.alarmsKey = newAlarmTopic(stack, cfg)
 	if cfg.OnCall {
 		emailOnCall(stack, s.Alarms, opts.AlarmEmail)
 	}
@@ -64,6 +70,9 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options) *DataSta
 		alarmTo(a, s.Alarms)
 	}
 	s.addMigrations(cfg)
+	if cfg.Backup.Enabled {
+		s.Backups = s.newBackups(cfg, copy)
+	}
 	return s
 }
 

@@ -15,9 +15,12 @@ type Stage struct {
 	// Edge holds what CloudFront needs in us-east-1 (the site's web ACL,
 	// the custom domain's certificate); nil when the stage needs neither.
 	Edge *EdgeStack
-	Data *DataStack
-	App  *AppStack
-	Web  *WebStack
+	// BackupCopy holds the vault backups are copied to, in the region
+	// Config.Backup.CopyRegions gives the stage's; nil without one.
+	BackupCopy *BackupCopyStack
+	Data       *DataStack
+	App        *AppStack
+	Web        *WebStack
 }
 
 // NewStage builds the stacks of cfg with the settings in opts: its account
@@ -40,7 +43,10 @@ func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	if cfg.Site.WebAcl || cfg.Site.Domain.IsSet() {
 		s.Edge = NewEdgeStack(s.Stage, cfg, opts.env().Account)
 	}
-	s.Data = NewDataStack(s.Stage, cfg, opts)
+	if copyTo := cfg.Backup.CopyRegions[opts.Region]; cfg.Backup.Enabled && copyTo != "" {
+		s.BackupCopy = NewBackupCopyStack(s.Stage, cfg, opts.env().Account, copyTo)
+	}
+	s.Data = NewDataStack(s.Stage, cfg, opts, s.BackupCopy)
 	s.App = NewAppStack(s.Stage, cfg, s.Data)
 	s.Web = NewWebStack(s.Stage, cfg, s.App, s.Edge)
 	return s
@@ -51,6 +57,9 @@ func (s *Stage) Stacks() []awscdk.Stack {
 	out := []awscdk.Stack{}
 	if s.Edge != nil {
 		out = append(out, s.Edge.Stack)
+	}
+	if s.BackupCopy != nil {
+		out = append(out, s.BackupCopy.Stack)
 	}
 	return append(out, s.Data.Stack, s.App.Stack, s.Web.Stack)
 }

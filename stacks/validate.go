@@ -84,6 +84,7 @@ func (c Config) problems(region string) []string {
 	if r := c.Api.OriginSecretRotation; r != 0 && (r < 4*time.Hour || r > 1000*24*time.Hour) {
 		add("Api.OriginSecretRotation %v must be between 4h and 1000 days (24000h), Secrets Manager's bounds, or 0 for 30 days", r)
 	}
+	out = append(out, c.Backup.problems(region)...)
 	out = append(out, c.zoneProblems(region)...)
 	return append(out, c.Site.Domain.problems("Site.Domain.Name", "Site.Domain.HostedZoneId")...)
 }
@@ -119,5 +120,56 @@ func (c Config) zoneProblems(region string) []string {
 	if c.Database.NatGateways > len(zones) {
 		add("Database.NatGateways %d is more than its %d zones in %s", c.Database.NatGateways, len(zones), region)
 	}
+	return out
+}
+
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+
+// problems lists what is wrong with an enabled backup plan in region.
+func (b BackupConfig) problems(region string) []string {
+	if !b.Enabled {
+		return nil
+	}
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	if b.DailyRetentionDays < 1 || b.MonthlyRetentionDays < 1 {
+		add("Backup.DailyRetentionDays %d and Backup.MonthlyRetentionDays %d must be at least 1", b.DailyRetentionDays, b.MonthlyRetentionDays)
+	}
+	if b.Continuous && b.DailyRetentionDays > 35 {
+		add("Backup.DailyRetentionDays %d: with Backup.Continuous at most 35 (AWS Backup's limit for continuous backups)", b.DailyRetentionDays)
+	}
+	copyTo, listed := b.CopyRegions[region]
+	switch {
+	case !listed:
+		add("Backup.CopyRegions names no copy region for region %s: add one (\"\" for no copies) to stacks.CopyRegions in stacks/config.go", region)
+	case copyTo == region:
+		add("Backup.CopyRegions[%s] %q is the stage's own region: copies must survive its loss", region, copyTo)
+	case copyTo != "" && !regionName.MatchString(copyTo):
+		add("Backup.CopyRegions[%s] %q is not a region name (e.g. eu-central-1)", region, copyTo)
+	}
+	l := b.Lock
+	switch l.Mode {
+	case "":
+		return out
+	case "governance":
+		if l.ChangeableForDays != 0 {
+			add("Backup.Lock.ChangeableForDays %d applies to a compliance lock only", l.ChangeableForDays)
+		}
+	case "compliance":
+		if l.ChangeableForDays < 3 {
+			add("Backup.Lock.ChangeableForDays %d must be at least 3 (AWS Backup's cooling-off minimum) for a compliance lock", l.ChangeableForDays)
+		}
+	default:
+		add(`Backup.Lock.Mode %q must be "", "governance" or "compliance"`, l.Mode)
+	}
+	if l.MinRetentionDays < 1 || l.MaxRetentionDays > 36500 || l.MinRetentionDays > l.MaxRetentionDays {
+		add("Backup.Lock retention %d..%d days must lie within 1..36500, the minimum first", l.MinRetentionDays, l.MaxRetentionDays)
+	}
+	for name, days := range map[string]int{"DailyRetentionDays": b.DailyRetentionDays, "MonthlyRetentionDays": b.MonthlyRetentionDays} {
+		if days < l.MinRetentionDays || days > l.MaxRetentionDays {
+			add("Backup.%s %d is outside the lock's %d..%d days: the vault would refuse every such job", name, days, l.MinRetentionDays, l.MaxRetentionDays)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

@@ -81,6 +81,7 @@ type stageTemplates struct {
 	cfg            stacks.Config
 	data, app, web template
 	edge           *template // nil without an edge stack
+	copy           *template // nil without a backup copy stack
 }
 
 func loadStage(t *testing.T, s *stacks.Stage) stageTemplates {
@@ -89,7 +90,66 @@ func loadStage(t *testing.T, s *stacks.Stage) stageTemplates {
 		edge := load(t, s.Edge.Stack)
 		st.edge = &edge
 	}
+	if s.BackupCopy != nil {
+		copy := load(t, s.BackupCopy.Stack)
+		st.copy = &copy
+	}
 	return st
+}
+
+// backupRules are the Data stack's backup plan's rules by name; nil
+// without a plan.
+func (st stageTemplates) backupRules(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	plans := st.data.ofType("AWS::Backup::BackupPlan")
+	if len(plans) == 0 {
+		return nil
+	}
+	out := map[string]map[string]any{}
+	for _, p := range plans {
+		for _, r := range property(p, "BackupPlan", "BackupPlanRule").([]any) {
+			r := r.(map[string]any)
+			out[r["RuleName"].(string)] = r
+		}
+	}
+	return out
+}
+
+// vaults are the stage's backup vaults: the Data stack's and the copy's.
+func (st stageTemplates) vaults() []resource {
+	var out []resource
+	for _, v := range st.data.ofType("AWS::Backup::BackupVault") {
+		out = append(out, v)
+	}
+	if st.copy != nil {
+		for _, v := range st.copy.ofType("AWS::Backup::BackupVault") {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// listOf is v as a list; nil for anything else (nil included).
+func listOf(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// checkRetention checks a rule's retention and its copy's.
+func checkRetention(t *testing.T, st stageTemplates, rule string, days int) {
+	t.Helper()
+	rules := st.backupRules(t)
+	if !st.cfg.Backup.Enabled {
+		if rules != nil {
+			t.Errorf("a backup plan without Backup.Enabled")
+		}
+		return
+	}
+	r := rules[rule]
+	eq(t, rule+" DeleteAfterDays", r["Lifecycle"].(map[string]any)["DeleteAfterDays"], days)
+	for _, c := range listOf(r["CopyActions"]) {
+		eq(t, rule+" copy DeleteAfterDays", c.(map[string]any)["Lifecycle"].(map[string]any)["DeleteAfterDays"], days)
+	}
 }
 
 // all is every template of the stage.
@@ -330,6 +390,117 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 		days := cmp.Or(st.cfg.Api.OriginSecretRotation, 30*24*time.Hour).Hours() / 24
 		for _, schedule := range st.web.ofType("AWS::SecretsManager::RotationSchedule") {
 			eq(t, "RotationRules.ScheduleExpression", property(schedule, "RotationRules", "ScheduleExpression"), fmt.Sprintf("rate(%g days)", days))
+		}
+	},
+	"Backup.Enabled": func(t *testing.T, st stageTemplates) {
+		want := map[bool]int{true: 1}[st.cfg.Backup.Enabled]
+		count(t, "backup plan", st.data, "AWS::Backup::BackupPlan", want)
+		count(t, "backup vault", st.data, "AWS::Backup::BackupVault", want)
+		// The cluster from the Data stack, the uploads bucket from the App stack.
+		for _, sel := range []struct {
+			tpl      template
+			resource string
+		}{{st.data, "AWS::RDS::DBCluster"}, {st.app, "AWS::S3::Bucket"}} {
+			count(t, "backup selection", sel.tpl, "AWS::Backup::BackupSelection", want)
+			for _, s := range sel.tpl.ofType("AWS::Backup::BackupSelection") {
+				covered := toString(property(s, "BackupSelection", "Resources"))
+				found := false
+				for id := range sel.tpl.ofType(sel.resource) {
+					found = found || strings.Contains(covered, `"`+id+`"`)
+				}
+				if !found {
+					t.Errorf("backup selection %s covers no %s of its stack", covered, sel.resource)
+				}
+			}
+		}
+		// A failed, aborted or expired job reaches the stage's alarm topic.
+		rules := 0
+		for _, r := range st.data.ofType("AWS::Events::Rule") {
+			if !strings.Contains(toString(property(r, "EventPattern")), "aws.backup") {
+				continue
+			}
+			rules++
+			eq(t, "backup alert states", property(r, "EventPattern", "detail", "state"), []any{"FAILED", "ABORTED", "EXPIRED"})
+			target := toString(property(r, "Targets"))
+			for id := range st.data.ofType("AWS::SNS::Topic") {
+				if !strings.Contains(target, `{"Ref":"`+id+`"}`) {
+					t.Errorf("the backup alert's target %s is not the alarm topic %s", target, id)
+				}
+			}
+		}
+		eq(t, "backup alert rules", rules, want)
+	},
+	"Backup.Continuous": func(t *testing.T, st stageTemplates) {
+		if rules := st.backupRules(t); rules != nil {
+			eq(t, "Daily EnableContinuousBackup", rules["Daily"]["EnableContinuousBackup"], st.cfg.Backup.Continuous)
+			eq(t, "Monthly EnableContinuousBackup", rules["Monthly"]["EnableContinuousBackup"], false)
+		}
+	},
+	"Backup.DailyRetentionDays": func(t *testing.T, st stageTemplates) {
+		checkRetention(t, st, "Daily", st.cfg.Backup.DailyRetentionDays)
+	},
+	"Backup.MonthlyRetentionDays": func(t *testing.T, st stageTemplates) {
+		checkRetention(t, st, "Monthly", st.cfg.Backup.MonthlyRetentionDays)
+	},
+	"Backup.CopyRegions": func(t *testing.T, st stageTemplates) {
+		region := st.cfg.Backup.CopyRegions[*st.stage.Data.Stack.Region()]
+		if !st.cfg.Backup.Enabled || region == "" {
+			if st.copy != nil {
+				t.Errorf("a backup copy stack without a copy region")
+			}
+			for name, r := range st.backupRules(t) {
+				if r["CopyActions"] != nil {
+					t.Errorf("rule %s copies without a copy region", name)
+				}
+			}
+			return
+		}
+		if st.copy == nil || *st.stage.BackupCopy.Stack.Region() != region {
+			t.Fatalf("no backup copy stack in %s", region)
+		}
+		var name string
+		for _, v := range st.copy.ofType("AWS::Backup::BackupVault") {
+			name = property(v, "BackupVaultName").(string)
+		}
+		for rule, r := range st.backupRules(t) {
+			copies := listOf(r["CopyActions"])
+			if len(copies) != 1 {
+				t.Fatalf("rule %s has %d copy actions, want 1", rule, len(copies))
+			}
+			eq(t, rule+" copy destination", copies[0].(map[string]any)["DestinationBackupVaultArn"],
+				"arn:aws:backup:"+region+":"+testAccount+":backup-vault:"+name)
+		}
+	},
+	"Backup.Lock.Mode": func(t *testing.T, st stageTemplates) {
+		for _, v := range st.vaults() {
+			lock, _ := property(v, "LockConfiguration").(map[string]any)
+			if (lock != nil) != (st.cfg.Backup.Lock.Mode != "") {
+				t.Errorf("vault %v: LockConfiguration %v with Lock.Mode %q", property(v, "BackupVaultName"), lock, st.cfg.Backup.Lock.Mode)
+			}
+			if _, changeable := lock["ChangeableForDays"]; changeable != (st.cfg.Backup.Lock.Mode == "compliance") {
+				t.Errorf("vault %v: ChangeableForDays set %v with Lock.Mode %q (only compliance has one)", property(v, "BackupVaultName"), changeable, st.cfg.Backup.Lock.Mode)
+			}
+		}
+	},
+	"Backup.Lock.MinRetentionDays": func(t *testing.T, st stageTemplates) {
+		for _, v := range st.vaults() {
+			if st.cfg.Backup.Lock.Mode != "" {
+				eq(t, "MinRetentionDays", property(v, "LockConfiguration", "MinRetentionDays"), st.cfg.Backup.Lock.MinRetentionDays)
+			}
+		}
+	},
+	"Backup.Lock.MaxRetentionDays": func(t *testing.T, st stageTemplates) {
+		for _, v := range st.vaults() {
+			if st.cfg.Backup.Lock.Mode != "" {
+				eq(t, "MaxRetentionDays", property(v, "LockConfiguration", "MaxRetentionDays"), st.cfg.Backup.Lock.MaxRetentionDays)
+			}
+		}
+	},
+	"Backup.Lock.ChangeableForDays": func(t *testing.T, st stageTemplates) {
+		for _, v := range st.vaults() {
+			if st.cfg.Backup.Lock.Mode == "compliance" {
+				eq(t, "ChangeableForDays", property(v, "LockConfiguration", "ChangeableForDays"), st.cfg.Backup.Lock.ChangeableForDays)
+			}
 		}
 	},
 	"Api.ThreatProtection": func(t *testing.T, st stageTemplates) {
