@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/stratus-cdk/stratus/constructs/gofunction/internal/buildcache"
 	"github.com/stratus-cdk/stratus/internal/nag"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 	"github.com/stratus-cdk/stratus/internal/secure"
@@ -100,7 +101,7 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	spec := newSpec(c, props, *arch.Name())
 	checkOptions(c, props)
 	c.Panic()
-	asset, err := build(spec)
+	asset, err := cacheOf(scope).Build(spec)
 	if err != nil {
 		panic(fmt.Sprintf("gofunction.New %s: Entry %q: %v", c.Path(), *props.Entry, err))
 	}
@@ -109,8 +110,8 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	fp.Architecture = arch
 	fp.Runtime = awslambda.Runtime_PROVIDED_AL2023()
 	fp.Handler = jsii.String("bootstrap")
-	fp.Code = awslambda.Code_FromAsset(jsii.String(asset.dir), &awss3assets.AssetOptions{
-		AssetHash:     jsii.String(asset.hash),
+	fp.Code = awslambda.Code_FromAsset(jsii.String(asset.Dir), &awss3assets.AssetOptions{
+		AssetHash:     jsii.String(asset.Hash),
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
 	})
 	if fp.MemorySize == nil {
@@ -202,8 +203,8 @@ func newRole(scope constructs.Construct, id string, fp *awslambda.FunctionProps)
 
 // newSpec resolves the entry and the build options into a build spec,
 // recording what is wrong with them.
-func newSpec(c *propcheck.Problems, props *Props, archName string) buildSpec {
-	spec := buildSpec{}
+func newSpec(c *propcheck.Problems, props *Props, archName string) buildcache.Spec {
+	spec := buildcache.Spec{}
 	if c.Require("Entry", props.Entry, `the directory of a Go main package, e.g. "./lambdas/api"`) {
 		dir, err := filepath.Abs(*props.Entry)
 		if err != nil {
@@ -211,14 +212,14 @@ func newSpec(c *propcheck.Problems, props *Props, archName string) buildSpec {
 		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			c.Add("Entry", props.Entry, "does not exist or is not a directory (resolved to %s)", dir)
 		}
-		spec.entryDir = dir
+		spec.EntryDir = dir
 	}
-	spec.goarch = map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
-	if spec.goarch == "" {
+	spec.GOARCH = map[string]string{"arm64": "arm64", "x86_64": "amd64"}[archName]
+	if spec.GOARCH == "" {
 		c.Add("Architecture", archName, "not supported (want ARM_64 or X86_64)")
 	}
 	if b := props.Build; b != nil {
-		spec.tags, spec.ldflags, spec.env = b.Tags, b.LDFlags, b.Env
+		spec.Tags, spec.LDFlags, spec.Env = b.Tags, b.LDFlags, b.Env
 		for k := range b.Env {
 			switch k {
 			case "GOOS", "GOARCH", "CGO_ENABLED":
