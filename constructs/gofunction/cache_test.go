@@ -1,187 +1,25 @@
 package gofunction
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 )
 
-// cacheModule writes a main package that imports a package of its own
-// module, which embeds files by pattern and has a file its build
-// constraints leave out, and a test file.
-func cacheModule(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
-		"go.mod":              "module example.com/cached\n\ngo 1.26\n",
-		"main.go":             "package main\n\nimport \"example.com/cached/greet\"\n\nfunc main() { println(greet.Hello()) }\n",
-		"greet/greet.go":      "package greet\n\nimport \"embed\"\n\n//go:embed msg/*.txt\nvar msgs embed.FS\n\nfunc Hello() string { b, _ := msgs.ReadFile(\"msg/a.txt\"); return string(b) }\n",
-		"greet/other_x.go":    "//go:build never\n\npackage greet\n",
-		"greet/greet_test.go": "package greet\n",
-		"greet/msg/a.txt":     "hello",
+// The build cache belongs to the App: the stacks and stages of one App find
+// the same one, another App has its own.
+func TestEachAppOwnsOneCache(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	first := cacheOf(awscdk.NewStack(app, jsii.String("A"), nil))
+	stage := awscdk.NewStage(app, jsii.String("Dev"), nil)
+	if inStage := cacheOf(awscdk.NewStack(stage, jsii.String("B"), nil)); inStage != first {
+		t.Error("a stack in a stage of the App got a cache of its own")
 	}
-	for name, body := range files {
-		write(t, filepath.Join(dir, name), body)
+	if again := cacheOf(app); again != first {
+		t.Error("the App's second look-up made a second cache")
 	}
-	return dir
-}
-
-func write(t *testing.T, path, body string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// useCache points the handler cache at a folder of the test's own and
-// forgets this process's builds, as a new synth process would start.
-func useCache(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	saved := cacheRoot
-	cacheRoot = func() (string, error) { return root, nil }
-	t.Cleanup(func() { cacheRoot = saved; newProcess() })
-	newProcess()
-	return root
-}
-
-func newProcess() {
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	buildCache = map[string]builtAsset{}
-	goEnvs = map[string]goEnv{}
-}
-
-// buildCounting builds spec in a new process and says whether it compiled.
-func buildCounting(t *testing.T, s buildSpec) (builtAsset, bool) {
-	t.Helper()
-	newProcess()
-	before := compiles.Load()
-	a, err := build(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a, compiles.Load() > before
-}
-
-// A later synth reuses the binary of an earlier one while nothing it is
-// built from changed (a test file is not an input), and builds again after
-// any change to what it is built from.
-func TestCacheRebuildsExactlyWhenAnInputChanges(t *testing.T) {
-	useCache(t)
-	dir := cacheModule(t)
-	s := buildSpec{entryDir: dir, goarch: "arm64"}
-	first, compiled := buildCounting(t, s)
-	if !compiled {
-		t.Fatal("the first build did not compile")
-	}
-	again, compiled := buildCounting(t, s)
-	if compiled || again != first {
-		t.Fatalf("an unchanged handler was compiled again (%v) or moved: %+v vs %+v", compiled, again, first)
-	}
-	write(t, filepath.Join(dir, "greet", "greet_test.go"), "package greet\n\n// edited\n")
-	if _, compiled := buildCounting(t, s); compiled {
-		t.Error("editing a test file rebuilt the handler")
-	}
-
-	for _, change := range []struct {
-		what string
-		do   func()
-	}{
-		{"the main package", func() { write(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() { println(1) }\n") }},
-		{"a package it imports", func() {
-			write(t, filepath.Join(dir, "main.go"), "package main\n\nimport \"example.com/cached/greet\"\n\nfunc main() { println(greet.Hello()) }\n")
-		}},
-		{"a dependency's code", func() {
-			write(t, filepath.Join(dir, "greet", "greet.go"), "package greet\n\nimport \"embed\"\n\n//go:embed msg/*.txt\nvar msgs embed.FS\n\nfunc Hello() string { return \"hi\" }\n")
-		}},
-		{"a new file in a dependency", func() { write(t, filepath.Join(dir, "greet", "more.go"), "package greet\n\nvar More = 1\n") }},
-		{"an embedded file", func() { write(t, filepath.Join(dir, "greet", "msg", "a.txt"), "bonjour") }},
-		{"a new file the embed pattern matches", func() { write(t, filepath.Join(dir, "greet", "msg", "b.txt"), "new") }},
-		{"a file its build constraints leave out", func() {
-			write(t, filepath.Join(dir, "greet", "other_x.go"), "//go:build !never\n\npackage greet\n\nvar Other = 2\n")
-		}},
-		{"go.mod", func() { write(t, filepath.Join(dir, "go.mod"), "module example.com/cached\n\ngo 1.26.0\n") }},
-	} {
-		change.do()
-		if _, compiled := buildCounting(t, s); !compiled {
-			t.Errorf("a change to %s did not rebuild the handler", change.what)
-		}
-		if _, compiled := buildCounting(t, s); compiled {
-			t.Errorf("after the rebuild for %s, the next synth compiled again", change.what)
-		}
-	}
-
-	tagged := s
-	tagged.tags = []string{"extra"}
-	if _, compiled := buildCounting(t, tagged); !compiled {
-		t.Error("other build tags reused the untagged binary")
-	}
-}
-
-// A cached binary that no longer hashes to its name is built again.
-func TestCacheRefusesAChangedBinary(t *testing.T) {
-	useCache(t)
-	s := buildSpec{entryDir: cacheModule(t), goarch: "arm64"}
-	a, _ := buildCounting(t, s)
-	bin := filepath.Join(a.dir, "bootstrap")
-	raw, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw[len(raw)/2] ^= 0xff
-	if err := os.WriteFile(bin, raw, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, compiled := buildCounting(t, s)
-	if !compiled {
-		t.Fatal("a damaged binary was reused")
-	}
-	if h, err := sha256File(filepath.Join(b.dir, "bootstrap")); err != nil || h != b.hash {
-		t.Fatalf("the rebuilt asset %s hashes to %s (%v)", b.hash, h, err)
-	}
-}
-
-// Manifests unused for a month expire, and binaries no manifest names go
-// after a grace period; the rest stay.
-func TestCacheExpiry(t *testing.T) {
-	root := t.TempDir()
-	old := time.Now().Add(-manifestTTL - time.Hour)
-	hash := func(c byte) string {
-		b := make([]byte, 64)
-		for i := range b {
-			b[i] = c
-		}
-		return string(b)
-	}
-	keep, stale, orphan, fresh := hash('a'), hash('b'), hash('c'), hash('d')
-	for _, h := range []string{keep, stale, orphan, fresh} {
-		write(t, filepath.Join(root, h, "bootstrap"), "x")
-	}
-	write(t, filepath.Join(root, "manifests", "live.json"), `{"Hash":"`+keep+`"}`)
-	write(t, filepath.Join(root, "manifests", "unused.json"), `{"Hash":"`+stale+`"}`)
-	for _, p := range []string{filepath.Join(root, "manifests", "unused.json"), filepath.Join(root, keep), filepath.Join(root, stale), filepath.Join(root, orphan)} {
-		if err := os.Chtimes(p, old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := expire(root, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	for path, want := range map[string]bool{
-		filepath.Join(root, "manifests", "live.json"):   true,
-		filepath.Join(root, "manifests", "unused.json"): false,
-		filepath.Join(root, keep):                       true,
-		filepath.Join(root, stale):                      false,
-		filepath.Join(root, orphan):                     false,
-		filepath.Join(root, fresh):                      true, // within the grace period
-	} {
-		if _, err := os.Stat(path); (err == nil) != want {
-			t.Errorf("%s: exists %v, want %v", path, err == nil, want)
-		}
+	if other := cacheOf(awscdk.NewStack(awscdk.NewApp(nil), jsii.String("A"), nil)); other == first {
+		t.Error("two Apps share one cache")
 	}
 }

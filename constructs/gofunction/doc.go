@@ -22,12 +22,27 @@
 // Go module. The asset hash is the SHA-256 of the binary, so the same
 // source built by the same Go version gives the same asset, whatever the
 // checkout path or the time of the build. Each distinct build runs once per
-// process: several stages that use the same entry share one binary. And it
-// runs again in a later process only when something it is built from has
+// App: several stages that use the same entry share one binary. And it
+// runs again in a later synth only when something it is built from has
 // changed: the binaries are kept in the user's cache folder
 // (~/.cache/stratus/gofunction on Linux, 0700) with the list of their
 // inputs, every file of every package they import from outside GOROOT and
-// the module cache, go.mod, go.sum and the Go toolchain (see cache.go).
+// the module cache, go.mod, go.sum and the Go toolchain (see
+// internal/buildcache).
+//
+// # The build cache's lifetime
+//
+// The cache is a value, not package state: the first New in a construct
+// tree creates it and hangs it off the tree's root (the App) as a child
+// construct without resources, StratusGoFunctionBuildCache, where every
+// later New in that tree finds it; it lives as long as the App. So the
+// stages of one App share their builds, and two Apps (two tests, two synths
+// in one process) never see each other's in memory: only the folder on disk
+// is shared, which is the point of it and safe across processes. Nothing
+// else is needed from the caller: Props stays as it was, with no cache to
+// pass around, and no default cache is reachable or changeable from outside.
+// The construct appears in tree.json and in the App's Node().Children(),
+// never in a template.
 //
 // # Defaults
 //

@@ -1,4 +1,4 @@
-package gofunction
+package buildcache
 
 import (
 	"os"
@@ -30,31 +30,31 @@ func writeModule(t *testing.T, dir string) string {
 func TestBuildIsReproducibleAcrossPaths(t *testing.T) {
 	base := t.TempDir()
 	root := t.TempDir()
-	a, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "one", "checkout")), goarch: "arm64"}, root)
+	a, err := compile(Spec{EntryDir: writeModule(t, filepath.Join(base, "one", "checkout")), GOARCH: "arm64"}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := compile(buildSpec{entryDir: writeModule(t, filepath.Join(base, "another", "deeper", "clone")), goarch: "arm64"}, root)
+	b, err := compile(Spec{EntryDir: writeModule(t, filepath.Join(base, "another", "deeper", "clone")), GOARCH: "arm64"}, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.hash != b.hash || a.dir != b.dir {
-		t.Errorf("builds differ: %s vs %s", a.hash, b.hash)
+	if a.Hash != b.Hash || a.Dir != b.Dir {
+		t.Errorf("builds differ: %s vs %s", a.Hash, b.Hash)
 	}
-	entries, err := os.ReadDir(a.dir)
+	entries, err := os.ReadDir(a.Dir)
 	if err != nil || len(entries) != 1 || entries[0].Name() != "bootstrap" {
-		t.Errorf("asset folder %s should hold only bootstrap, has %v (%v)", a.dir, entries, err)
+		t.Errorf("asset folder %s should hold only bootstrap, has %v (%v)", a.Dir, entries, err)
 	}
 }
 
 func TestBuildCacheKeyCoversOptions(t *testing.T) {
-	base := buildSpec{entryDir: "/x", goarch: "arm64"}
-	variants := []buildSpec{
-		{entryDir: "/y", goarch: "arm64"},
-		{entryDir: "/x", goarch: "amd64"},
-		{entryDir: "/x", goarch: "arm64", tags: []string{"t"}},
-		{entryDir: "/x", goarch: "arm64", ldflags: []string{"-X main.v=1"}},
-		{entryDir: "/x", goarch: "arm64", env: map[string]string{"GOAMD64": "v3"}},
+	base := Spec{EntryDir: "/x", GOARCH: "arm64"}
+	variants := []Spec{
+		{EntryDir: "/y", GOARCH: "arm64"},
+		{EntryDir: "/x", GOARCH: "amd64"},
+		{EntryDir: "/x", GOARCH: "arm64", Tags: []string{"t"}},
+		{EntryDir: "/x", GOARCH: "arm64", LDFlags: []string{"-X main.v=1"}},
+		{EntryDir: "/x", GOARCH: "arm64", Env: map[string]string{"GOAMD64": "v3"}},
 	}
 	for _, v := range variants {
 		if v.key() == base.key() {
