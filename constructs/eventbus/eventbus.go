@@ -1,6 +1,8 @@
 package eventbus
 
 import (
+	"regexp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -12,15 +14,15 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/metricopts"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 	"github.com/stratus-cdk/stratus/internal/secure"
 )
 
-// TopicArnEnv is the environment variable BindPublisher sets on a publisher:
-// the ARN of the bus's topic.
-const TopicArnEnv = contract.EnvEventTopicArn
+// DefaultTopicArnEnv is the environment variable BindPublisher sets on a
+// publisher (the ARN of the bus's topic) unless Props.TopicArnEnv names
+// another.
+const DefaultTopicArnEnv = "EVENT_TOPIC_ARN"
 
 // TypeAttribute is the SNS message attribute (String) that carries an
 // event's type. Subscribers with EventTypes filter on it; with raw message
@@ -64,6 +66,11 @@ type Props struct {
 	// AlarmAction is added to every alarm the bus's subscribers create.
 	// Default: - no action; add one with Subscriber.Alarms[i].AddAlarmAction.
 	AlarmAction awscloudwatch.IAlarmAction
+
+	// TopicArnEnv is the environment variable BindPublisher sets to the
+	// topic's ARN: a letter followed by letters, digits or _.
+	// Default: "EVENT_TOPIC_ARN" (DefaultTopicArnEnv)
+	TopicArnEnv *string
 }
 
 // EventBus is an SNS topic that fans events out to one SQS queue per
@@ -87,6 +94,7 @@ type EventBus struct {
 
 	fifo        bool
 	alarmAction awscloudwatch.IAlarmAction
+	topicArnEnv string
 	s3KeyGrant  bool
 }
 
@@ -101,6 +109,10 @@ func New(scope constructs.Construct, id string, props *Props) *EventBus {
 		Construct:   constructs.NewConstruct(scope, jsii.String(id)),
 		fifo:        fifo,
 		alarmAction: props.AlarmAction,
+		topicArnEnv: DefaultTopicArnEnv,
+	}
+	if props.TopicArnEnv != nil {
+		b.topicArnEnv = *props.TopicArnEnv
 	}
 	b.Key = props.EncryptionKey
 	if b.Key == nil {
@@ -138,9 +150,14 @@ func validateProps(scope constructs.Construct, id string, p *Props) bool {
 	if p.ContentBasedDeduplication != nil && *p.ContentBasedDeduplication && !fifo {
 		c.Add("ContentBasedDeduplication", p.ContentBasedDeduplication, "the bus is not FIFO (set Fifo: true)")
 	}
+	if propcheck.Known(p.TopicArnEnv) && !envName.MatchString(*p.TopicArnEnv) {
+		c.Add("TopicArnEnv", p.TopicArnEnv, "must be a letter followed by letters, digits or _ (an environment variable name)")
+	}
 	c.Panic()
 	return fifo
 }
+
+var envName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]+$`)
 
 func (b *EventBus) createKey(id, description string) awskms.IKey {
 	return secure.Key(b.Construct, id, description, "")
@@ -180,10 +197,10 @@ func (b *EventBus) GrantPublish(grantee awsiam.IGrantable) awsiam.Grant {
 }
 
 // BindPublisher hands fn the topic: it sets the environment variable
-// EVENT_TOPIC_ARN (TopicArnEnv) to the topic's ARN. It grants nothing: call
-// GrantPublish(fn) too.
+// Props.TopicArnEnv (EVENT_TOPIC_ARN by default) to the topic's ARN. It
+// grants nothing: call GrantPublish(fn) too.
 func (b *EventBus) BindPublisher(fn awslambda.Function) {
-	fn.AddEnvironment(jsii.String(TopicArnEnv), b.Topic.TopicArn(), nil)
+	fn.AddEnvironment(jsii.String(b.topicArnEnv), b.Topic.TopicArn(), nil)
 }
 
 // AddBucketNotifications publishes an event to the topic for every object

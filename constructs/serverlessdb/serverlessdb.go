@@ -162,6 +162,81 @@ type Props struct {
 	// Alarms configures the alarms created by default.
 	// Default: - see AlarmProps.
 	Alarms *AlarmProps
+
+	// Env names the environment variables Bind and the migrations set on
+	// functions, for code that reads other names than this construct's.
+	// Default: - DefaultEnv(): DB_HOST, DB_PORT, DB_NAME, DB_USER,
+	// DB_IAM_AUTH, DB_PROXY and DB_SECRET_ARN.
+	Env *EnvNames
+}
+
+// EnvNames are the names of the environment variables the database hands to
+// the functions it serves. A field left nil keeps its default; each set one
+// must be a letter followed by letters, digits or _ (Lambda's rule).
+type EnvNames struct {
+	// Host is set by Bind to Endpoint(): the proxy's or the writer's host.
+	// Default: "DB_HOST"
+	Host *string
+	// Port is set by Bind to Port().
+	// Default: "DB_PORT"
+	Port *string
+	// Name is set by Bind to the database's name.
+	// Default: "DB_NAME"
+	Name *string
+	// User is set by Bind to the login role.
+	// Default: "DB_USER"
+	User *string
+	// IAMAuth is set by Bind to "true": mint an IAM auth token per connection.
+	// Default: "DB_IAM_AUTH"
+	IAMAuth *string
+	// Proxy is set by Bind to "true" behind an RDS Proxy (no named prepared
+	// statements).
+	// Default: "DB_PROXY"
+	Proxy *string
+	// SecretArn is set on the migrations function to the admin secret's ARN.
+	// Default: "DB_SECRET_ARN"
+	SecretArn *string
+}
+
+// DefaultEnv are the default names of EnvNames. Each call returns a new value.
+func DefaultEnv() *EnvNames {
+	return &EnvNames{
+		Host:      jsii.String("DB_HOST"),
+		Port:      jsii.String("DB_PORT"),
+		Name:      jsii.String("DB_NAME"),
+		User:      jsii.String("DB_USER"),
+		IAMAuth:   jsii.String("DB_IAM_AUTH"),
+		Proxy:     jsii.String("DB_PROXY"),
+		SecretArn: jsii.String("DB_SECRET_ARN"),
+	}
+}
+
+// envNames are EnvNames with the defaults applied.
+type envNames struct {
+	host, port, name, user, iamAuth, proxy, secretArn string
+}
+
+// resolveEnv applies the defaults of DefaultEnv to e (which may be nil).
+func resolveEnv(e *EnvNames) envNames {
+	d := DefaultEnv()
+	if e == nil {
+		e = &EnvNames{}
+	}
+	pick := func(v, def *string) string {
+		if v != nil {
+			return *v
+		}
+		return *def
+	}
+	return envNames{
+		host:      pick(e.Host, d.Host),
+		port:      pick(e.Port, d.Port),
+		name:      pick(e.Name, d.Name),
+		user:      pick(e.User, d.User),
+		iamAuth:   pick(e.IAMAuth, d.IAMAuth),
+		proxy:     pick(e.Proxy, d.Proxy),
+		secretArn: pick(e.SecretArn, d.SecretArn),
+	}
 }
 
 // AlarmProps sets the thresholds of the default alarms. Alarms treat missing

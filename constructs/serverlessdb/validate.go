@@ -34,6 +34,7 @@ type resolved struct {
 	removalPolicy      awscdk.RemovalPolicy
 	logRetention       awslogs.RetentionDays
 	proxy              bool
+	env                envNames
 }
 
 func resolve(p *Props) resolved {
@@ -53,6 +54,7 @@ func resolve(p *Props) resolved {
 		removalPolicy:      p.RemovalPolicy,
 		logRetention:       p.LogRetention,
 		proxy:              p.Proxy != nil && *p.Proxy,
+		env:                resolveEnv(p.Env),
 	}
 	if r.engineVersion == nil {
 		r.engineVersion = DefaultEngineVersion()
@@ -110,6 +112,7 @@ var monitoringIntervals = map[float64]bool{1: true, 5: true, 10: true, 15: true,
 var (
 	identifierRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 	versionRE    = regexp.MustCompile(`^(\d+)\.(\d+)`)
+	envNameRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]+$`)
 )
 
 // validate records every problem of p (with defaults r), each naming the
@@ -247,6 +250,18 @@ func validate(c *propcheck.Problems, p *Props, r resolved) {
 		}
 		if known(a.Connections) && *a.Connections <= 0 {
 			c.Add("Alarms.Connections", a.Connections, "must be positive")
+		}
+	}
+
+	// Environment variable names.
+	if e := p.Env; e != nil {
+		for _, v := range []struct {
+			prop  string
+			value *string
+		}{{"Host", e.Host}, {"Port", e.Port}, {"Name", e.Name}, {"User", e.User}, {"IAMAuth", e.IAMAuth}, {"Proxy", e.Proxy}, {"SecretArn", e.SecretArn}} {
+			if propcheck.Known(v.value) && !envNameRE.MatchString(*v.value) {
+				c.Add("Env."+v.prop, v.value, "must be a letter followed by letters, digits or _ (an environment variable name)")
+			}
 		}
 	}
 
