@@ -3,6 +3,7 @@ package main
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -108,4 +109,41 @@ func goPackageDirs(t *testing.T) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// The reusable constructs know nothing of the app that uses them: no package
+// under constructs/, nor its tests, depends on contract, stacks or anything
+// under lambdas (the names a construct hands to code it runs are props,
+// which stacks fills from contract).
+func TestConstructsDependOnNoAppPackage(t *testing.T) {
+	const module = "github.com/stratus-cdk/stratus/"
+	out, err := exec.Command("go", "list", "./constructs/...").Output()
+	if err != nil {
+		t.Fatalf("go list ./constructs/...: %v", err)
+	}
+	pkgs := strings.Fields(string(out))
+	if len(pkgs) == 0 {
+		t.Fatal("go list ./constructs/... lists no package")
+	}
+	for _, pkg := range pkgs {
+		deps, err := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps -test %s: %v", pkg, err)
+		}
+		var bad []string
+		for _, dep := range strings.Fields(string(deps)) {
+			rest, ok := strings.CutPrefix(dep, module)
+			if !ok {
+				continue
+			}
+			for _, app := range []string{"contract", "stacks", "lambdas"} {
+				if rest == app || strings.HasPrefix(rest, app+"/") {
+					bad = append(bad, dep)
+				}
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s depends on the app's packages (make what it needs a prop):\n  %s", pkg, strings.Join(bad, "\n  "))
+		}
+	}
 }

@@ -62,7 +62,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),
 		StringValue: jsii.String(defaultAppSettings()),
 	})
-	s.Bus = eventbus.New(stack, "Events", nil)
+	s.Bus = eventbus.New(stack, "Events", &eventbus.Props{TopicArnEnv: jsii.String(contract.EnvEventTopicArn)})
 	if cfg.Api.WebAcl && cfg.Site.WebAcl {
 		s.OriginSecret = newOriginSecret(stack, cfg)
 	}

@@ -112,7 +112,22 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 		RemovalPolicy:      removal,
 		LogRetention:       cfg.LogRetention,
 		MonitoringInterval: monitoring,
+		Env:                dbEnv(),
 	})
+}
+
+// dbEnv names the variables the database hands to the functions as the
+// handlers read them (contract), not by the construct's defaults.
+func dbEnv() *serverlessdb.EnvNames {
+	return &serverlessdb.EnvNames{
+		Host:      jsii.String(contract.EnvDBHost),
+		Port:      jsii.String(contract.EnvDBPort),
+		Name:      jsii.String(contract.EnvDBName),
+		User:      jsii.String(contract.EnvDBUser),
+		IAMAuth:   jsii.String(contract.EnvDBIAMAuth),
+		Proxy:     jsii.String(contract.EnvDBProxy),
+		SecretArn: jsii.String(contract.EnvDBSecretArn),
+	}
 }
 
 // addMigrations runs lambdas/migrate on every deploy that changes the SQL.

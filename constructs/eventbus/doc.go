@@ -44,12 +44,12 @@
 //     override each metric's default statistic and period.
 //
 // # Publishers
-
+//
 // GrantPublish(grantee) takes any awsiam.IGrantable (a function, a role, a
 // user) and returns the awsiam.Grant, like aws-cdk-lib's grants: sns:Publish on
 // the topic and kms:GenerateDataKey plus kms:Decrypt on its key. It sets no
 // environment variable. BindPublisher(fn) is the other half for a Lambda
-// function: it sets EVENT_TOPIC_ARN (TopicArnEnv) and grants nothing.
+// function: it sets EVENT_TOPIC_ARN (Props.TopicArnEnv) and grants nothing.
 //
 // # Wire format
 //

@@ -5,66 +5,20 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/metricopts"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 	"github.com/stratus-cdk/stratus/internal/secure"
 )
-
-// TopicArnEnv is the environment variable BindPublisher sets on a publisher:
-// the ARN of the bus's topic.
-const TopicArnEnv = contract.EnvEventTopicArn
 
 // TypeAttribute is the SNS message attribute (String) that carries an
 // event's type. Subscribers with EventTypes filter on it; with raw message
 // delivery it arrives as an SQS message attribute of the same name.
 const TypeAttribute = "type"
-
-// Props configures an EventBus. Every field is optional; New accepts nil.
-type Props struct {
-	// Fifo makes the topic and every subscriber queue (and dead-letter queue)
-	// FIFO: ordered delivery per message group, deduplication over five
-	// minutes. Publishers must set MessageGroupId and MessageDeduplicationId.
-	// Default: - false; with ExistingTopic, the type of that topic.
-	Fifo *bool
-
-	// ContentBasedDeduplication lets the FIFO topic the bus creates derive a
-	// message's deduplication id from a SHA-256 of its body when the
-	// publisher sets none. Only valid with Fifo and without ExistingTopic.
-	// Default: false - publishers set MessageDeduplicationId (the event id),
-	// so two distinct events with equal bodies are both delivered.
-	ContentBasedDeduplication *bool
-
-	// ExistingTopic is a topic to subscribe to instead of creating one. The
-	// bus does not change its encryption or policy; GrantPublish grants the
-	// key permissions only if the topic knows its key (a Topic construct, or
-	// Topic_FromTopicAttributes with KeyArn). A FIFO topic must be imported
-	// with its literal ARN (ending in ".fifo") so that ITopic.Fifo() is true.
-	// Default: - a new topic, encrypted with the bus's key, SSL-only.
-	ExistingTopic awssns.ITopic
-
-	// EncryptionKey encrypts every subscriber queue and dead-letter queue.
-	// The subscriptions add a statement to its key policy that lets
-	// sns.amazonaws.com (for this topic) deliver encrypted messages; an
-	// imported key's policy cannot be changed, so it must already allow that.
-	// The topic the bus creates always has a key of its own (TopicKey): one
-	// key for both would make a dependency cycle (the key policy names the
-	// topic, the topic names the key) under the recommended feature flag
-	// @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption.
-	// Default: - a new customer managed key with yearly rotation.
-	EncryptionKey awskms.IKey
-
-	// AlarmAction is added to every alarm the bus's subscribers create.
-	// Default: - no action; add one with Subscriber.Alarms[i].AddAlarmAction.
-	AlarmAction awscloudwatch.IAlarmAction
-}
 
 // EventBus is an SNS topic that fans events out to one SQS queue per
 // subscriber, each consumed by a Lambda function. To add constructs of your
@@ -87,6 +41,7 @@ type EventBus struct {
 
 	fifo        bool
 	alarmAction awscloudwatch.IAlarmAction
+	topicArnEnv string
 	s3KeyGrant  bool
 }
 
@@ -96,11 +51,14 @@ func New(scope constructs.Construct, id string, props *Props) *EventBus {
 	if props == nil {
 		props = &Props{}
 	}
-	fifo := validateProps(scope, id, props)
+	c := propcheck.For("eventbus.New", scope, id)
+	cfg := validate(c, scope, props)
+	c.Panic()
 	b := &EventBus{
 		Construct:   constructs.NewConstruct(scope, jsii.String(id)),
-		fifo:        fifo,
+		fifo:        cfg.fifo,
 		alarmAction: props.AlarmAction,
+		topicArnEnv: cfg.topicArnEnv,
 	}
 	b.Key = props.EncryptionKey
 	if b.Key == nil {
@@ -114,32 +72,6 @@ func New(scope constructs.Construct, id string, props *Props) *EventBus {
 		b.Topic = b.createTopic(props)
 	}
 	return b
-}
-
-// validateProps returns whether the bus is FIFO, or panics listing every
-// problem of props.
-func validateProps(scope constructs.Construct, id string, p *Props) bool {
-	c := propcheck.For("eventbus.New", scope, id)
-	fifo := p.Fifo != nil && *p.Fifo
-	if t := p.ExistingTopic; t != nil {
-		topicFifo := t.Fifo() != nil && *t.Fifo()
-		switch {
-		case p.Fifo == nil:
-			fifo = topicFifo
-		case fifo && !topicFifo:
-			c.Add("Fifo", p.Fifo, "ExistingTopic %s is a standard topic (a FIFO topic's name ends in .fifo)", propcheck.Value(t.TopicArn()))
-		case !fifo && topicFifo:
-			c.Add("Fifo", p.Fifo, "ExistingTopic %s is a FIFO topic", propcheck.Value(t.TopicArn()))
-		}
-		if p.ContentBasedDeduplication != nil {
-			c.Add("ContentBasedDeduplication", p.ContentBasedDeduplication, "configures only a topic the bus creates; set it on ExistingTopic itself")
-		}
-	}
-	if p.ContentBasedDeduplication != nil && *p.ContentBasedDeduplication && !fifo {
-		c.Add("ContentBasedDeduplication", p.ContentBasedDeduplication, "the bus is not FIFO (set Fifo: true)")
-	}
-	c.Panic()
-	return fifo
 }
 
 func (b *EventBus) createKey(id, description string) awskms.IKey {
@@ -160,31 +92,6 @@ func (b *EventBus) createTopic(p *Props) awssns.ITopic {
 
 // Fifo reports whether the topic and the queues are FIFO.
 func (b *EventBus) Fifo() bool { return b.fifo }
-
-// GrantPublish lets grantee (a function, a role, a user…) publish to the
-// topic: sns:Publish on it, and on an encrypted topic kms:GenerateDataKey and
-// kms:Decrypt on its key (the two actions SNS needs from a publisher, without
-// the GenerateDataKey* wildcard of ITopic.GrantPublish). It returns the
-// statements added, as one Grant. It sets no environment variable: a
-// function also needs BindPublisher to find the topic.
-func (b *EventBus) GrantPublish(grantee awsiam.IGrantable) awsiam.Grant {
-	grant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-		Grantee:      grantee,
-		Actions:      jsii.Strings("sns:Publish"),
-		ResourceArns: &[]*string{b.Topic.TopicArn()},
-	})
-	if b.TopicKey != nil {
-		grant = grant.Combine(b.TopicKey.Grant(grantee, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Decrypt")))
-	}
-	return grant
-}
-
-// BindPublisher hands fn the topic: it sets the environment variable
-// EVENT_TOPIC_ARN (TopicArnEnv) to the topic's ARN. It grants nothing: call
-// GrantPublish(fn) too.
-func (b *EventBus) BindPublisher(fn awslambda.Function) {
-	fn.AddEnvironment(jsii.String(TopicArnEnv), b.Topic.TopicArn(), nil)
-}
 
 // AddBucketNotifications publishes an event to the topic for every object
 // created in bucket (under prefix, when not nil). The message is S3's event
@@ -245,17 +152,4 @@ func (b *EventBus) allowS3OnKey() {
 			"the topic's KMS key is imported, so its key policy cannot be changed: it must allow the service principal "+
 				"s3.amazonaws.com kms:GenerateDataKey and kms:Decrypt, or S3 notifications are dropped"), nil)
 	}
-}
-
-// MetricPublished is the number of messages published to the topic (Sum,
-// 5 minutes unless opts say otherwise).
-func (b *EventBus) MetricPublished(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return b.Topic.MetricNumberOfMessagesPublished(metricopts.WithDefaults(opts, "Sum", metricopts.Minutes(5)))
-}
-
-// MetricDeliveryFailures is the number of deliveries SNS gave up on (Sum, 5
-// minutes unless opts say otherwise). Each lands in the subscriber's
-// dead-letter queue, which alarms.
-func (b *EventBus) MetricDeliveryFailures(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return b.Topic.MetricNumberOfNotificationsFailed(metricopts.WithDefaults(opts, "Sum", metricopts.Minutes(5)))
 }

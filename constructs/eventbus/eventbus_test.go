@@ -97,13 +97,15 @@ func TestMain(m *testing.M) {
 	bucketBus.AddBucketNotifications(uploads, jsii.String("uploads/"))
 	bucketBus.AddBucketNotifications(awss3.NewBucket(bucketStack, jsii.String("Other"), nil), nil)
 
-	// A topic owned elsewhere.
+	// A topic owned elsewhere, handed to publishers under a name of the caller's.
 	existingStack := awscdk.NewStack(app, jsii.String("Existing"), nil)
 	existingBus := eventbus.New(existingStack, "Bus", &eventbus.Props{
 		ExistingTopic: awssns.Topic_FromTopicArn(existingStack, jsii.String("Topic"),
 			jsii.String("arn:aws:sns:eu-west-1:123456789012:events")),
+		TopicArnEnv: jsii.String("AUDIT_TOPIC_ARN"),
 	})
 	existingBus.AddSubscriber("Audit", &eventbus.SubscriberProps{Handler: fn(existingStack, "AuditFn", 10)})
+	existingBus.BindPublisher(fn(existingStack, "PublisherFn", 10))
 
 	app.Synth(nil)
 	stdTpl = assertions.Template_FromStack(stdStack, nil)
@@ -462,8 +464,21 @@ func TestGrantPublishAndBindPublisher(t *testing.T) {
 	})
 	stdTpl.HasResourceProperties(str("AWS::Lambda::Function"), map[string]any{
 		"Role":        getAtt(logicalID(t, stdTpl, "AWS::IAM::Role", "ApiFnRole"), "Arn"),
-		"Environment": map[string]any{"Variables": map[string]any{eventbus.TopicArnEnv: map[string]any{"Ref": topic}}},
+		"Environment": map[string]any{"Variables": map[string]any{eventbus.DefaultTopicArnEnv: map[string]any{"Ref": topic}}},
 	})
+}
+
+// Props.TopicArnEnv names the variable BindPublisher sets.
+func TestBindPublisherUsesTopicArnEnv(t *testing.T) {
+	existingTpl.HasResourceProperties(str("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			"AUDIT_TOPIC_ARN":           "arn:aws:sns:eu-west-1:123456789012:events",
+			eventbus.DefaultTopicArnEnv: assertions.Match_Absent(),
+		}},
+	})
+	wantAll(t, cdktest.Recover(func() {
+		eventbus.New(awscdk.NewStack(awscdk.NewApp(nil), str("V"), nil), "Bus", &eventbus.Props{TopicArnEnv: str("topic-arn")})
+	}), `TopicArnEnv "topic-arn": must be a letter followed by letters, digits or _`)
 }
 
 // A grant to a role, not a function: the same statements, on the role's

@@ -2,7 +2,8 @@ package pipeline
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
@@ -40,7 +41,7 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 			Comment: jsii.String("Approve the deployment of " + name),
 		})}
 	}
-	if checks := deref(opts.PostDeployChecks); len(checks) > 0 {
+	if checks := propcheck.Elems(opts.PostDeployChecks); len(checks) > 0 {
 		outputs := map[string]awscdk.CfnOutput{}
 		for k, v := range opts.CheckOutputs {
 			outputs[k] = v
@@ -66,16 +67,16 @@ func stageProblems(stage awscdk.Stage, name string, opts *StageOptions) []string
 			}
 		}
 	}
-	if len(opts.CheckOutputs) > 0 && len(deref(opts.PostDeployChecks)) == 0 {
-		c.Add("CheckOutputs", sortedKeys(opts.CheckOutputs), "without PostDeployChecks: no command would read them")
+	if len(opts.CheckOutputs) > 0 && len(propcheck.Elems(opts.PostDeployChecks)) == 0 {
+		c.Add("CheckOutputs", slices.Sorted(maps.Keys(opts.CheckOutputs)), "without PostDeployChecks: no command would read them")
 	}
-	for i, cmd := range deref(opts.PostDeployChecks) {
+	for i, cmd := range propcheck.Elems(opts.PostDeployChecks) {
 		if cmd == nil || *cmd == "" {
 			c.Add(fmt.Sprintf("PostDeployChecks[%d]", i), cmd, "an empty command")
 		}
 	}
 	stagePath := *stage.Node().Path()
-	for _, k := range sortedKeys(opts.CheckOutputs) {
+	for _, k := range slices.Sorted(maps.Keys(opts.CheckOutputs)) {
 		o := opts.CheckOutputs[k]
 		prop := fmt.Sprintf("CheckOutputs[%q]", k)
 		switch {
@@ -110,18 +111,42 @@ func stacksOf(stage awscdk.Stage) []awscdk.Stack {
 	return out
 }
 
-func sortedKeys(m map[string]awscdk.CfnOutput) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// buildProblems are the problems only known once every stage is added.
+func (p *Pipeline) buildProblems() []string {
+	if len(p.stages) == 1 && p.stages[0].opts.ManualApproval != nil && *p.stages[0].opts.ManualApproval {
+		c := stageCheck(p.stages[0].name)
+		c.Add("ManualApproval", true, "on the only stage of the pipeline: there is no earlier stage whose deployment it would approve; add a stage before it or drop the approval")
+		return lines(p.stages[0].name, c)
 	}
-	sort.Strings(keys)
-	return keys
+	return nil
 }
 
-func deref(s *[]*string) []*string {
-	if s == nil {
-		return nil
+// stageCheck collects the problems of one AddStage call. They are reported
+// at synth (see problemValidation), in the format of the other constructs'
+// panics, each line prefixed with the stage.
+func stageCheck(name string) *propcheck.Problems {
+	return propcheck.For(fmt.Sprintf("pipeline.AddStage(%q)", name), nil, name)
+}
+
+func lines(stage string, c *propcheck.Problems) []string {
+	out := c.Lines()
+	for i, l := range out {
+		out[i] = fmt.Sprintf("AddStage(%q): %s", stage, l)
 	}
-	return *s
+	return out
+}
+
+// problemValidation reports every problem of the stages when the app
+// synthesizes: some are only known after the last AddStage, so CDK runs
+// this construct validation after aspects, that is after every AddStage and
+// after CDK Pipelines built the pipeline, and then throws one error listing
+// all of them (a Go panic from app.Synth). Props were checked in New.
+type problemValidation struct{ p *Pipeline }
+
+func (v *problemValidation) Validate() *[]*string {
+	return jsii.Strings(append(append([]string(nil), v.p.problems...), v.p.buildProblems()...)...)
+}
+
+func (p *Pipeline) registerValidation() {
+	p.Node().AddValidation(&problemValidation{p})
 }

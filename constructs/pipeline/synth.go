@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodecommit"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
 // Cache locations of the synth build, set through GOMODCACHE, GOCACHE and
@@ -29,10 +31,10 @@ func (p *Pipeline) createSource() pipelines.IFileSetProducer {
 			})
 		}
 		p.Repository = repo
-		return pipelines.CodePipelineSource_CodeCommit(repo, orDefault(cc.Branch, DefaultBranch), nil)
+		return pipelines.CodePipelineSource_CodeCommit(repo, jsii.String(propcheck.OrIfZero(propcheck.Or(cc.Branch, ""), DefaultBranch)), nil)
 	}
 	conn := p.props.Connection
-	return pipelines.CodePipelineSource_Connection(conn.Repo, orDefault(conn.Branch, DefaultBranch),
+	return pipelines.CodePipelineSource_Connection(conn.Repo, jsii.String(propcheck.OrIfZero(propcheck.Or(conn.Branch, ""), DefaultBranch)),
 		&pipelines.ConnectionSourceOptions{ConnectionArn: conn.ConnectionArn})
 }
 
@@ -60,7 +62,7 @@ func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
 	if timeout == nil {
 		timeout = awscdk.Duration_Minutes(jsii.Number(60))
 	}
-	toolchain := orDefault(o.GoToolchain, DefaultGoToolchain)
+	toolchain := jsii.String(propcheck.OrIfZero(propcheck.Or(o.GoToolchain, ""), DefaultGoToolchain))
 	env := map[string]*string{
 		"GOTOOLCHAIN":      toolchain,
 		"GOMODCACHE":       jsii.String(goModCache),

@@ -10,9 +10,13 @@ import (
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
+// problemsOf are the problems of props in a stack with an explicit Env.
 func problemsOf(props *Props) []string {
-	c := propcheck.For("pipeline.New", nil, "Pipeline")
-	validateProps(c, props)
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Delivery"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+	})
+	c := propcheck.For("pipeline.New", stack, "Pipeline")
+	validate(c, stack, props)
 	return c.Lines()
 }
 

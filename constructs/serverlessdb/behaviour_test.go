@@ -15,7 +15,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/cdktest"
 )
 
@@ -387,7 +386,7 @@ func TestMigrationsCustomResource(t *testing.T) {
 	// The function reads the admin secret.
 	attachment := tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
-		"Environment": map[string]any{"Variables": map[string]any{contract.EnvDBSecretArn: ref(attachment)}},
+		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(attachment)}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{
 		"Roles": []any{ref(tpl.one(t, "AWS::IAM::Role", "MigrateRole"))},
@@ -524,8 +523,8 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 	proxy := tpl.one(t, "AWS::RDS::DBProxy", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
-			contract.EnvDBHost: getAtt(proxy, "Endpoint"), contract.EnvDBPort: "5432", contract.EnvDBName: "orders", contract.EnvDBUser: "app", contract.EnvDBIAMAuth: "true",
-			contract.EnvDBProxy: "true",
+			"ORDERS_DB_HOST": getAtt(proxy, "Endpoint"), "DB_PORT": "5432", "DB_NAME": "orders", "DB_USER": "app", "DB_IAM_AUTH": "true",
+			"DB_PROXY": "true", "DB_HOST": assertions.Match_Absent(),
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{
@@ -548,6 +547,24 @@ func TestGrantConnectThroughProxy(t *testing.T) {
 // A role holds the same IAM grant as a function, on the proxy; the proxy's
 // own role may then log in to the cluster as that user. No network rule and
 // no environment: those are Bind's, for functions.
+// Props.Env renames what Bind and the migrations set; a name left nil keeps
+// its default.
+func TestEnvNamesRenameTheVariables(t *testing.T) {
+	tpl := custom()
+	attachment := tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db")
+	tpl.has("AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{
+			"ORDERS_ADMIN_SECRET": ref(attachment), "DB_SECRET_ARN": assertions.Match_Absent(),
+		}},
+	})
+	d := serverlessdb.DefaultEnv()
+	got := []string{*d.Host, *d.Port, *d.Name, *d.User, *d.IAMAuth, *d.Proxy, *d.SecretArn}
+	want := []string{"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_AUTH", "DB_PROXY", "DB_SECRET_ARN"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DefaultEnv() = %v, want %v", got, want)
+	}
+}
+
 func TestGrantConnectToRoleThroughProxy(t *testing.T) {
 	tpl := custom()
 	tpl.has("AWS::IAM::Policy", map[string]any{
@@ -733,7 +750,7 @@ func TestMigrationsFromProps(t *testing.T) {
 	tpl := existing()
 	tpl.has("Custom::DatabaseMigrations", map[string]any{"Version": "v2"})
 	tpl.has("AWS::Lambda::Function", map[string]any{
-		"Environment": map[string]any{"Variables": map[string]any{contract.EnvDBSecretArn: ref(tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db"))}},
+		"Environment": map[string]any{"Variables": map[string]any{"DB_SECRET_ARN": ref(tpl.one(t, "AWS::SecretsManager::SecretTargetAttachment", "Db"))}},
 	})
 }
 
@@ -742,8 +759,8 @@ func TestGrantConnectDirect(t *testing.T) {
 	cluster := tpl.one(t, "AWS::RDS::DBCluster", "Db")
 	tpl.has("AWS::Lambda::Function", map[string]any{
 		"Environment": map[string]any{"Variables": map[string]any{
-			contract.EnvDBHost: getAtt(cluster, "Endpoint.Address"), contract.EnvDBPort: "5433", contract.EnvDBName: "app", contract.EnvDBUser: "reporting", contract.EnvDBIAMAuth: "true",
-			contract.EnvDBProxy: assertions.Match_Absent(),
+			"DB_HOST": getAtt(cluster, "Endpoint.Address"), "DB_PORT": "5433", "DB_NAME": "app", "DB_USER": "reporting", "DB_IAM_AUTH": "true",
+			"DB_PROXY": assertions.Match_Absent(),
 		}},
 	})
 	tpl.has("AWS::IAM::Policy", map[string]any{

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/nag"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
@@ -41,7 +40,7 @@ func (db *ServerlessDb) AddMigrations(m *MigrationsProps) awscdk.CustomResource 
 	c.Panic()
 	fn := m.Function
 	db.Secret.GrantRead(fn, nil)
-	fn.AddEnvironment(jsii.String(contract.EnvDBSecretArn), db.Secret.SecretArn(), nil)
+	fn.AddEnvironment(jsii.String(db.props.env.secretArn), db.Secret.SecretArn(), nil)
 	db.Cluster.Connections().AllowDefaultPortFrom(fn, jsii.String("Migrations "+*fn.Node().Path()+" as the admin user"))
 	nag.Suppress(fn, nag.NoDLQCustomResource())
 

@@ -90,6 +90,8 @@ func TestMain(m *testing.M) {
 		Alarms: &serverlessdb.AlarmProps{
 			CPUPercent: jsii.Number(70), ACUPercent: jsii.Number(75), Connections: jsii.Number(500),
 		},
+		// Two names of the caller's; the others keep their defaults.
+		Env: &serverlessdb.EnvNames{Host: jsii.String("ORDERS_DB_HOST"), SecretArn: jsii.String("ORDERS_ADMIN_SECRET")},
 	})
 	// Without a NAT the function reaches AWS APIs through the VPC's
 	// interface endpoints only: HTTPS to the VPC's CIDR.

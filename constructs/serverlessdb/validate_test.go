@@ -74,6 +74,18 @@ func TestValidationListsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestValidationEnvNames(t *testing.T) {
+	msg := cdktest.Recover(func() {
+		serverlessdb.New(scratch(t), "Db", &serverlessdb.Props{Env: &serverlessdb.EnvNames{
+			Host: jsii.String("DB-HOST"), SecretArn: jsii.String(""), User: jsii.String("APP_USER"),
+		}})
+	})
+	wantAll(t, msg, `Env.Host "DB-HOST": must be a letter followed by letters, digits or _`, `Env.SecretArn "": must be`)
+	if strings.Contains(msg, "Env.User") {
+		t.Errorf("a valid name was reported:\n%s", msg)
+	}
+}
+
 func TestValidationAdminUser(t *testing.T) {
 	for name, want := range map[string]string{
 		"1admin":    "must start with a letter",

@@ -88,7 +88,7 @@ func NewCertificateStack(scope constructs.Construct, id string, props *Certifica
 	stackProps := props.StackProps
 	stackProps.Env = &env
 	if stackProps.Description == nil {
-		stackProps.Description = jsii.String("TLS certificate (us-east-1, for CloudFront) of " + strings.Join(names(props.DomainNames), ", "))
+		stackProps.Description = jsii.String("TLS certificate (us-east-1, for CloudFront) of " + strings.Join(propcheck.Strings(props.DomainNames, "<nil>"), ", "))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &stackProps)
 	zone := awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{

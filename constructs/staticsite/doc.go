@@ -1,6 +1,16 @@
 // Package staticsite serves a single-page app from a private S3 bucket
 // through CloudFront.
 //
+//	site := staticsite.New(stack, "Site", &staticsite.Props{
+//		SourceDir: jsii.String("web/dist"), // index.html at its root
+//		ApiOrigin: api.Url(),                // added to the CSP's connect-src
+//		RuntimeConfig: &map[string]*string{  // /config.json, written at deploy time
+//			"apiUrl": api.Url(), "userPoolId": api.UserPool.UserPoolId(),
+//		},
+//	})
+//	site.Alarms[0].AddAlarmAction(awscloudwatchactions.NewSnsAction(alarmTopic))
+//	awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{Value: site.Url()})
+//
 // New creates:
 //
 //   - a site bucket: all public access blocked, SSL only, SSE-S3, versioned

@@ -99,3 +99,29 @@ func TestValueFormats(t *testing.T) {
 		}
 	}
 }
+
+// The props helpers: a default for an unset prop, lists of optional strings.
+func TestPropsHelpers(t *testing.T) {
+	if got := propcheck.Or(nil, "v1"); got != "v1" {
+		t.Errorf("Or(nil) = %q", got)
+	}
+	if got := propcheck.Or(jsii.String(""), "v1"); got != "" {
+		t.Errorf("Or(\"\") = %q, want the set empty value", got)
+	}
+	if got := propcheck.OrIfZero(awscdk.RemovalPolicy(""), awscdk.RemovalPolicy_RETAIN); got != awscdk.RemovalPolicy_RETAIN {
+		t.Errorf("OrIfZero(\"\") = %q", got)
+	}
+	if got := propcheck.OrIfZero("main", "x"); got != "main" {
+		t.Errorf("OrIfZero(main) = %q", got)
+	}
+	list := []*string{jsii.String("a"), nil}
+	if got := propcheck.Strings(list, "<nil>"); len(got) != 2 || got[1] != "<nil>" {
+		t.Errorf("Strings = %q", got)
+	}
+	if got := propcheck.Present(&list); len(got) != 1 || got[0] != "a" {
+		t.Errorf("Present = %q", got)
+	}
+	if propcheck.Present(nil) != nil || propcheck.Elems[*string](nil) != nil || len(propcheck.Elems(&list)) != 2 {
+		t.Error("a nil list is not empty")
+	}
+}

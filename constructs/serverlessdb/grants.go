@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/propcheck"
 )
 
@@ -50,7 +49,7 @@ func (db *ServerlessDb) GrantConnect(grantee awsiam.IGrantable, dbUser string) a
 // the IAM permission (GrantConnect): security-group ingress from fn to the
 // proxy (port 5432) or to the cluster (its port), and the environment
 // variables DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_IAM_AUTH=true and, behind
-// a proxy, DB_PROXY=true. fn must be in the database's VPC (subnets from
+// a proxy, DB_PROXY=true (names as Props.Env says). fn must be in the database's VPC (subnets from
 // FunctionSubnets()). A role has no network and no environment: Bind is for
 // functions, GrantConnect for any grantee.
 func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
@@ -84,16 +83,16 @@ func (db *ServerlessDb) Bind(fn awslambda.Function, dbUser string) {
 			break
 		}
 	}
-	fn.AddEnvironment(jsii.String(contract.EnvDBHost), db.Endpoint(), nil)
-	fn.AddEnvironment(jsii.String(contract.EnvDBPort), jsii.String(fmt.Sprint(*db.Port())), nil)
-	fn.AddEnvironment(jsii.String(contract.EnvDBName), db.DatabaseName, nil)
-	fn.AddEnvironment(jsii.String(contract.EnvDBUser), jsii.String(dbUser), nil)
+	fn.AddEnvironment(jsii.String(db.props.env.host), db.Endpoint(), nil)
+	fn.AddEnvironment(jsii.String(db.props.env.port), jsii.String(fmt.Sprint(*db.Port())), nil)
+	fn.AddEnvironment(jsii.String(db.props.env.name), db.DatabaseName, nil)
+	fn.AddEnvironment(jsii.String(db.props.env.user), jsii.String(dbUser), nil)
 	if db.Proxy != nil {
 		// RDS Proxy pins a session to a client that prepares named
 		// statements; the handlers' pool avoids them when told.
-		fn.AddEnvironment(jsii.String(contract.EnvDBProxy), jsii.String("true"), nil)
+		fn.AddEnvironment(jsii.String(db.props.env.proxy), jsii.String("true"), nil)
 	}
-	fn.AddEnvironment(jsii.String(contract.EnvDBIAMAuth), jsii.String("true"), nil)
+	fn.AddEnvironment(jsii.String(db.props.env.iamAuth), jsii.String("true"), nil)
 }
 
 // checkUser records what is wrong with a login role name.
