@@ -47,6 +47,12 @@ type Config struct {
 
 // DatabaseConfig sizes Aurora Serverless v2 and its network.
 type DatabaseConfig struct {
+	// Restore, when set, restores the cluster's data into a new cluster
+	// beside it (Data/DatabaseRestored), from an AWS Backup recovery point
+	// or snapshot, or to a point in time. The app keeps using the live
+	// cluster; the cut-over is a later reviewed change (README "Backups
+	// and restore"). Default: - none.
+	Restore                  DatabaseRestore
 	MinCapacity, MaxCapacity float64 // Aurora capacity units
 	Readers                  int     // readers in other AZs
 	Proxy                    bool    // RDS Proxy in front of the cluster
@@ -69,6 +75,17 @@ type DatabaseConfig struct {
 	// naming it.
 	AvailabilityZones map[string][]string
 }
+
+// DatabaseRestore names what DatabaseConfig.Restore restores: SnapshotArn,
+// or SourceCluster and Time (RFC 3339, UTC) for a point in time.
+type DatabaseRestore struct {
+	SnapshotArn   string
+	SourceCluster string
+	Time          string
+}
+
+// IsSet reports whether a restore is asked for.
+func (r DatabaseRestore) IsSet() bool { return r != DatabaseRestore{} }
 
 // ApiConfig is the API's sign-in and edge protection.
 type ApiConfig struct {

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -46,6 +47,9 @@ type DataStack struct {
 	LogsKey awskms.IKey
 	// Backups is the stage's AWS Backup plan; nil without Config.Backup.
 	Backups *Backups
+	// Restored is the cluster Database.Restore made beside the live one;
+	// nil without one.
+	Restored awsrds.DatabaseClusterFromSnapshot
 
 	alarmsKey awskms.Key
 }
@@ -70,6 +74,11 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options, copy *Ba
 		alarmTo(a, s.Alarms)
 	}
 	s.addMigrations(cfg)
+	if r := cfg.Database.Restore; r.IsSet() {
+		s.Restored = s.DB.Restore("Restored", &serverlessdb.RestoreProps{
+			SnapshotArn: optional(r.SnapshotArn), SourceClusterIdentifier: optional(r.SourceCluster), RestoreTime: optional(r.Time),
+		})
+	}
 	if cfg.Backup.Enabled {
 		s.Backups = s.newBackups(cfg, copy)
 	}
@@ -95,10 +104,6 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 	if d := cfg.Database.EnhancedMonitoring; d > 0 {
 		monitoring = awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 	}
-	var adminUser *string // the construct's default
-	if u := cfg.Database.AdminUser; u != "" {
-		adminUser = jsii.String(u)
-	}
 	return serverlessdb.New(stack, "Database", &serverlessdb.Props{
 		AvailabilityZones:  jsii.Strings(zones...),
 		NatGateways:        jsii.Number(cfg.Database.NatGateways),
@@ -107,7 +112,7 @@ func newDatabase(stack awscdk.Stack, cfg Config, zones []string) *serverlessdb.S
 		Readers:            jsii.Number(float64(cfg.Database.Readers)),
 		Proxy:              jsii.Bool(cfg.Database.Proxy),
 		BackupRetention:    awscdk.Duration_Days(jsii.Number(cfg.Database.BackupRetentionDays)),
-		AdminUser:          adminUser,
+		AdminUser:          optional(cfg.Database.AdminUser), // "": the construct's default
 		DeletionProtection: jsii.Bool(cfg.Production),
 		RemovalPolicy:      removal,
 		LogRetention:       cfg.LogRetention,
@@ -152,4 +157,12 @@ func (s *DataStack) addMigrations(cfg Config) {
 		Function: s.Migrate,
 		Version:  jsii.String(serverlessdb.HashDir(migrationsDir)),
 	})
+}
+
+// optional is s as an optional prop: nil when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -129,6 +129,23 @@ func (st stageTemplates) vaults() []resource {
 	return out
 }
 
+// checkRestore checks the restored cluster's property: none without
+// Database.Restore (TestRestoreIsANewClusterTheLockNames covers a restore).
+func checkRestore(t *testing.T, st stageTemplates, property, want string) {
+	t.Helper()
+	clusters := st.data.ofType("AWS::RDS::DBCluster")
+	if !st.cfg.Database.Restore.IsSet() {
+		eq(t, "clusters", len(clusters), 1)
+		return
+	}
+	for id, c := range clusters {
+		if strings.HasPrefix(id, "DatabaseRestored") {
+			got, _ := c.Properties[property].(string)
+			eq(t, "restored "+property, got, want)
+		}
+	}
+}
+
 // listOf is v as a list; nil for anything else (nil included).
 func listOf(v any) []any {
 	l, _ := v.([]any)
@@ -391,6 +408,15 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 		for _, schedule := range st.web.ofType("AWS::SecretsManager::RotationSchedule") {
 			eq(t, "RotationRules.ScheduleExpression", property(schedule, "RotationRules", "ScheduleExpression"), fmt.Sprintf("rate(%g days)", days))
 		}
+	},
+	"Database.Restore.SnapshotArn": func(t *testing.T, st stageTemplates) {
+		checkRestore(t, st, "SnapshotIdentifier", st.cfg.Database.Restore.SnapshotArn)
+	},
+	"Database.Restore.SourceCluster": func(t *testing.T, st stageTemplates) {
+		checkRestore(t, st, "SourceDBClusterIdentifier", st.cfg.Database.Restore.SourceCluster)
+	},
+	"Database.Restore.Time": func(t *testing.T, st stageTemplates) {
+		checkRestore(t, st, "RestoreToTime", st.cfg.Database.Restore.Time)
 	},
 	"Backup.Enabled": func(t *testing.T, st stageTemplates) {
 		want := map[bool]int{true: 1}[st.cfg.Backup.Enabled]

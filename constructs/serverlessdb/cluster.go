@@ -61,6 +61,7 @@ func (db *ServerlessDb) createCluster(p *Props) {
 			params[k] = v
 		}
 	}
+	db.parameters = params
 	// The admin secret is made here, not by the cluster, to carry dbname and
 	// to outlive a snapshot (it holds the password the snapshot restores with).
 	db.adminSecret = awsrds.NewDatabaseSecret(db.Construct, jsii.String("AdminSecret"), &awsrds.DatabaseSecretProps{

@@ -54,10 +54,12 @@ type ServerlessDb struct {
 	adminSecret  awsrds.DatabaseSecret
 	functionSubs *awsec2.SubnetSelection
 	isolatedSubs *awsec2.SubnetSelection
-	proxyUsers   map[string]bool
-	smEndpoint   awsec2.InterfaceVpcEndpoint
-	rotation     awssecretsmanager.SecretRotation
-	proxyID      awsssm.StringParameter
+	// parameters are the cluster's parameter group settings (Restore's too).
+	parameters map[string]*string
+	proxyUsers map[string]bool
+	smEndpoint awsec2.InterfaceVpcEndpoint
+	rotation   awssecretsmanager.SecretRotation
+	proxyID    awsssm.StringParameter
 }
 
 // New creates the database. props may be nil. Invalid props panic with one
