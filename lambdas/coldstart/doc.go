@@ -1,0 +1,8 @@
+// Package coldstart measures each deployed function's bootstrap: its size as
+// deployed (linux/arm64, gofunction's flags), the packages that make it
+// big, and its cold start under the Lambda Runtime Interface Emulator next
+// to a hello-world handler built the same way in the same run. It holds
+// benchmarks only (make bench):
+//
+//	go test -run '^$' -bench . ./lambdas/coldstart
+package coldstart
