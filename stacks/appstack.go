@@ -211,6 +211,17 @@ func every(d time.Duration) string {
 	return fmt.Sprintf("every %g %ss", n, unit)
 }
 
+// noncurrentVersionDays is how long the uploads bucket keeps an object's
+// overwritten or deleted versions: 30 days, or as long as the daily backups
+// where there are any, so a point-in-time restore (continuous backup) finds
+// every version of its window in the bucket too.
+func noncurrentVersionDays(cfg Config) int {
+	if cfg.Backup.Enabled {
+		return max(30, cfg.Backup.DailyRetentionDays)
+	}
+	return 30
+}
+
 // newUploadsBucket holds attachments, uploaded by browsers through
 // presigned PUT URLs.
 func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
@@ -237,7 +248,7 @@ func newUploadsBucket(stack awscdk.Stack, cfg Config) awss3.Bucket {
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			// Uploads that never completed leave parts behind.
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(float64(noncurrentVersionDays(cfg)))),
 		}},
 	})
 }

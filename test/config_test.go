@@ -464,6 +464,17 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 	},
 	"Backup.DailyRetentionDays": func(t *testing.T, st stageTemplates) {
 		checkRetention(t, st, "Daily", st.cfg.Backup.DailyRetentionDays)
+		// The uploads keep their old versions at least as long.
+		want := 30
+		if st.cfg.Backup.Enabled {
+			want = max(30, st.cfg.Backup.DailyRetentionDays)
+		}
+		for id, b := range st.app.ofType("AWS::S3::Bucket") {
+			if strings.HasPrefix(id, "Uploads") && !strings.HasPrefix(id, "UploadsAccessLogs") {
+				rules := listOf(property(b, "LifecycleConfiguration", "Rules"))
+				eq(t, "uploads NoncurrentVersionExpiration", rules[0].(map[string]any)["NoncurrentVersionExpiration"].(map[string]any)["NoncurrentDays"], want)
+			}
+		}
 	},
 	"Backup.MonthlyRetentionDays": func(t *testing.T, st stageTemplates) {
 		checkRetention(t, st, "Monthly", st.cfg.Backup.MonthlyRetentionDays)
