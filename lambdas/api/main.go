@@ -16,6 +16,9 @@ import (
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/ssmadapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
@@ -56,16 +59,16 @@ func main() {
 func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {
 	var params awsx.ParameterReader
 	if cfg.AppConfigParam != "" {
-		params = awsx.NewSSMParameters(ssm.NewFromConfig(fn.AWS))
+		params = ssmadapter.New(ssm.NewFromConfig(fn.AWS))
 	}
 	svc := &items.Service{
 		Store:   store.New(fn.DB),
-		Uploads: &uploads.S3{Presigner: awsx.NewS3Objects(s3.NewFromConfig(fn.AWS)), Bucket: cfg.UploadsBucket},
+		Uploads: &uploads.S3{Presigner: s3adapter.New(s3.NewFromConfig(fn.AWS)), Bucket: cfg.UploadsBucket},
 		Limits:  &appconfig.Source{Reader: params, Name: cfg.AppConfigParam},
 	}
 	if cfg.EventTopicArn != "" {
 		// Publish each change's events right after its commit; what fails waits for the outbox Lambda.
-		svc.Events = outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
+		svc.Events = outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
 	}
 	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: fn.Log})
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
@@ -29,7 +29,7 @@ import (
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
-	relay := outbox.New(fn.DB, awsx.NewSNSPublisher(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
+	relay := outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
 	run := handler(relay, cfg, fn.Log)
 	lambda.Start(func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {

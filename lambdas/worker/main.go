@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
@@ -35,7 +35,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
-	consumer := worker.New(fn.DB, awsx.NewS3Objects(s3.NewFromConfig(fn.AWS)),
+	consumer := worker.New(fn.DB, s3adapter.New(s3.NewFromConfig(fn.AWS)),
 		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: fn.Log})
 	lambda.Start(consumer.HandleSQS)
 }

@@ -19,6 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/ssmadapter"
 )
 
 // recorded is one request the fake AWS endpoint received.
@@ -85,7 +88,7 @@ const publishOK = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-
 func TestSNSPublisherSendsAttributes(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
 	const topic = "arn:aws:sns:eu-west-1:123456789012:events"
-	p := awsx.NewSNSPublisher(sns.NewFromConfig(cfg(f.URL)), topic)
+	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), topic)
 	body := `{"id":"0f8e","type":"item.created"}`
 	if err := p.Publish(context.Background(), awsx.Message{ID: "0f8e", Type: "item.created", Group: "u1", Body: []byte(body)}); err != nil {
 		t.Fatal(err)
@@ -124,7 +127,7 @@ func TestSNSPublisherSendsAttributes(t *testing.T) {
 
 func TestSNSPublisherFIFOSetsGroupAndDedup(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
-	p := awsx.NewSNSPublisher(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
+	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
 	if err := p.Publish(context.Background(), awsx.Message{ID: "e1", Type: "item.updated", Group: "owner-7", Body: []byte("{}")}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +140,7 @@ func TestSNSPublisherFIFOSetsGroupAndDedup(t *testing.T) {
 func TestSNSPublisherReturnsServiceError(t *testing.T) {
 	f := newFake(t, 403, http.Header{"Content-Type": {"text/xml"}}, `<ErrorResponse><Error><Type>Sender</Type>
 <Code>AuthorizationError</Code><Message>not allowed</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
-	p := awsx.NewSNSPublisher(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events")
+	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events")
 	err := p.Publish(context.Background(), awsx.Message{ID: "e1", Type: "item.created", Body: []byte("{}")})
 	if err == nil || !strings.Contains(err.Error(), "AuthorizationError") || !strings.Contains(err.Error(), "e1") {
 		t.Fatalf("err = %v, want the SNS error code and the event id", err)
@@ -146,7 +149,7 @@ func TestSNSPublisherReturnsServiceError(t *testing.T) {
 
 func TestSNSPublisherRejectsIncompleteMessage(t *testing.T) {
 	f := newFake(t, 200, nil, publishOK)
-	p := awsx.NewSNSPublisher(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
+	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
 	err := p.Publish(context.Background(), awsx.Message{})
 	for _, want := range []string{"ID", "Type", "Body", "Group"} {
 		if err == nil || !strings.Contains(err.Error(), "message "+want) {
@@ -164,7 +167,7 @@ func s3Client(endpoint string) *s3.Client {
 
 func TestS3HeadReadsSizeAndType(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Length": {"1234"}, "Content-Type": {"image/png"}, "Etag": {`"abc"`}}, "")
-	info, err := awsx.NewS3Objects(s3Client(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
+	info, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +185,7 @@ func TestS3HeadReadsSizeAndType(t *testing.T) {
 
 func TestS3HeadNotFound(t *testing.T) {
 	f := newFake(t, 404, nil, "")
-	_, err := awsx.NewS3Objects(s3Client(f.URL)).Head(context.Background(), "uploads", "missing")
+	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "missing")
 	if !errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want ErrObjectNotFound", err)
 	}
@@ -190,7 +193,7 @@ func TestS3HeadNotFound(t *testing.T) {
 
 func TestS3HeadOtherErrorIsNotNotFound(t *testing.T) {
 	f := newFake(t, 403, nil, "")
-	_, err := awsx.NewS3Objects(s3Client(f.URL)).Head(context.Background(), "uploads", "k")
+	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "k")
 	if err == nil || errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want a non-NotFound error", err)
 	}
@@ -198,7 +201,7 @@ func TestS3HeadOtherErrorIsNotNotFound(t *testing.T) {
 
 func TestS3PresignPutSignsSizeAndType(t *testing.T) {
 	f := newFake(t, 200, nil, "")
-	p, err := awsx.NewS3Objects(s3Client(f.URL)).PresignPut(context.Background(), awsx.PutRequest{
+	p, err := s3adapter.New(s3Client(f.URL)).PresignPut(context.Background(), awsx.PutRequest{
 		Bucket: "uploads", Key: "attachments/u1/i1/a1/report.pdf", ContentType: "application/pdf", Size: 2048, Expires: 5 * time.Minute,
 	})
 	if err != nil {
@@ -231,7 +234,7 @@ func TestS3PresignPutSignsSizeAndType(t *testing.T) {
 }
 
 func TestS3PresignPutRejectsBadRequest(t *testing.T) {
-	_, err := awsx.NewS3Objects(s3Client("http://127.0.0.1:1")).PresignPut(context.Background(), awsx.PutRequest{Key: "k", Size: -1})
+	_, err := s3adapter.New(s3Client("http://127.0.0.1:1")).PresignPut(context.Background(), awsx.PutRequest{Key: "k", Size: -1})
 	if err == nil || !strings.Contains(err.Error(), "invalid request") {
 		t.Fatalf("err = %v", err)
 	}
@@ -244,7 +247,7 @@ func TestSSMParametersChunksAndDecrypts(t *testing.T) {
 	for i := range 10 {
 		names = append(names, "/stratus/dev/p"+string(rune('a'+i)))
 	}
-	vals, err := awsx.NewSSMParameters(ssm.NewFromConfig(cfg(f.URL))).Parameters(context.Background(), names...)
+	vals, err := ssmadapter.New(ssm.NewFromConfig(cfg(f.URL))).Parameters(context.Background(), names...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +285,7 @@ func TestSSMParametersByPathPaginates(t *testing.T) {
 		_, _ = io.WriteString(w, `{"Parameters":[{"Name":"/stratus/dev/b/c","Value":"2"}]}`)
 	}))
 	defer srv.Close()
-	vals, err := awsx.NewSSMParameters(ssm.NewFromConfig(cfg(srv.URL))).ParametersByPath(context.Background(), "/stratus/dev")
+	vals, err := ssmadapter.New(ssm.NewFromConfig(cfg(srv.URL))).ParametersByPath(context.Background(), "/stratus/dev")
 	if err != nil {
 		t.Fatal(err)
 	}

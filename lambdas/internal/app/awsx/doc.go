@@ -1,20 +1,21 @@
-// Package awsx holds the small ports through which Stratus' Lambda functions talk to AWS,
-// each next to its aws-sdk-go-v2 adapter:
+// Package awsx holds the small ports through which Stratus' Lambda functions talk to AWS; each
+// adapter lives in its own package, so a function links only the SDK clients it calls:
 //
-//   - [Publisher] / [SNSPublisher]: publishes one event message to the EventBus topic
+//   - [Publisher] / snsadapter.Publisher: publishes one event message to the EventBus topic
 //     (message attributes `type` and `event_id`; MessageGroupId and MessageDeduplicationId on a
 //     FIFO topic).
-//   - [ObjectInspector] / [S3Objects]: HEADs an uploaded object (size and Content-Type).
-//   - [Presigner] / [S3Objects]: presigns a PUT of a declared size and content type.
-//   - [ParameterReader] / [SSMParameters]: reads configuration from SSM Parameter Store.
+//   - [ObjectInspector] / s3adapter.Objects: HEADs an uploaded object (size and Content-Type).
+//   - [Presigner] / s3adapter.Objects: presigns a PUT of a declared size and content type.
+//   - [ParameterReader] / ssmadapter.Store: reads configuration from SSM Parameter Store.
 //
 // The domain packages depend on the interfaces only; main packages build the adapters once, at
-// cold start, from an [aws.Config]:
+// cold start, from an aws.Config:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx)
-//	pub := awsx.NewSNSPublisher(sns.NewFromConfig(cfg), os.Getenv(contract.EnvEventTopicArn))
-//	objs := awsx.NewS3Objects(s3.NewFromConfig(cfg))
+//	pub := snsadapter.New(sns.NewFromConfig(cfg), os.Getenv(contract.EnvEventTopicArn))
+//	objs := s3adapter.New(s3.NewFromConfig(cfg))
 //
 // Every adapter is tested against a local HTTP server that checks the requests it sends
-// (the SDK client pointed at it with BaseEndpoint, static credentials and a region).
+// (the SDK client pointed at it with BaseEndpoint, static credentials and a region), in this
+// folder's tests.
 package awsx

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
@@ -72,7 +73,7 @@ type api struct {
 func s3Presigner() awsx.Presigner {
 	client := s3.New(s3.Options{Region: "eu-west-1",
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""))})
-	return awsx.NewS3Objects(client)
+	return s3adapter.New(client)
 }
 
 func newAPI(t testing.TB) *api {

@@ -23,5 +23,5 @@
 // deduplication id.
 //
 // The message body is the event envelope (event.Event) as JSON; the message attributes `type`
-// (subscription filters) and `event_id` carry the type and id; see awsx.SNSPublisher.
+// (subscription filters) and `event_id` carry the type and id; see snsadapter.Publisher.
 package outbox

@@ -1,4 +1,7 @@
-package awsx
+// Package ssmadapter is the SSM Parameter Store adapter of
+// [awsx.ParameterReader]: only the function that reads settings links the
+// SSM client.
+package ssmadapter
 
 import (
 	"context"
@@ -7,33 +10,25 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 )
 
-// ParameterReader reads configuration parameters.
-type ParameterReader interface {
-	// Parameters returns the values of the named parameters that exist (SecureString values
-	// decrypted); a name that does not exist is absent from the map, not an error, so callers
-	// can fall back to defaults.
-	Parameters(ctx context.Context, names ...string) (map[string]string, error)
-	// ParametersByPath returns every parameter under path (recursively), keyed by full name.
-	ParametersByPath(ctx context.Context, path string) (map[string]string, error)
-}
-
-// SSMParameters is the SSM Parameter Store adapter of [ParameterReader].
-type SSMParameters struct {
+// Store is the SSM Parameter Store adapter of [awsx.ParameterReader].
+type Store struct {
 	client *ssm.Client
 }
 
-var _ ParameterReader = (*SSMParameters)(nil)
+var _ awsx.ParameterReader = (*Store)(nil)
 
-// NewSSMParameters wraps an SSM client.
-func NewSSMParameters(client *ssm.Client) *SSMParameters { return &SSMParameters{client: client} }
+// New wraps an SSM client.
+func New(client *ssm.Client) *Store { return &Store{client: client} }
 
 // getParametersMax is the most names GetParameters accepts in one call.
 const getParametersMax = 10
 
-// Parameters implements [ParameterReader].
-func (p *SSMParameters) Parameters(ctx context.Context, names ...string) (map[string]string, error) {
+// Parameters implements [awsx.ParameterReader].
+func (p *Store) Parameters(ctx context.Context, names ...string) (map[string]string, error) {
 	vals := make(map[string]string, len(names))
 	for start := 0; start < len(names); start += getParametersMax {
 		chunk := names[start:min(start+getParametersMax, len(names))]
@@ -48,8 +43,8 @@ func (p *SSMParameters) Parameters(ctx context.Context, names ...string) (map[st
 	return vals, nil
 }
 
-// ParametersByPath implements [ParameterReader].
-func (p *SSMParameters) ParametersByPath(ctx context.Context, path string) (map[string]string, error) {
+// ParametersByPath implements [awsx.ParameterReader].
+func (p *Store) ParametersByPath(ctx context.Context, path string) (map[string]string, error) {
 	vals := map[string]string{}
 	pages := ssm.NewGetParametersByPathPaginator(p.client, &ssm.GetParametersByPathInput{
 		Path: aws.String(path), Recursive: aws.Bool(true), WithDecryption: aws.Bool(true),
