@@ -182,11 +182,7 @@ func (r *Rotator) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 	if err != nil {
 		return err
 	}
-	next, err := r.value(ctx, ev.SecretID, ev.ClientRequestToken, pending)
-	if err != nil {
-		return err
-	}
-	sent, err := r.headerValues(ctx)
+	next, sent, err := r.pendingAndSent(ctx, ev)
 	if err != nil {
 		return err
 	}
@@ -202,11 +198,7 @@ func (r *Rotator) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 
 // test waits until every edge location sends the new value.
 func (r *Rotator) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
-	next, err := r.value(ctx, ev.SecretID, ev.ClientRequestToken, pending)
-	if err != nil {
-		return err
-	}
-	sent, err := r.headerValues(ctx)
+	next, sent, err := r.pendingAndSent(ctx, ev)
 	if err != nil {
 		return err
 	}
@@ -260,6 +252,17 @@ func (r *Rotator) narrow(ctx context.Context, secret string) error {
 	}
 	_, err = r.accept(ctx, v)
 	return err
+}
+
+// pendingAndSent are the value being rotated to and the values the
+// distribution sends now.
+func (r *Rotator) pendingAndSent(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, []string, error) {
+	next, err := r.value(ctx, ev.SecretID, ev.ClientRequestToken, pending)
+	if err != nil {
+		return "", nil, err
+	}
+	sent, err := r.headerValues(ctx)
+	return next, sent, err
 }
 
 // value is the secret's value at version id (any, if "") and stage.
