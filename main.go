@@ -11,9 +11,10 @@
 //	          -c alarmEmail=oncall@example.org \
 //	          -c domain=app.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ
 //
-// Every setting but account and region may also come from its environment
-// variable (stacks.EnvAlarmEmail, …), which is how the pipeline's own synth
-// keeps the settings it was deployed with. Synth looks nothing up, with or
+// Every setting but the account may also come from its environment variable
+// (stacks.EnvRegion, stacks.EnvAlarmEmail, …), which is how the pipeline's
+// own synth keeps the settings it was deployed with; the region never comes
+// from the CDK CLI's default (stacks.DefaultRegion). Synth looks nothing up, with or
 // without an account.
 package main
 
@@ -33,8 +34,9 @@ func main() {
 	defer exitOnConfigError()
 	app := awscdk.NewApp(nil)
 	stacks.Build(app, stacks.Options{
-		Account:       setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
-		Region:        setting(app, "region", "CDK_DEFAULT_REGION"),
+		Account: setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
+		// Not CDK_DEFAULT_REGION: see stacks.DefaultRegion.
+		Region:        setting(app, "region", stacks.EnvRegion),
 		ConnectionArn: setting(app, "connectionArn", stacks.EnvConnectionArn),
 		Repo:          setting(app, "repo", stacks.EnvRepo),
 		Branch:        setting(app, "branch", stacks.EnvBranch),
@@ -52,8 +54,8 @@ func main() {
 }
 
 // setting reads CDK context (`cdk synth -c key=value`) first, then the
-// environment variable (for account and region, the one the CDK CLI fills
-// from the AWS profile), if any.
+// environment variable (for the account, the one the CDK CLI fills from the
+// AWS profile), if any.
 func setting(app awscdk.App, contextKey, envVar string) string {
 	if v := app.Node().TryGetContext(jsii.String(contextKey)); v != nil {
 		return fmt.Sprint(v)

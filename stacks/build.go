@@ -9,9 +9,12 @@ import (
 	"github.com/stratus-cdk/stratus/internal/nag"
 )
 
-// DefaultRegion is used when neither CDK context nor CDK_DEFAULT_REGION
-// names one: stacks that refer across regions (the site's us-east-1 web
-// ACL) need a concrete region to synthesize offline.
+// DefaultRegion is used when neither CDK context nor STRATUS_REGION names
+// one. The CDK CLI's default region (CDK_DEFAULT_REGION, from the AWS
+// profile or us-east-1 on a bare machine) is not followed: a stage's region
+// is a choice of its configuration, not of whoever runs the synth, and the
+// stacks that refer across regions (the site's us-east-1 web ACL, the
+// backup copies) need a concrete one to synthesize offline.
 const DefaultRegion = "eu-west-1"
 
 // Options are what main.go reads from CDK context and the environment.
@@ -63,6 +66,7 @@ const (
 	EnvMailFrom      = "STRATUS_MAIL_FROM"
 	EnvDomain        = "STRATUS_DOMAIN"
 	EnvHostedZoneId  = "STRATUS_HOSTED_ZONE_ID"
+	EnvRegion        = "STRATUS_REGION"
 )
 
 // synthEnv is the settings of o that are set, by environment variable.
@@ -70,8 +74,8 @@ func (o Options) synthEnv() map[string]*string {
 	out := map[string]*string{}
 	for name, v := range map[string]string{
 		EnvConnectionArn: o.ConnectionArn, EnvRepo: o.Repo, EnvBranch: o.Branch, EnvAlarmEmail: o.AlarmEmail,
-		EnvMailFrom: o.MailFrom,
-		EnvDomain:   o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
+		EnvMailFrom: o.MailFrom, EnvRegion: o.Region,
+		EnvDomain: o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
 	} {
 		if v != "" {
 			out[name] = jsii.String(v)

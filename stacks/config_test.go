@@ -152,12 +152,12 @@ func TestEvery(t *testing.T) {
 
 // The pipeline's synth step gets exactly the settings that are set.
 func TestSynthEnvCarriesTheGivenSettings(t *testing.T) {
-	got := Options{Account: "111111111111", AlarmEmail: "oncall@example.org", Domain: Domain{Name: "app.example.com", HostedZoneId: "Z1"}}.synthEnv()
+	got := Options{Account: "111111111111", Region: "eu-west-1", AlarmEmail: "oncall@example.org", Domain: Domain{Name: "app.example.com", HostedZoneId: "Z1"}}.synthEnv()
 	keys := map[string]string{}
 	for k, v := range got {
 		keys[k] = *v
 	}
-	want := map[string]string{EnvAlarmEmail: "oncall@example.org", EnvDomain: "app.example.com", EnvHostedZoneId: "Z1"}
+	want := map[string]string{EnvRegion: "eu-west-1", EnvAlarmEmail: "oncall@example.org", EnvDomain: "app.example.com", EnvHostedZoneId: "Z1"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("synthEnv = %v, want %v", keys, want)
 	}

@@ -41,7 +41,7 @@ func run(dir string) error {
 		}
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "STAGE\tSTACK\tRESOURCES\tIDLE USD/MONTH")
+	fmt.Fprintln(w, "STAGE\tSTACK\tACCOUNT\tREGION\tRESOURCES\tIDLE USD/MONTH")
 	total, totalIdle := 0, 0.0
 	var warnings []string
 	for _, s := range stacks {
@@ -59,10 +59,10 @@ func run(dir string) error {
 			month = fmt.Sprintf("%.2f", v)
 			totalIdle += v
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", stage, s.Name, len(t.Resources), month)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", stage, s.Name, orWhere(s.Account, "any (no account)"), orWhere(s.Region, "the CLI's default"), len(t.Resources), month)
 		total += len(t.Resources)
 	}
-	fmt.Fprintf(w, "\t%d stacks\t%d\t%.2f\n", len(stacks), total, totalIdle)
+	fmt.Fprintf(w, "\t%d stacks\t\t\t%d\t%.2f\n", len(stacks), total, totalIdle)
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -75,6 +75,14 @@ func run(dir string) error {
 		fmt.Println("warning:", w)
 	}
 	return nil
+}
+
+// orWhere is v, or what an environment-agnostic stack gets instead.
+func orWhere(v, instead string) string {
+	if v == "" {
+		return instead
+	}
+	return v
 }
 
 // tlsWarnings are the distributions of stack that serve users (a web ACL
