@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// ConfigError is Build's panic value when the configurations or the
-// settings are invalid: one line per problem, each naming the stage, the
-// field and the value. main.go prints it without a Go stack trace.
+// ConfigError is Build's error (and NewStage's panic value) when the
+// configurations or the settings are invalid: one line per problem, each
+// naming the stage, the field and the value. main.go prints it and exits 2.
 type ConfigError struct{ Problems []string }
 
 func (e *ConfigError) Error() string {

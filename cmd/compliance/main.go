@@ -96,7 +96,10 @@ func synth(dir string) error {
 	// and make test's; this is a report.
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-	built := stacks.Build(app, stacks.Options{Region: refsynth.Region})
+	built, err := stacks.Build(app, stacks.Options{Region: refsynth.Region})
+	if err != nil {
+		return err
+	}
 	for _, s := range []*stacks.Stage{built.Dev, built.Staging, built.Prod} {
 		for _, pack := range packs {
 			nag.Check(s.Stage, pack)
