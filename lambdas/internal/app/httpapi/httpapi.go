@@ -191,6 +191,18 @@ func (h *Handler) match(ev *events.APIGatewayProxyRequest) (*route, map[string]s
 	return found, params, allowed
 }
 
+// Match finds the route API Gateway's resource tree gives a request for
+// method and path, and its path parameters; ok is false when none does.
+// Something standing in for API Gateway (the local server) fills the
+// event's resource from it and applies the route's authorizer.
+func (h *Handler) Match(method, path string) (rt contract.Route, params map[string]string, ok bool) {
+	found, params, _ := h.match(&events.APIGatewayProxyRequest{HTTPMethod: method, Path: path})
+	if found == nil {
+		return contract.Route{}, nil, false
+	}
+	return found.Route, params, true
+}
+
 func matchPath(tmpl, segs []string) (map[string]string, bool) {
 	if len(tmpl) != len(segs) {
 		return nil, false
