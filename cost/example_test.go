@@ -39,7 +39,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	profile := cost.DefaultProfile
+	profile := cost.DefaultProfile()
 	profile.NATGB = 100
 
 	est, err := cost.Estimate(dir, cost.Options{Prices: prices, Profile: &profile})

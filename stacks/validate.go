@@ -38,9 +38,9 @@ func (o Options) problems() []string {
 	} else {
 		out = append(out, o.Domain.problems("domain", "hostedZoneId")...)
 	}
-	if o.Stage != "" && !slices.Contains(StageNames, o.Stage) {
+	if o.Stage != "" && !slices.Contains(StageNames(), o.Stage) {
 		out = append(out, fmt.Sprintf("stage %q is not a stage of the app: want one of %s (or none, for all of them)",
-			o.Stage, strings.Join(StageNames, ", ")))
+			o.Stage, strings.Join(StageNames(), ", ")))
 	}
 	return out
 }

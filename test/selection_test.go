@@ -24,7 +24,7 @@ var selectedAssemblyDirs = map[string]string{}
 // CloudFormation Validate is off here: it reads templates, never writes them,
 // and the full synth of TestMain runs it on the same stacks.
 func synthSelected(ctx map[string]any, tmp string) error {
-	for _, name := range stacks.StageNames {
+	for _, name := range stacks.StageNames() {
 		dir := filepath.Join(tmp, name)
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir),
 			BuiltinCloudFormationValidation: jsii.Bool(false)})
@@ -41,7 +41,7 @@ func synthSelected(ctx map[string]any, tmp string) error {
 // and each of their templates is byte for byte the one a full synth writes.
 func TestSelectedStageEqualsItsFullSynth(t *testing.T) {
 	full := stacksByPath(t, assemblyDir)
-	for _, name := range stacks.StageNames {
+	for _, name := range stacks.StageNames() {
 		t.Run(name, func(t *testing.T) {
 			got := stacksByPath(t, selectedAssemblyDirs[name])
 			var want, have []string

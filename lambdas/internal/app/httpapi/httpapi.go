@@ -78,7 +78,7 @@ func New(svc *items.Service, opts Options) (*Handler, error) {
 		opts.HealthTimeout = 3 * time.Second
 	}
 	h := &Handler{svc: svc, opts: opts}
-	for _, r := range contract.Routes {
+	for _, r := range contract.Routes() {
 		fn, ok := handlers[r.Name]
 		if !ok {
 			return nil, fmt.Errorf("httpapi: no handler for route %q", r.Name)
