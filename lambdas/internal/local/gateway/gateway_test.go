@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
@@ -30,11 +29,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // newAPI is the items API on a throwaway database, allowing one origin.
 func newAPI(t *testing.T) *httpapi.Handler {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := pgtest.NewPool(t, pgtest.NewDB(t), pgx.QueryExecModeCacheStatement)
 	svc := &items.Service{Store: store.New(pool), Limits: items.StaticLimits(items.DefaultLimits())}
 	h, err := httpapi.New(svc, httpapi.Options{CORSOrigins: []string{"https://app.example.com"},
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
