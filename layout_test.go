@@ -147,3 +147,54 @@ func TestConstructsDependOnNoAppPackage(t *testing.T) {
 		}
 	}
 }
+
+// A path tells whether code is deployed, dev-only or test-only, and the
+// imports keep it so: what a function is built from (lambdas/<fn>,
+// lambdas/internal/app/...) depends on no dev-only or test-only package, and
+// dev-only code (lambdas/internal/local/..., lambdas/cmd/...) on no test-only
+// one. Tests may import anything.
+func TestDeployedCodeImportsNoDevOrTestCode(t *testing.T) {
+	const module = "github.com/stratus-cdk/stratus/"
+	const (
+		devOnly  = "lambdas/internal/local/"
+		devCmd   = "lambdas/cmd/"
+		testOnly = "lambdas/internal/testkit/"
+	)
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./lambdas/...").Output()
+	if err != nil {
+		t.Fatalf("go list ./lambdas/...: %v", err)
+	}
+	deployed := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		var forbidden []string
+		switch {
+		case strings.HasPrefix(pkg, testOnly):
+			continue
+		case strings.HasPrefix(pkg, devOnly), strings.HasPrefix(pkg, devCmd):
+			forbidden = []string{testOnly}
+		default: // lambdas/<fn> and lambdas/internal/app/...
+			deployed++
+			forbidden = []string{devOnly, devCmd, testOnly}
+		}
+		var bad []string
+		for _, dep := range fields[1:] {
+			rest, ok := strings.CutPrefix(dep, module)
+			if !ok {
+				continue
+			}
+			for _, f := range forbidden {
+				if strings.HasPrefix(rest, f) {
+					bad = append(bad, dep)
+				}
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s may not depend on these (%s):\n  %s", pkg, strings.Join(forbidden, ", "), strings.Join(bad, "\n  "))
+		}
+	}
+	if deployed == 0 {
+		t.Fatal("go list ./lambdas/... lists no deployed package")
+	}
+}

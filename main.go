@@ -19,7 +19,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -30,10 +29,16 @@ import (
 )
 
 func main() {
+	os.Exit(run())
+}
+
+// run builds and synthesizes the app and returns the exit code: 2 for an
+// invalid configuration or setting, after printing every problem to stderr
+// (one line each, without the Go stack trace a panic would add).
+func run() int {
 	defer jsii.Close()
-	defer exitOnConfigError()
 	app := awscdk.NewApp(nil)
-	stacks.Build(app, stacks.Options{
+	_, err := stacks.Build(app, stacks.Options{
 		Account: setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
 		// Not CDK_DEFAULT_REGION: see stacks.DefaultRegion.
 		Region:        setting(app, "region", stacks.EnvRegion),
@@ -50,7 +55,12 @@ func main() {
 		// own synth, which must build every stage.
 		Stage: setting(app, "stage", ""),
 	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	app.Synth(nil)
+	return 0
 }
 
 // setting reads CDK context (`cdk synth -c key=value`) first, then the
@@ -64,20 +74,4 @@ func setting(app awscdk.App, contextKey, envVar string) string {
 		return ""
 	}
 	return os.Getenv(envVar)
-}
-
-// exitOnConfigError prints an invalid configuration's problems, without the
-// Go stack trace a panic would add, and exits 1. Other panics go on.
-func exitOnConfigError() {
-	r := recover()
-	if r == nil {
-		return
-	}
-	var cfgErr *stacks.ConfigError
-	if err, ok := r.(error); ok && errors.As(err, &cfgErr) {
-		fmt.Fprintln(os.Stderr, cfgErr.Error())
-		jsii.Close()
-		os.Exit(1)
-	}
-	panic(r)
 }

@@ -146,7 +146,7 @@ func buildInputs(t *testing.T) []string {
 	root, _ := os.Getwd()
 	out := []string{"go.mod", "go.sum"}
 	handlers := []string{}
-	for _, f := range contract.Functions {
+	for _, f := range contract.Functions() {
 		handlers = append(handlers, f.Entry())
 	}
 	for _, target := range []struct {

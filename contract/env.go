@@ -79,42 +79,59 @@ func (f Function) Reads() []string {
 // dbConnection is what a function connecting as the app's login role reads.
 var dbConnection = []string{EnvDBHost, EnvDBPort, EnvDBName, EnvDBUser, EnvDBIAMAuth}
 
-// The deployed functions.
-var (
-	API = Function{
+// API is the items API function. Each call returns a new value (as do
+// Worker, Outbox, Migrate, Rotate and Functions): a caller changing its
+// lists changes nobody else's.
+func API() Function {
+	return Function{
 		Name:         "api",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins},
 	}
-	Worker = Function{
+}
+
+// Worker is the SQS consumer function.
+func Worker() Function {
+	return Function{
 		Name:         "worker",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL},
 	}
-	Outbox = Function{
+}
+
+// Outbox is the scheduled outbox relay function.
+func Outbox() Function {
+	return Function{
 		Name:         "outbox",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize},
 	}
-	Migrate = Function{
+}
+
+// Migrate is the database-setup custom-resource function.
+func Migrate() Function {
+	return Function{
 		Name:  "migrate",
 		Set:   []string{EnvDBSecretArn, EnvAppDBUser},
 		Unset: []string{EnvDatabaseURL, EnvDBSSLMode},
 	}
-	// Rotate rotates the origin secret, in the stages whose API sits behind
-	// the site's web ACL (Staging and Prod).
-	Rotate = Function{
+}
+
+// Rotate rotates the origin secret, in the stages whose API sits behind
+// the site's web ACL (Staging and Prod).
+func Rotate() Function {
+	return Function{
 		Name:  "rotate",
 		Set:   []string{EnvStage, EnvWebAclArn, EnvWebAclRule, EnvOriginHeader, EnvDistributionID},
 		Unset: []string{EnvWAFPropagation},
 	}
-)
+}
 
 // Functions lists every deployed function.
-var Functions = []Function{API, Worker, Outbox, Migrate, Rotate}
+func Functions() []Function { return []Function{API(), Worker(), Outbox(), Migrate(), Rotate()} }
 
 // ListValue is the values of a comma-separated variable (EnvCORSOrigins),
 // trimmed, empty ones left out.

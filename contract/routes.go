@@ -54,11 +54,12 @@ var itemProps = `
     "status": {"type": "string", "enum": ["open", "done"]},
     "dueDate": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}`
 
-// Routes is every route of the API.
-var Routes = []Route{
-	{Name: "health", Method: "GET", Path: "/health", Public: true},
-	{Name: "listItems", Method: "GET", Path: "/items", Query: pageQuery("status")},
-	{Name: "createItem", Method: "POST", Path: "/items", Schema: `{
+// Routes is every route of the API, a new slice (and new maps) each call.
+func Routes() []Route {
+	return []Route{
+		{Name: "health", Method: "GET", Path: "/health", Public: true},
+		{Name: "listItems", Method: "GET", Path: "/items", Query: pageQuery("status")},
+		{Name: "createItem", Method: "POST", Path: "/items", Schema: `{
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "CreateItem",
   "type": "object",
@@ -67,8 +68,8 @@ var Routes = []Route{
   "properties": {` + itemProps + `
   }
 }`},
-	{Name: "getItem", Method: "GET", Path: "/items/{id}"},
-	{Name: "updateItem", Method: "PATCH", Path: "/items/{id}", Schema: `{
+		{Name: "getItem", Method: "GET", Path: "/items/{id}"},
+		{Name: "updateItem", Method: "PATCH", Path: "/items/{id}", Schema: `{
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "UpdateItem",
   "type": "object",
@@ -76,8 +77,8 @@ var Routes = []Route{
   "properties": {` + itemProps + `
   }
 }`},
-	{Name: "deleteItem", Method: "DELETE", Path: "/items/{id}"},
-	{Name: "createAttachment", Method: "POST", Path: "/items/{id}/attachments", Schema: `{
+		{Name: "deleteItem", Method: "DELETE", Path: "/items/{id}"},
+		{Name: "createAttachment", Method: "POST", Path: "/items/{id}/attachments", Schema: `{
   "$schema": "http://json-schema.org/draft-04/schema#",
   "title": "CreateAttachment",
   "type": "object",
@@ -89,8 +90,9 @@ var Routes = []Route{
     "size": {"type": "integer", "minimum": 1, "maximum": ` + itoa(MaxUploadBytes) + `}
   }
 }`},
-	{Name: "listAttachments", Method: "GET", Path: "/items/{id}/attachments"},
-	{Name: "listActivity", Method: "GET", Path: "/activity", Query: pageQuery()},
+		{Name: "listAttachments", Method: "GET", Path: "/items/{id}/attachments"},
+		{Name: "listActivity", Method: "GET", Path: "/activity", Query: pageQuery()},
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

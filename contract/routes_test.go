@@ -16,7 +16,7 @@ var allowedKeywords = map[string]bool{
 func TestRoutesAreUniqueAndWellFormed(t *testing.T) {
 	seen := map[string]bool{}
 	names := map[string]bool{}
-	for _, r := range Routes {
+	for _, r := range Routes() {
 		key := r.Method + " " + r.Path
 		if seen[key] || names[r.Name] {
 			t.Errorf("duplicate route %q / %q", key, r.Name)

@@ -26,7 +26,7 @@ import (
 type Options struct {
 	// Prices default to DefaultPrices().
 	Prices *Prices
-	// Profile defaults to DefaultProfile when nil.
+	// Profile defaults to DefaultProfile() when nil.
 	Profile *Profile
 	// Region prices environment-agnostic stacks; they are an error without it.
 	Region string
@@ -88,7 +88,7 @@ func estimateApp(app *wiring.App, opts Options) (*Result, error) {
 	if opts.Prices == nil {
 		opts.Prices = DefaultPrices()
 	}
-	profile := DefaultProfile
+	profile := DefaultProfile()
 	if opts.Profile != nil {
 		profile = *opts.Profile
 	}

@@ -139,7 +139,7 @@ func TestLinesAreTraceable(t *testing.T) {
 }
 
 func TestProfileFlagsChangeTheFigures(t *testing.T) {
-	p := cost.DefaultProfile
+	p := cost.DefaultProfile()
 	p.MAU = 0
 	res, err := cost.Estimate(smallAssembly, cost.Options{Profile: &p})
 	if err != nil {

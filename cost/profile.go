@@ -65,30 +65,32 @@ type Profile struct {
 
 // DefaultProfile is a small production workload: a thousand active users
 // making a million API calls a month.
-var DefaultProfile = Profile{
-	APIRequests:  1_000_000,
-	CDNRequests:  2_000_000,
-	CDNGB:        20,
-	CDNMissRatio: 0.1,
-	Events:       100_000,
-	Uploads:      10_000,
-	StorageGB:    10,
-	DBStorageGB:  5,
-	DBACU:        1,
-	MAU:          1_000,
-	PoolEmails:   500,
-	LambdaMS:     100,
-	LogKB:        1,
-	// Scanners and bots, and the free text the common rule set counts.
-	WAFLoggedShare: 0.05,
-	WAFLogKB:       2,
-	LogGB:          1,
-	EMRecordKB:     10,
-	NATGB:          10,
-	EndpointGB:     1,
-	PipelineRuns:   30,
-	BuildMinutes:   5,
-	ActionMinutes:  2,
+func DefaultProfile() Profile {
+	return Profile{
+		APIRequests:  1_000_000,
+		CDNRequests:  2_000_000,
+		CDNGB:        20,
+		CDNMissRatio: 0.1,
+		Events:       100_000,
+		Uploads:      10_000,
+		StorageGB:    10,
+		DBStorageGB:  5,
+		DBACU:        1,
+		MAU:          1_000,
+		PoolEmails:   500,
+		LambdaMS:     100,
+		LogKB:        1,
+		// Scanners and bots, and the free text the common rule set counts.
+		WAFLoggedShare: 0.05,
+		WAFLogKB:       2,
+		LogGB:          1,
+		EMRecordKB:     10,
+		NATGB:          10,
+		EndpointGB:     1,
+		PipelineRuns:   30,
+		BuildMinutes:   5,
+		ActionMinutes:  2,
+	}
 }
 
 // field is one profile setting as a flag.

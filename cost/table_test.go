@@ -84,7 +84,7 @@ func TestSchedulesPerMonth(t *testing.T) {
 }
 
 func TestProfileValidateNamesEveryBadValue(t *testing.T) {
-	p := DefaultProfile
+	p := DefaultProfile()
 	p.MAU, p.NATGB, p.CDNMissRatio = -1, -2, 1.5
 	err := p.Validate()
 	if err == nil {

@@ -67,7 +67,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 		s.OriginSecret = newOriginSecret(stack, cfg)
 	}
 
-	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", contract.API.Entry(), "Items API (API Gateway proxy integration)")
+	s.ApiFn = s.newFunction(cfg, data, "ApiHandler", contract.API().Entry(), "Items API (API Gateway proxy integration)")
 	s.Config.GrantRead(s.ApiFn)
 	s.ApiFn.AddEnvironment(jsii.String(contract.EnvAppConfigParam), s.Config.ParameterName(), nil)
 	s.ApiFn.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
@@ -78,7 +78,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	// Its Serverless-LambdaDLQ finding is excused by apiwithauth, which
 	// invokes it synchronously.
 
-	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker.Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
+	s.Worker = s.newFunction(cfg, data, "Worker", contract.Worker().Entry(), "Turns events into the activity feed and checks uploads (SQS consumer)")
 	s.Worker.AddEnvironment(jsii.String(contract.EnvUploadsBucket), s.Uploads.BucketName(), nil)
 	s.Uploads.GrantRead(s.Worker, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.suppressUploadGrant(s.Worker, "checks uploaded attachments (HeadObject; ListBucket makes a missing one a 404)",
@@ -91,7 +91,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	worker.DeadLetterQueue.ApplyRemovalPolicy(cfg.RemovalPolicy)
 	s.Bus.AddBucketNotifications(s.Uploads, jsii.String(contract.AttachmentsPrefix))
 
-	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox.Entry(), "Publishes events whose publish after commit failed ("+every(cfg.OutboxInterval)+")")
+	s.Outbox = s.newFunction(cfg, data, "Outbox", contract.Outbox().Entry(), "Publishes events whose publish after commit failed ("+every(cfg.OutboxInterval)+")")
 	s.Bus.GrantPublish(s.Outbox)
 	s.Bus.BindPublisher(s.Outbox)
 	s.scheduleOutbox(cfg)

@@ -125,17 +125,22 @@ type App struct {
 // engineers' own `cdk deploy`, the Staging and Prod stages with the
 // pipeline that deploys them, and the compliance checks every stack must
 // pass (an unsuppressed cdk-nag error fails `cdk synth`); or, with
-// opts.Stage, that one stage alone. Invalid configurations or settings panic
-// with a *ConfigError naming every problem of every stage (selected or not:
-// checking them costs nothing), before anything is built.
-func Build(app awscdk.App, opts Options) *App {
+// opts.Stage, that one stage alone. Invalid configurations or settings are
+// a *ConfigError naming every problem of every stage (selected or not:
+// checking them costs nothing), returned before anything is added to app.
+//
+// Build is a function a caller runs with a user's settings, not a
+// construct, so a bad setting is an error the caller handles (main.go
+// prints it and exits 2). The constructs it builds still panic at synth on
+// a programming mistake, as CDK's constructs do.
+func Build(app awscdk.App, opts Options) (*App, error) {
 	opts = opts.withDefaults()
 	problems := opts.problems()
 	if len(problems) == 0 {
 		problems = stageProblems(opts.Region, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod()))
 	}
 	if len(problems) > 0 {
-		panic(&ConfigError{Problems: problems})
+		return nil, &ConfigError{Problems: problems}
 	}
 	out := &App{}
 	for _, s := range []struct {
@@ -165,7 +170,7 @@ func Build(app awscdk.App, opts Options) *App {
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)
 		out.Stacks = append(out.Stacks, stack)
 	}
-	return out
+	return out, nil
 }
 
 // synthInstallCommands install what `make test` needs on the pipeline's

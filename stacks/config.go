@@ -295,5 +295,5 @@ func Prod() Config {
 }
 
 // StageNames are the names of the stages Build builds, in order: the values
-// Options.Stage (`-c stage=…`) takes.
-var StageNames = []string{Dev().Name, Staging().Name, Prod().Name}
+// Options.Stage (`-c stage=…`) takes. Each call returns a new slice.
+func StageNames() []string { return []string{Dev().Name, Staging().Name, Prod().Name} }

@@ -102,7 +102,7 @@ func TestOptionsProblemsNameTheContextKeys(t *testing.T) {
 	if p := (Options{AlarmEmail: "oncall@example.org", Domain: Domain{Name: "example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ"}}).problems(); len(p) > 0 {
 		t.Errorf("valid settings: %v", p)
 	}
-	for _, name := range StageNames {
+	for _, name := range StageNames() {
 		if p := (Options{Stage: name}).problems(); len(p) > 0 {
 			t.Errorf("stage %s: %v", name, p)
 		}

@@ -140,7 +140,7 @@ func dbEnv() *serverlessdb.EnvNames {
 // latter opened by AddMigrations), nothing else.
 func (s *DataStack) addMigrations(cfg Config) {
 	s.Migrate = gofunction.New(s.Stack, "Migrate", &gofunction.Props{
-		Entry:            jsii.String(contract.Migrate.Entry()),
+		Entry:            jsii.String(contract.Migrate().Entry()),
 		LogEncryptionKey: s.LogsKey,
 		Egress:           functionEgress(),
 		FunctionOptions: awslambda.FunctionOptions{

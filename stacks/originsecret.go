@@ -57,7 +57,7 @@ func newOriginSecret(stack awscdk.Stack, cfg Config) awssecretsmanager.Secret {
 func rotateOriginSecret(stack awscdk.Stack, cfg Config, app *AppStack, dist awscloudfront.IDistribution) awslambda.Function {
 	acl := app.Api.WebAcl
 	fn := gofunction.New(stack, "OriginSecretRotation", &gofunction.Props{
-		Entry:            jsii.String(contract.Rotate.Entry()),
+		Entry:            jsii.String(contract.Rotate().Entry()),
 		LogEncryptionKey: app.LogsKey,
 		FunctionOptions: awslambda.FunctionOptions{
 			Description: jsii.String("Rotates the origin secret: the API's web ACL accepts both values, CloudFront sends the new one, then the web ACL only it"),

@@ -17,8 +17,9 @@ import (
 // the handler and the local server use too) into the API's routes, all
 // served by handler.
 func apiRoutes(handler awslambda.IFunction) []apiwithauth.Route {
-	out := make([]apiwithauth.Route, 0, len(contract.Routes))
-	for _, r := range contract.Routes {
+	routes := contract.Routes()
+	out := make([]apiwithauth.Route, 0, len(routes))
+	for _, r := range routes {
 		route := apiwithauth.Route{
 			Method:  jsii.String(r.Method),
 			Path:    jsii.String(r.Path),

@@ -28,6 +28,13 @@ type Stage struct {
 // domain, which applies when cfg has no Site.Domain of its own. It panics
 // with a *ConfigError naming every problem of cfg and opts.
 //
+// NewStage panics where Build returns an error because it is a construct
+// constructor in all but name: it adds an awscdk.Stage to scope, as
+// awscdk.NewStage does, and its callers are Go code composing an app (a
+// test, an example) with a Config they wrote, a programming mistake that
+// CDK reports by panicking at synth. Settings that come from a user (CDK
+// context, the environment) go through Build, which checks them all first.
+//
 // Cross-stack references are the typed values each constructor returns;
 // CDK turns them into exports.
 func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// ConfigError is Build's panic value when the configurations or the
-// settings are invalid: one line per problem, each naming the stage, the
-// field and the value. main.go prints it without a Go stack trace.
+// ConfigError is Build's error (and NewStage's panic value) when the
+// configurations or the settings are invalid: one line per problem, each
+// naming the stage, the field and the value. main.go prints it and exits 2.
 type ConfigError struct{ Problems []string }
 
 func (e *ConfigError) Error() string {
@@ -38,9 +38,9 @@ func (o Options) problems() []string {
 	} else {
 		out = append(out, o.Domain.problems("domain", "hostedZoneId")...)
 	}
-	if o.Stage != "" && !slices.Contains(StageNames, o.Stage) {
+	if o.Stage != "" && !slices.Contains(StageNames(), o.Stage) {
 		out = append(out, fmt.Sprintf("stage %q is not a stage of the app: want one of %s (or none, for all of them)",
-			o.Stage, strings.Join(StageNames, ", ")))
+			o.Stage, strings.Join(StageNames(), ", ")))
 	}
 	return out
 }

@@ -67,7 +67,7 @@ func NewEdgeStack(scope constructs.Construct, cfg Config, account *string) *Edge
 		// CloudFront forwards /v1/* to the API: the same text paths as the
 		// API's own web ACL.
 		var bodies []string
-		for _, r := range contract.Routes {
+		for _, r := range contract.Routes() {
 			if r.Schema != "" {
 				bodies = append(bodies, strings.TrimSuffix(apiPath, "/")+r.Path)
 			}

@@ -16,11 +16,11 @@ import (
 // without web ACLs).
 func deployed(s *stacks.Stage) map[string]awslambda.Function {
 	return map[string]awslambda.Function{
-		contract.API.Name:     s.App.ApiFn,
-		contract.Worker.Name:  s.App.Worker,
-		contract.Outbox.Name:  s.App.Outbox,
-		contract.Migrate.Name: s.Data.Migrate,
-		contract.Rotate.Name:  s.Web.OriginRotation,
+		contract.API().Name:     s.App.ApiFn,
+		contract.Worker().Name:  s.App.Worker,
+		contract.Outbox().Name:  s.App.Outbox,
+		contract.Migrate().Name: s.Data.Migrate,
+		contract.Rotate().Name:  s.Web.OriginRotation,
 	}
 }
 
@@ -33,7 +33,7 @@ func TestFunctionsGetTheEnvironmentTheirHandlersRead(t *testing.T) {
 	somewhere := map[string]bool{}
 	for _, stage := range []*stacks.Stage{built.Dev, built.Staging, built.Prod} {
 		fns := deployed(stage)
-		for _, c := range contract.Functions {
+		for _, c := range contract.Functions() {
 			fn, ok := fns[c.Name]
 			if !ok {
 				t.Errorf("contract function %q is not deployed by the stages (add it to deployed())", c.Name)
@@ -60,7 +60,7 @@ func TestFunctionsGetTheEnvironmentTheirHandlersRead(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range contract.Functions {
+	for _, c := range contract.Functions() {
 		if !somewhere[c.Name] {
 			t.Errorf("no stage deploys contract function %q", c.Name)
 		}

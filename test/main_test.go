@@ -63,7 +63,10 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
-	built = stacks.Build(app, stacks.Options{Account: testAccount})
+	if built, err = stacks.Build(app, stacks.Options{Account: testAccount}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	assemblyDir = *app.Synth(nil).Directory()
 
 	// One stage with a custom domain, under the same checks as Build's.
@@ -85,7 +88,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(selectedDir)
-	synthSelected(ctx, selectedDir)
+	if err := synthSelected(ctx, selectedDir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 

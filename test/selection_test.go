@@ -23,14 +23,17 @@ var selectedAssemblyDirs = map[string]string{}
 // synthSelected synthesizes the app once per selectable stage, below tmp.
 // CloudFormation Validate is off here: it reads templates, never writes them,
 // and the full synth of TestMain runs it on the same stacks.
-func synthSelected(ctx map[string]any, tmp string) {
-	for _, name := range stacks.StageNames {
+func synthSelected(ctx map[string]any, tmp string) error {
+	for _, name := range stacks.StageNames() {
 		dir := filepath.Join(tmp, name)
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir),
 			BuiltinCloudFormationValidation: jsii.Bool(false)})
-		stacks.Build(app, stacks.Options{Account: testAccount, Stage: name})
+		if _, err := stacks.Build(app, stacks.Options{Account: testAccount, Stage: name}); err != nil {
+			return err
+		}
 		selectedAssemblyDirs[name] = *app.Synth(nil).Directory()
 	}
+	return nil
 }
 
 // `make synth STAGE=Dev` (and Staging, Prod) writes that stage's stacks and
@@ -38,7 +41,7 @@ func synthSelected(ctx map[string]any, tmp string) {
 // and each of their templates is byte for byte the one a full synth writes.
 func TestSelectedStageEqualsItsFullSynth(t *testing.T) {
 	full := stacksByPath(t, assemblyDir)
-	for _, name := range stacks.StageNames {
+	for _, name := range stacks.StageNames() {
 		t.Run(name, func(t *testing.T) {
 			got := stacksByPath(t, selectedAssemblyDirs[name])
 			var want, have []string

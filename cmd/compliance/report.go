@@ -146,11 +146,12 @@ func Print(w io.Writer, findings []Finding) {
 	tw.Flush()
 }
 
-// Regressions names each finding of a Fixed rule.
+// Regressions names each finding of a fixed rule (fixedRules).
 func Regressions(findings []Finding) []string {
 	var out []string
+	fixed := fixedRules()
 	for _, f := range findings {
-		if why, ok := Fixed[f.Rule]; ok {
+		if why, ok := fixed[f.Rule]; ok {
 			out = append(out, fmt.Sprintf("%s-%s (fixed: %s): %s", f.Pack, f.Rule, why, strings.Join(f.Resources, ", ")))
 		}
 	}

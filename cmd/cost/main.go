@@ -7,7 +7,7 @@
 //	go run ./cmd/cost -diff OLD_ASSEMBLY_DIR cdk.out   # what changes between two assemblies
 //	go run ./cmd/cost -ref main .tmp/cdk.out           # what changes since a git ref (synthesized like make diff)
 //
-// The usage profile's flags (-requests, -mau, …) override cost.DefaultProfile.
+// The usage profile's flags (-requests, -mau, …) override cost.DefaultProfile().
 package main
 
 import (
@@ -30,7 +30,7 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
-	profile := cost.DefaultProfile
+	profile := cost.DefaultProfile()
 	profile.RegisterFlags(fs)
 	region := fs.String("region", "", "price environment-agnostic stacks in this region")
 	summary := fs.Bool("summary", false, "print only the per-stack totals, not every priced line")

@@ -324,7 +324,7 @@ func handlerBuilds(ctx context.Context) (string, error) {
 	defer os.Remove(out)
 	var parts []string
 	var total time.Duration
-	for _, f := range contract.Functions {
+	for _, f := range contract.Functions() {
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
 			"-ldflags", "-s -w -buildid=", "-o", out, f.Entry())
 		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
@@ -336,7 +336,7 @@ func handlerBuilds(ctx context.Context) (string, error) {
 		total += d
 		parts = append(parts, fmt.Sprintf("%s %.1f s", f.Name, d.Seconds()))
 	}
-	return fmt.Sprintf("%s; %.1f s for all %d", strings.Join(parts, ", "), total.Seconds(), len(contract.Functions)), nil
+	return fmt.Sprintf("%s; %.1f s for all %d", strings.Join(parts, ", "), total.Seconds(), len(contract.Functions())), nil
 }
 
 func tail(s string, n int) string {

@@ -114,7 +114,7 @@ func (s *StaticSite) assetsCachePolicy() awscloudfront.CachePolicy {
 // spaRouting is the viewer-request function that maps app routes to /index.html.
 func (s *StaticSite) spaRouting() awscloudfront.Function {
 	return awscloudfront.NewFunction(s.Construct, jsii.String("SpaRouting"), &awscloudfront.FunctionProps{
-		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(SpaRoutingFunctionCode)),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(SpaRoutingFunctionCode())),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Comment: jsii.String("SPA routing: a path without a file extension serves /index.html"),
 	})

@@ -58,7 +58,7 @@ func TestSpaRoutingFunctionUnderNode(t *testing.T) {
 		uris[i] = c.uri
 	}
 	requests, _ := json.Marshal(uris)
-	files := map[string]string{"spa-routing.js": staticsite.SpaRoutingFunctionCode, "requests.json": string(requests), "harness.js": harness}
+	files := map[string]string{"spa-routing.js": staticsite.SpaRoutingFunctionCode(), "requests.json": string(requests), "harness.js": harness}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func TestSpaRoutingFunctionUnderNode(t *testing.T) {
 
 // CloudFront Functions are limited to 10 KB of code.
 func TestSpaRoutingFunctionFitsCloudFrontLimits(t *testing.T) {
-	if n := len(staticsite.SpaRoutingFunctionCode); n == 0 || n > 10240 {
+	if n := len(staticsite.SpaRoutingFunctionCode()); n == 0 || n > 10240 {
 		t.Errorf("function code is %d bytes; CloudFront Functions take 1 to 10240", n)
 	}
 }

@@ -17,9 +17,10 @@ import (
 // cloudfront-js-2.0, viewer request) that serves /index.html for every path
 // whose last segment has no file extension. It is embedded so that tests run
 // exactly the code that ships.
-//
+func SpaRoutingFunctionCode() string { return spaRoutingJS }
+
 //go:embed spa-routing.js
-var SpaRoutingFunctionCode string
+var spaRoutingJS string
 
 // StaticSite is a single-page app served from a private S3 bucket through
 // CloudFront. See the package documentation for what it creates.

@@ -247,7 +247,7 @@ func TestContentSecurityPolicyWithLiteralOrigins(t *testing.T) {
 
 func TestSpaRoutingIsAViewerRequestFunctionNotErrorResponses(t *testing.T) {
 	defaultTpl.HasResourceProperties(jsii.String("AWS::CloudFront::Function"), obj(map[string]interface{}{
-		"FunctionCode":   staticsite.SpaRoutingFunctionCode,
+		"FunctionCode":   staticsite.SpaRoutingFunctionCode(),
 		"FunctionConfig": obj(map[string]interface{}{"Runtime": "cloudfront-js-2.0"}),
 		"AutoPublish":    true,
 	}))

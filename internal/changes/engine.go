@@ -8,7 +8,7 @@
 //
 // Added, removed and modified resources, IAM statements and security-group
 // rules come from npm @aws-cdk/cloudformation-diff, the engine behind `cdk
-// diff` (pinned in package.json), run by tools/cfndiff/cfndiff.js: this
+// diff` (pinned in package.json), run by cfndiff.js, the Node script next to this file: this
 // package writes no template differ of its own. Replacements do not come
 // from the engine but from the pinned resource schemas (package cfnspec,
 // the same data the stateful-resource lock uses), because the engine
@@ -34,7 +34,7 @@ import (
 	"path/filepath"
 )
 
-// Engine runs tools/cfndiff/cfndiff.js with Node.
+// Engine runs cfndiff.js (internal/changes/cfndiff.js) with Node.
 type Engine struct {
 	// Root is the repository root: the script and its node_modules are there.
 	Root string
@@ -110,20 +110,20 @@ func (e Engine) run(ctx context.Context, pairs []engineRequest) ([]engineStack, 
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join("tools", "cfndiff", "cfndiff.js"))
+	cmd := exec.CommandContext(ctx, node, filepath.Join("internal", "changes", "cfndiff.js"))
 	cmd.Dir = e.Root
 	cmd.Stdin = bytes.NewReader(req)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("tools/cfndiff (run `make deps` to install @aws-cdk/cloudformation-diff): %v\n%s", err, stderr.String())
+		return nil, fmt.Errorf("internal/changes/cfndiff.js (run `make deps` to install @aws-cdk/cloudformation-diff): %v\n%s", err, stderr.String())
 	}
 	var out []engineStack
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("tools/cfndiff: %v", err)
+		return nil, fmt.Errorf("internal/changes/cfndiff.js: %v", err)
 	}
 	if len(out) != len(pairs) {
-		return nil, fmt.Errorf("tools/cfndiff answered %d stacks for %d", len(out), len(pairs))
+		return nil, fmt.Errorf("internal/changes/cfndiff.js answered %d stacks for %d", len(out), len(pairs))
 	}
 	return out, nil
 }

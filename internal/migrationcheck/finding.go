@@ -55,8 +55,9 @@ const (
 	RuleFileName   = "migration-name"
 )
 
-// Rules describes every rule id; Allowable marks those an annotation may acknowledge.
-var Rules = map[string]struct {
+// rules describes every rule id; Allowable marks those an annotation may
+// acknowledge. Unexported, so no caller can change a rule; RuleIDs lists them.
+var rules = map[string]struct {
 	Allowable bool
 	Summary   string
 }{
@@ -83,8 +84,8 @@ var Rules = map[string]struct {
 
 // RuleIDs returns the rule ids in order, for documentation and errors.
 func RuleIDs() []string {
-	ids := make([]string, 0, len(Rules))
-	for id := range Rules {
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)

@@ -301,7 +301,7 @@ func parseNote(line int, body string) (*note, string) {
 	}
 	rule, reason, found := strings.Cut(strings.TrimSpace(rest), ":")
 	rule, reason = strings.TrimSpace(rule), strings.TrimSpace(reason)
-	info, known := Rules[rule]
+	info, known := rules[rule]
 	switch {
 	case rule == "":
 		return nil, "it names no rule: write -- stratus:allow <rule>: <reason>"
@@ -322,7 +322,7 @@ func (m *migration) noteError(line int, body, problem string) {
 func allowableIDs() []string {
 	var out []string
 	for _, id := range RuleIDs() {
-		if Rules[id].Allowable {
+		if rules[id].Allowable {
 			out = append(out, id)
 		}
 	}

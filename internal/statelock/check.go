@@ -75,7 +75,7 @@ func (l *Lock) Check(stacks []Stack) []Problem {
 				out = append(out, Problem{Kind: Unretained, Stack: stack, LogicalID: id, Type: e.Type,
 					What: fmt.Sprintf("(%s) has DeletionPolicy %s and UpdateReplacePolicy %s", e.Type, e.DeletionPolicy, e.UpdateReplacePolicy),
 					Consequence: fmt.Sprintf("a stack deletion or a replacement would leave %s; %s needs Retain or Snapshot, or an exception with a reason (make lock REASON=\"…\")",
-						StatefulTypes[e.Type], strings.Join(l.Protected, ", "))})
+						statefulTypes[e.Type], strings.Join(l.Protected, ", "))})
 				continue
 			}
 			switch {
@@ -117,9 +117,9 @@ func removed(stack, id string, locked *Entry, now, inLock map[string]*Entry) Pro
 	case "Retain", "RetainExceptOnCreate":
 		consequence = "CloudFormation orphans it (DeletionPolicy " + locked.DeletionPolicy + ") and a new one under another id starts empty"
 	case "Snapshot":
-		consequence = StatefulTypes[locked.Type] + "; DeletionPolicy Snapshot keeps a final snapshot, a new one under another id starts empty"
+		consequence = statefulTypes[locked.Type] + "; DeletionPolicy Snapshot keeps a final snapshot, a new one under another id starts empty"
 	default:
-		consequence = StatefulTypes[locked.Type]
+		consequence = statefulTypes[locked.Type]
 	}
 	return Problem{Kind: Removed, Stack: stack, LogicalID: id, Type: locked.Type, What: what, Consequence: consequence}
 }
@@ -152,9 +152,9 @@ func replaced(stack, id string, locked, e *Entry) (Problem, bool) {
 	case "Retain", "RetainExceptOnCreate":
 		consequence = "the new one starts empty; UpdateReplacePolicy " + e.UpdateReplacePolicy + " orphans the old one with its data"
 	case "Snapshot":
-		consequence = StatefulTypes[e.Type] + "; UpdateReplacePolicy Snapshot keeps a final snapshot"
+		consequence = statefulTypes[e.Type] + "; UpdateReplacePolicy Snapshot keeps a final snapshot"
 	default:
-		consequence = StatefulTypes[e.Type]
+		consequence = statefulTypes[e.Type]
 	}
 	return Problem{Kind: Replaced, Stack: stack, LogicalID: id, Type: e.Type,
 		What: fmt.Sprintf("%s (%s)", verb, strings.Join(causes, "; ")), Consequence: consequence}, true

@@ -15,7 +15,8 @@
 //     CloudFormation replace it, as the pinned CloudFormation resource
 //     schemas mark them (package cfnspec; "maybe" counts as create-only).
 //
-// StatefulTypes is the one list of the types that count as stateful.
+// statefulTypes (asked through IsStateful) is the one list of the types
+// that count as stateful.
 //
 // # Where the lock lives
 //

@@ -1,9 +1,11 @@
 package statelock
 
-// StatefulTypes are the resource types the lock guards, each with what is
+// statefulTypes are the resource types the lock guards, each with what is
 // lost when CloudFormation deletes one: the text of the consequence in
 // Problem lines. Add a type here and `make lock` starts recording it.
-var StatefulTypes = map[string]string{
+// Unexported, so no caller can change what the lock guards; IsStateful
+// asks it.
+var statefulTypes = map[string]string{
 	"AWS::RDS::DBCluster":         "all data lost",
 	"AWS::RDS::DBInstance":        "the instance and any data only it holds lost (an Aurora member's data stays in the cluster volume)",
 	"AWS::S3::Bucket":             "every object lost",
@@ -18,7 +20,7 @@ var StatefulTypes = map[string]string{
 
 // IsStateful reports whether the lock guards resources of the type.
 func IsStateful(resourceType string) bool {
-	_, ok := StatefulTypes[resourceType]
+	_, ok := statefulTypes[resourceType]
 	return ok
 }
 

@@ -31,19 +31,19 @@ func firstInvoke(name, dsn string) (env map[string]string, event string) {
 		contract.EnvStage: "Bench",
 	}
 	switch name {
-	case contract.API.Name:
+	case contract.API().Name:
 		env[contract.EnvDatabaseURL], env[contract.EnvUploadsBucket] = dsn, "bench-uploads"
 		return env, `{"httpMethod":"GET","path":"/v1/health","resource":"/v1/health","requestContext":{"stage":"v1"}}`
-	case contract.Worker.Name:
+	case contract.Worker().Name:
 		env[contract.EnvDatabaseURL], env[contract.EnvUploadsBucket] = dsn, "bench-uploads"
 		return env, `{"Records":[]}`
-	case contract.Outbox.Name:
+	case contract.Outbox().Name:
 		env[contract.EnvDatabaseURL], env[contract.EnvEventTopicArn] = dsn, "arn:aws:sns:eu-west-1:123456789012:events"
 		return env, `{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`
-	case contract.Migrate.Name:
+	case contract.Migrate().Name:
 		env[contract.EnvDatabaseURL], env[contract.EnvDBSSLMode] = dsn, "disable"
 		return env, `{"RequestType":"Delete","ResourceProperties":{}}`
-	case contract.Rotate.Name:
+	case contract.Rotate().Name:
 		env[contract.EnvWebAclArn] = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/Api/0123"
 		env[contract.EnvWebAclRule], env[contract.EnvOriginHeader], env[contract.EnvDistributionID] = "OriginHeaderRequired", "X-Origin-Verify", "E2EXAMPLE"
 		return env, `{"Step":"testSecret","SecretId":"s","ClientRequestToken":"t"}`
@@ -61,7 +61,7 @@ func BenchmarkColdStart(b *testing.B) {
 	dsn := pgtest.NewDB(b)
 	pkgs := map[string]string{"hello": "./testdata/hello"}
 	names := []string{"hello"}
-	for _, f := range contract.Functions {
+	for _, f := range contract.Functions() {
 		pkgs[f.Name] = module + "lambdas/" + f.Name
 		names = append(names, f.Name)
 	}

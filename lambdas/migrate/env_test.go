@@ -8,5 +8,5 @@ import (
 )
 
 func TestReadsWhatTheContractDeclares(t *testing.T) {
-	lambdatest.CheckEnv(t, contract.Migrate, func(getenv func(string) string) { loadConfig(getenv) })
+	lambdatest.CheckEnv(t, contract.Migrate(), func(getenv func(string) string) { loadConfig(getenv) })
 }

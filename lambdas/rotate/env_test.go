@@ -8,5 +8,5 @@ import (
 )
 
 func TestReadsWhatTheContractDeclares(t *testing.T) {
-	lambdatest.CheckEnv(t, contract.Rotate, func(getenv func(string) string) { _, _, _ = loadConfig(getenv) })
+	lambdatest.CheckEnv(t, contract.Rotate(), func(getenv func(string) string) { _, _, _ = loadConfig(getenv) })
 }

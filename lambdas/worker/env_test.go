@@ -8,5 +8,5 @@ import (
 )
 
 func TestReadsWhatTheContractDeclares(t *testing.T) {
-	lambdatest.CheckEnv(t, contract.Worker, func(getenv func(string) string) { loadConfig(getenv) })
+	lambdatest.CheckEnv(t, contract.Worker(), func(getenv func(string) string) { loadConfig(getenv) })
 }

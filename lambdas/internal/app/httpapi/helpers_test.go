@@ -157,7 +157,7 @@ func event_(method, path, owner, body string, headers ...string) events.APIGatew
 // resourceOf is what API Gateway reports as the resource of a path.
 func resourceOf(path string) (string, map[string]string) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for _, r := range contract.Routes {
+	for _, r := range contract.Routes() {
 		if p, ok := matchPath(strings.Split(strings.Trim(r.Path, "/"), "/"), segs); ok {
 			return r.Path, p
 		}

@@ -78,7 +78,7 @@ func New(svc *items.Service, opts Options) (*Handler, error) {
 		opts.HealthTimeout = 3 * time.Second
 	}
 	h := &Handler{svc: svc, opts: opts}
-	for _, r := range contract.Routes {
+	for _, r := range contract.Routes() {
 		fn, ok := handlers[r.Name]
 		if !ok {
 			return nil, fmt.Errorf("httpapi: no handler for route %q", r.Name)
@@ -189,6 +189,18 @@ func (h *Handler) match(ev *events.APIGatewayProxyRequest) (*route, map[string]s
 		allowed = append(allowed, rt.Method)
 	}
 	return found, params, allowed
+}
+
+// Match finds the route API Gateway's resource tree gives a request for
+// method and path, and its path parameters; ok is false when none does.
+// Something standing in for API Gateway (the local server) fills the
+// event's resource from it and applies the route's authorizer.
+func (h *Handler) Match(method, path string) (rt contract.Route, params map[string]string, ok bool) {
+	found, params, _ := h.match(&events.APIGatewayProxyRequest{HTTPMethod: method, Path: path})
+	if found == nil {
+		return contract.Route{}, nil, false
+	}
+	return found.Route, params, true
 }
 
 func matchPath(tmpl, segs []string) (map[string]string, bool) {

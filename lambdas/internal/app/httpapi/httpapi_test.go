@@ -22,8 +22,8 @@ func TestEveryRouteHasAHandlerAndCompiles(t *testing.T) {
 	if _, err := New(&items.Service{}, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(handlers) != len(contract.Routes) {
-		t.Fatalf("%d handlers for %d routes", len(handlers), len(contract.Routes))
+	if len(handlers) != len(contract.Routes()) {
+		t.Fatalf("%d handlers for %d routes", len(handlers), len(contract.Routes()))
 	}
 }
 
@@ -50,7 +50,7 @@ func TestHealthIs503WhenTheDatabaseIsUnreachable(t *testing.T) {
 func TestEveryPrivateRouteNeedsASignedInUser(t *testing.T) {
 	a := newAPI(t)
 	id := uuid.NewString()
-	for _, rt := range contract.Routes {
+	for _, rt := range contract.Routes() {
 		if rt.Public {
 			continue
 		}

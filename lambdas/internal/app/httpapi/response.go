@@ -46,6 +46,15 @@ func (h *Handler) encode(ev *events.APIGatewayProxyRequest, res response) events
 	return out
 }
 
+// ErrorResponse is the response h gives ev when it answers with an error:
+// status and the body {"error":{"code":code,"message":message}}, with h's
+// headers (CORS for an allowed Origin). Something standing in for API
+// Gateway (the local server) answers its authorizer's rejections with it,
+// as API Gateway's gateway responses carry the same headers.
+func (h *Handler) ErrorResponse(ev *events.APIGatewayProxyRequest, status int, code, message string) events.APIGatewayProxyResponse {
+	return h.encode(ev, errorResponse(status, code, message))
+}
+
 func errorResponse(status int, code, message string) response {
 	return response{status: status, body: map[string]any{"error": map[string]string{"code": code, "message": message}}}
 }

@@ -12,7 +12,7 @@ import (
 
 // Every statement works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryQueryExecMode(t *testing.T) {
-	for _, m := range pgtest.ExecModes {
+	for _, m := range pgtest.ExecModes() {
 		t.Run(m.Name, func(t *testing.T) {
 			db := pgtest.NewPool(t, pgtest.NewDB(t), m.Mode)
 			bus := &fakeBus{}

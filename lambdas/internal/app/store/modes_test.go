@@ -11,7 +11,7 @@ import (
 
 // Every operation works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryOperationInEveryExecMode(t *testing.T) {
-	for _, m := range pgtest.ExecModes {
+	for _, m := range pgtest.ExecModes() {
 		t.Run(m.Name, func(t *testing.T) {
 			f := setup(t)
 			pool := pgtest.NewPool(t, f.pool.Config().ConnString(), m.Mode)

@@ -14,7 +14,7 @@ import (
 
 // Every statement works in every pgx exec mode (pgtest.ExecModes).
 func TestEveryQueryExecMode(t *testing.T) {
-	for _, m := range pgtest.ExecModes {
+	for _, m := range pgtest.ExecModes() {
 		t.Run(m.Name, func(t *testing.T) {
 			db := pgtest.NewPool(t, pgtest.NewDB(t), m.Mode)
 			att, key := upload(t, db, "alice", "a b.txt", "text/plain", 3)

@@ -80,7 +80,7 @@
 //     claims in the form API Gateway hands them to the Lambda in
 //     requestContext.authorizer.claims: every value a string, with exp and iat
 //     written as dates ("Mon Jan 02 15:04:05 UTC 2006"), as API Gateway does.
-//     Its Authenticate method is an httpapi.Authenticator.
+//     Its Authenticate method is a gateway.Authenticator.
 //
 // Instead of sending email, the Issuer appends each confirmation and
 // password-reset code to a mailbox (and logs it): Issuer.Messages lists it and

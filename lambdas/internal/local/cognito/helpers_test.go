@@ -18,12 +18,12 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/gateway"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/pgtest"
 )
 
-// The Verifier's Authenticate is what the local server hands to httpapi.
-var _ httpapi.Authenticator = (*Verifier)(nil).Authenticate
+// The Verifier's Authenticate is what the local server hands to gateway.New.
+var _ gateway.Authenticator = (*Verifier)(nil).Authenticate
 
 // RSA keys made once per test binary: testKey signs most tokens, otherKey
 // forges them.

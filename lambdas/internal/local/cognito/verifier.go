@@ -123,8 +123,8 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 
 // Authenticate verifies the ID token in the request's Authorization header
 // (the raw token, as API Gateway takes it, or "Bearer <token>") and returns
-// its claims as API Gateway passes them to the Lambda. It is an
-// httpapi.Authenticator.
+// its claims as API Gateway passes them to the Lambda. It is a
+// gateway.Authenticator.
 func (v *Verifier) Authenticate(r *http.Request) (map[string]any, error) {
 	token := strings.TrimSpace(r.Header.Get("Authorization"))
 	if scheme, rest, ok := strings.Cut(token, " "); ok && strings.EqualFold(scheme, "Bearer") {

@@ -8,7 +8,7 @@
 //
 //	AWS                                   here
 //	CloudFront + S3 site, /v1/* → API     one HTTP server: web/dist with a local /config.json, /v1/ the API
-//	API Gateway + Cognito authorizer      httpapi.Handler.HTTP behind a JWKS-verifying authenticator (cognito.Verifier)
+//	API Gateway + Cognito authorizer      gateway.New(httpapi.Handler) behind a JWKS-verifying authenticator (cognito.Verifier)
 //	Cognito user pool                     cognito.Issuer at /cognito/ (RS256 tokens, JWKS, the JSON API); codes go to /_local/mail
 //	Aurora PostgreSQL                     a cluster in <data>/postgres (package pgserver), or DATABASE_URL; migrations applied at start
 //	SNS topic → worker's SQS queue + DLQ  Queue in PostgreSQL: batches, partial failures, visibility timeout, maxReceiveCount, a dead-letter table at /_local/dead-letters
@@ -50,6 +50,7 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/cognito"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/gateway"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/pgserver"
 )
@@ -252,10 +253,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if env.api[contract.EnvEventTopicArn] != "" {
 		svc.Events = relay
 	}
+	apiLog := cfg.Logger.With("function", "api", "stage", env.api[contract.EnvStage])
 	api, err := httpapi.New(svc, httpapi.Options{
 		Version:     cmp.Or(cfg.Version, env.api[contract.EnvVersion], "local"),
 		CORSOrigins: append(contract.ListValue(env.api[contract.EnvCORSOrigins]), cfg.CORSOrigins...),
-		Logger:      cfg.Logger.With("function", "api", "stage", env.api[contract.EnvStage]),
+		Logger:      apiLog,
 	})
 	if err != nil {
 		return nil, err
@@ -272,7 +274,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux := http.NewServeMux()
 	// As in AWS: the stage's web ACL, then API Gateway's throttle, authorizer and request
 	// validator, then the function within the integration timeout.
-	apiHandler, err := validated(integrationTimeout(api.HTTP(verifier.Authenticate), cfg.Timeouts.Integration, stage.API),
+	apiHandler, err := validated(integrationTimeout(gateway.New(api, verifier.Authenticate, apiLog), cfg.Timeouts.Integration, stage.API),
 		stage.API, verifier.Authenticate)
 	if err != nil {
 		return nil, err

@@ -224,7 +224,7 @@ func presignAttachment(t *testing.T, c client, email string) (int, map[string]an
 // and the stage's region, and the local Cognito's ids and endpoint; its queue runs with the stage's
 // subscription settings.
 func TestSiteConfigPerStage(t *testing.T) {
-	for _, stage := range stagetest.Stages {
+	for _, stage := range stagetest.Stages() {
 		t.Run(stage, func(t *testing.T) {
 			s := stageOf(t, stage)
 			stack, c := startStage(t, stagetest.Golden(stage))

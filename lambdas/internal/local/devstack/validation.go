@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/gateway"
 	"github.com/stratus-cdk/stratus/lambdas/internal/local/mapping"
 )
 
@@ -28,7 +29,7 @@ type validatedMethod struct {
 // validator does before the function runs: after the authorizer (a request without a valid token
 // gets the 401 first, from next), before the integration. Methods without a model or a validator
 // that checks bodies pass through.
-func validated(next http.Handler, api mapping.API, auth httpapi.Authenticator) (http.Handler, error) {
+func validated(next http.Handler, api mapping.API, auth gateway.Authenticator) (http.Handler, error) {
 	var methods []validatedMethod
 	for _, m := range api.Methods {
 		if !m.ValidateBody || m.Model == nil {

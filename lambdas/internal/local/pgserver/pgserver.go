@@ -38,6 +38,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/freeport"
 )
 
 // Options tune [Start].
@@ -105,7 +107,7 @@ func Start(dir string, opts Options) (_ *Server, err error) {
 	if err := s.clearOrphans(); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/freeport"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
@@ -117,7 +118,7 @@ func TestLifecycle(t *testing.T) {
 
 	// A postmaster that outlived the process that started it (here one started by pg_ctl, which
 	// detaches it) is shut down before the new one starts: never two on one folder.
-	port, err := freePort()
+	port, err := freeport.Loopback()
 	must(t, err)
 	pgctl := s.command("pg_ctl", "-D", s.data, "-o", "-p "+strconv.Itoa(port)+" -k ''", "-l", filepath.Join(dir, "orphan.log"), "-w", "start")
 	if out, err := pgctl.CombinedOutput(); err != nil {

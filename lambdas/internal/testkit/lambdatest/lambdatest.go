@@ -35,6 +35,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/freeport"
 	"github.com/stratus-cdk/stratus/lambdas/internal/testkit/wait"
 )
 
@@ -158,11 +159,11 @@ func StartE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
 }
 
 func startE(rie, bootstrap string, env map[string]string) (*Emulator, error) {
-	invokePort, err := freePort()
+	invokePort, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
 	}
-	apiPort, err := freePort()
+	apiPort, err := freeport.Loopback()
 	if err != nil {
 		return nil, err
 	}
@@ -305,15 +306,6 @@ func (e *Emulator) Stop() {
 	case <-e.done:
 	case <-time.After(5 * time.Second):
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 type syncBuffer struct {

@@ -18,13 +18,15 @@ type ExecMode struct {
 // behind RDS Proxy (DB_PROXY=true) statements run unnamed (exec), and in the
 // exec and simple modes pgx picks parameter types from Go values instead of
 // asking the server, so nothing may rely on a prepared statement's inferred
-// types.
-var ExecModes = []ExecMode{
-	{"cache_statement", pgx.QueryExecModeCacheStatement}, // pgx's default: named prepared statements
-	{"cache_describe", pgx.QueryExecModeCacheDescribe},
-	{"describe_exec", pgx.QueryExecModeDescribeExec},
-	{"exec", pgx.QueryExecModeExec},                      // unnamed statements: what DB_PROXY=true uses
-	{"simple_protocol", pgx.QueryExecModeSimpleProtocol}, // text protocol, client-side parameters
+// types. Each call returns a new slice.
+func ExecModes() []ExecMode {
+	return []ExecMode{
+		{"cache_statement", pgx.QueryExecModeCacheStatement}, // pgx's default: named prepared statements
+		{"cache_describe", pgx.QueryExecModeCacheDescribe},
+		{"describe_exec", pgx.QueryExecModeDescribeExec},
+		{"exec", pgx.QueryExecModeExec},                      // unnamed statements: what DB_PROXY=true uses
+		{"simple_protocol", pgx.QueryExecModeSimpleProtocol}, // text protocol, client-side parameters
+	}
 }
 
 // NewPool opens a pool on dsn that runs queries in mode, with one

@@ -12,8 +12,8 @@ import (
 	"testing"
 )
 
-// Stages are the app's stages, in deployment order.
-var Stages = []string{"Dev", "Staging", "Prod"}
+// Stages are the app's stages, in deployment order; a new slice each call.
+func Stages() []string { return []string{"Dev", "Staging", "Prod"} }
 
 // Golden is the folder of stage's golden templates.
 func Golden(stage string) string {

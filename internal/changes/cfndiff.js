@@ -1,8 +1,9 @@
 // cfndiff runs @aws-cdk/cloudformation-diff, the engine behind `cdk diff`,
-// on pairs of templates and prints what it found as JSON, for
-// internal/changes (make diff) to report. It adds no judgement of its own.
+// on pairs of templates and prints what it found as JSON, for package
+// changes (engine.go, next to it) to report in `make diff`. It adds no
+// judgement of its own.
 //
-//   node tools/cfndiff/cfndiff.js < request.json > response.json
+//   node internal/changes/cfndiff.js < request.json > response.json
 //
 // request:  [{"stack": "Prod/Data", "old": "path or null", "new": "path or null"}, ...]
 // response: [{"stack", "resources": [{"logicalId", "oldType", "newType", "change", "impact",

@@ -1,4 +1,11 @@
-package httpapi
+// Package gateway is API Gateway's REST proxy integration and Cognito
+// authorizer, locally, over net/http: each request becomes the
+// events.APIGatewayProxyRequest that API Gateway would send the Lambda, so
+// the local server runs exactly the httpapi.Handler that runs in AWS.
+// Dev-only: the deployed functions never import it.
+//
+//	srv := httptest.NewServer(gateway.New(api, verifier.Authenticate, logger))
+package gateway
 
 import (
 	"crypto/rand"
@@ -6,10 +13,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/httpapi"
 )
 
 // Authenticator verifies a request's credentials (locally: the Cognito JWT
@@ -23,12 +33,16 @@ type Authenticator func(*http.Request) (map[string]any, error)
 // request: no token, a bad signature, an expired token, another pool or client.
 const UnauthorizedBody = `{"error":{"code":"UNAUTHORIZED","message":"Unauthorized"}}`
 
-// HTTP serves the API over net/http for local runs: each request becomes the
-// events.APIGatewayProxyRequest that API Gateway would send the Lambda, so
-// the local server runs exactly the code that runs in AWS.
-func (h *Handler) HTTP(auth Authenticator) http.Handler {
+// New serves api over net/http as API Gateway does, with auth as its
+// authorizer (nil: none, every request reaches api without claims). log
+// receives a line for each request the authorizer rejects (nil:
+// slog.Default()); api logs the others.
+func New(api *httpapi.Handler, auth Authenticator, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, httpapi.MaxBodyBytes+1))
 		if err != nil {
 			http.Error(w, "cannot read the body", http.StatusBadRequest)
 			return
@@ -51,8 +65,8 @@ func (h *Handler) HTTP(auth Authenticator) http.Handler {
 		for k, v := range r.URL.Query() {
 			ev.QueryStringParameters[k] = v[len(v)-1]
 		}
-		rt, params, _ := h.match(&ev)
-		if rt != nil {
+		rt, params, found := api.Match(r.Method, r.URL.Path)
+		if found {
 			ev.Resource, ev.PathParameters, ev.RequestContext.ResourcePath = rt.Path, params, rt.Path
 		}
 		if utf8.Valid(body) {
@@ -64,21 +78,18 @@ func (h *Handler) HTTP(auth Authenticator) http.Handler {
 			claims, err := auth(r)
 			if err == nil && claims != nil {
 				ev.RequestContext.Authorizer = map[string]any{"claims": claims}
-			} else if rt != nil && !rt.Public {
+			} else if found && !rt.Public {
 				// API Gateway's Cognito authorizer answers before the Lambda runs, with the
 				// UNAUTHORIZED gateway response (apiwithauth's JSON error template).
-				h.opts.Logger.InfoContext(r.Context(), "request unauthorized", "method", r.Method, "path", r.URL.Path, "reason", fmt.Sprint(err))
-				writeProxyResponse(w, h.encode(&ev, response{status: http.StatusUnauthorized, body: unauthorized}))
+				log.InfoContext(r.Context(), "request unauthorized", "method", r.Method, "path", r.URL.Path, "reason", fmt.Sprint(err))
+				writeProxyResponse(w, api.ErrorResponse(&ev, http.StatusUnauthorized, "UNAUTHORIZED", "Unauthorized"))
 				return
 			}
 		}
-		res, _ := h.Handle(r.Context(), ev)
+		res, _ := api.Handle(r.Context(), ev)
 		writeProxyResponse(w, res)
 	})
 }
-
-// unauthorized encodes to UnauthorizedBody.
-var unauthorized = map[string]map[string]string{"error": {"code": "UNAUTHORIZED", "message": "Unauthorized"}}
 
 func writeProxyResponse(w http.ResponseWriter, res events.APIGatewayProxyResponse) {
 	for k, v := range res.Headers {
