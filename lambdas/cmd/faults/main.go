@@ -67,19 +67,13 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", c.timeout, "bound of the whole run")
 	flag.Parse()
 	if *short {
-		set := map[string]bool{}
-		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		s := shortRun()
-		for name, apply := range map[string]func(){
+		stackproc.ShortForm(map[string]func(){
 			"writes": func() { c.writes = s.writes }, "clients": func() { c.clients = s.clients },
 			"server-kills": func() { c.serverKills = s.serverKills }, "pg-kills": func() { c.pgKills = s.pgKills },
 			"queue-visibility-timeout": func() { c.visibility = s.visibility }, "outbox-interval": func() { c.outboxEvery = s.outboxEvery },
 			"timeout": func() { c.timeout = s.timeout },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
+		})
 	}
 	if c.writes < 1 || c.clients < 1 || c.serverKills < 0 || c.pgKills < 0 || c.timeout <= 0 {
 		fmt.Fprintf(os.Stderr, "faults: -writes and -clients must be at least 1, the kills not negative, -timeout positive (got %d, %d, %d, %d, %s)\n",

@@ -3,17 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/stackproc"
 )
 
 // The short form of the restore drill, in `make test`: items and uploads written through the API,
 // backed up, destroyed, restored, and every acknowledged one found once.
 func TestShortRestoreDrill(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "stratus-local")
-	if out, err := exec.Command("go", "build", "-o", bin, "../stratus-local").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := stackproc.BuildServer(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	c := shortRun()
 	c.bin, c.assembly = bin, filepath.Join("..", "..", "..", c.assembly)

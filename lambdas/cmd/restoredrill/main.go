@@ -35,6 +35,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/stackproc"
 )
 
 type config struct {
@@ -71,18 +73,12 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", c.timeout, "bound of the whole run")
 	flag.Parse()
 	if *short {
-		set := map[string]bool{}
-		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		s := shortRun()
-		for name, apply := range map[string]func(){
+		stackproc.ShortForm(map[string]func(){
 			"items": func() { c.items = s.items }, "uploads": func() { c.uploads = s.uploads },
 			"clients": func() { c.clients = s.clients }, "replays": func() { c.replays = s.replays },
 			"timeout": func() { c.timeout = s.timeout },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
+		})
 	}
 	if err := c.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "restore-drill:", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -151,12 +152,7 @@ func uploadedItems(w *written) []string {
 	for _, up := range w.uploaded {
 		set[up.itemID] = true
 	}
-	ids := make([]string, 0, len(set))
-	for id := range set {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
+	return slices.Sorted(maps.Keys(set))
 }
 
 // count is one store's line of the verdict.
@@ -186,12 +182,7 @@ func judge(w *written, st *state) verdict {
 			v.examples = append(v.examples, fmt.Sprintf(format, args...))
 		}
 	}
-	titles := make([]string, 0, len(w.acked))
-	for t := range w.acked {
-		titles = append(titles, t)
-	}
-	sort.Strings(titles)
-	for _, t := range titles {
+	for _, t := range slices.Sorted(maps.Keys(w.acked)) {
 		id, ids := w.acked[t], st.items[t]
 		switch {
 		case len(ids) == 0:
