@@ -31,10 +31,10 @@ ifneq ($(wildcard .tmp/cfn-lint/bin/cfn-lint),)
 export PATH := $(CURDIR)/.tmp/cfn-lint/bin:$(PATH)
 endif
 
-.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults snapshot lock diff cost diagram lint bench deploy watch clean deps web
+.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults restore-drill snapshot lock diff cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 # The CDK CLI ships Go template files; a go.mod makes node_modules a module
 # of its own, so `go vet ./...` and `go test ./...` leave it alone.
@@ -165,6 +165,11 @@ dev: synth ## run one stage locally, with its synthesized settings: `make dev ST
 faults: $(LOCAL) ## fault suite: concurrent idempotent writes through 3 kill -9s of the local server and 2 of its PostgreSQL; fails on any loss
 	$(GO) build -o bin/faults ./lambdas/cmd/faults
 	bin/faults -bin $(LOCAL)
+
+# The short form (60 items, 15 uploads) runs in `make test` as lambdas/cmd/restoredrill's TestShortRestoreDrill.
+restore-drill: $(LOCAL) ## rehearse a restore locally: items and uploads through the API, pg_dump + object copy, cluster and store deleted, restored, every acknowledged one checked; fails on any loss
+	$(GO) build -o bin/restoredrill ./lambdas/cmd/restoredrill
+	bin/restoredrill -bin $(LOCAL)
 
 snapshot: deps web ## refresh the golden templates in test/testdata and the README's stage and emulation tables
 	$(GO) test -count=1 ./test -update

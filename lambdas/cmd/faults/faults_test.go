@@ -3,17 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/stackproc"
 )
 
 // The short form of the fault suite, in `make test`: a server kill and a PostgreSQL kill under
 // concurrent idempotent writes lose and duplicate nothing.
 func TestShortFaultSuite(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "stratus-local")
-	if out, err := exec.Command("go", "build", "-o", bin, "../stratus-local").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := stackproc.BuildServer(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	c := shortRun()
 	c.bin, c.assembly = bin, filepath.Join("..", "..", "..", c.assembly)

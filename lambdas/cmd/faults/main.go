@@ -25,6 +25,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/stackproc"
 )
 
 type config struct {
@@ -65,19 +67,13 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", c.timeout, "bound of the whole run")
 	flag.Parse()
 	if *short {
-		set := map[string]bool{}
-		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		s := shortRun()
-		for name, apply := range map[string]func(){
+		stackproc.ShortForm(map[string]func(){
 			"writes": func() { c.writes = s.writes }, "clients": func() { c.clients = s.clients },
 			"server-kills": func() { c.serverKills = s.serverKills }, "pg-kills": func() { c.pgKills = s.pgKills },
 			"queue-visibility-timeout": func() { c.visibility = s.visibility }, "outbox-interval": func() { c.outboxEvery = s.outboxEvery },
 			"timeout": func() { c.timeout = s.timeout },
-		} {
-			if !set[name] {
-				apply()
-			}
-		}
+		})
 	}
 	if c.writes < 1 || c.clients < 1 || c.serverKills < 0 || c.pgKills < 0 || c.timeout <= 0 {
 		fmt.Fprintf(os.Stderr, "faults: -writes and -clients must be at least 1, the kills not negative, -timeout positive (got %d, %d, %d, %d, %s)\n",
@@ -125,16 +121,16 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 	if c.outboxEvery > 0 {
 		extra = append(extra, "-outbox-interval", c.outboxEvery.String())
 	}
-	srv := &server{bin: c.bin, dataDir: c.dataDir, extraArgs: extra, addr: "127.0.0.1:0"}
-	defer srv.stop()
+	srv := &stackproc.Server{Bin: c.bin, DataDir: c.dataDir, ExtraArgs: extra}
+	defer srv.Stop()
 	fmt.Fprintf(out, "Stratus fault suite: %d writes by %d clients; %d server kills and %d PostgreSQL kills (SIGKILL)\n",
 		c.writes, c.clients, c.serverKills, c.pgKills)
 	fmt.Fprintf(out, "server %s, data folder %s, loopback only\n\n", c.bin, c.dataDir)
-	if err := srv.start(ctx); err != nil {
+	if err := srv.Start(ctx); err != nil {
 		return verdict{}, err
 	}
 	runID := time.Now().UTC().Format("20060102T150405")
-	token, err := signUp(ctx, srv.urls, "faults-"+runID+"@example.com", "Fault-Suite-Password-1")
+	token, err := stackproc.SignUp(ctx, srv.URLs, "faults-"+runID+"@example.com", "Fault-Suite-Password-1")
 	if err != nil {
 		return verdict{}, err
 	}
@@ -142,7 +138,7 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 	client := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients}}
 	ph := &phases{}
 	ph.begin("steady")
-	w := &writes{client: client, api: func() string { return srv.urls.API }, token: token, runID: runID,
+	w := &writes{client: client, api: func() string { return srv.URLs.API }, token: token, runID: runID,
 		total: c.writes, perWrite: 3 * time.Minute, phases: ph}
 	loadDone := make(chan struct{})
 	go func() { defer close(loadDone); w.run(ctx, c.clients) }()
@@ -156,14 +152,14 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 	// The longest an event can wait: an outbox row left by a failed publish (two runs of the
 	// relay), then a message received by a worker that died (twice the visibility timeout).
 	visibility, outboxEvery := or(c.visibility, time.Minute), or(c.outboxEvery, time.Minute)
-	st, took, err := waitDrained(ctx, client, srv.urls, token, 2*outboxEvery+2*visibility+30*time.Second)
+	st, took, err := waitDrained(ctx, client, srv.URLs, token, 2*outboxEvery+2*visibility+30*time.Second)
 	if err != nil {
 		return verdict{}, fmt.Errorf("reading the results: %w", err)
 	}
 	v := judge(w, st)
 	report(out, ph, v, took)
 	if v.pass() && !keep {
-		srv.stop()
+		srv.Stop()
 		_ = os.RemoveAll(c.dataDir)
 	}
 	return v, nil
@@ -171,7 +167,7 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 
 // inject spreads the kills evenly over the writes, alternating server and PostgreSQL, each at the
 // moment the writes reach its share, while the clients keep writing.
-func inject(ctx context.Context, c config, srv *server, w *writes, ph *phases) error {
+func inject(ctx context.Context, c config, srv *stackproc.Server, w *writes, ph *phases) error {
 	var plan []string
 	for s, p := c.serverKills, c.pgKills; s+p > 0; {
 		if s > 0 && (s >= p) {
@@ -193,19 +189,19 @@ func inject(ctx context.Context, c config, srv *server, w *writes, ph *phases) e
 		switch kind {
 		case "server":
 			ph.begin(fmt.Sprintf("server kill %d", counts[kind]))
-			if err := srv.kill9(); err != nil {
+			if err := srv.Kill9(); err != nil {
 				return err
 			}
-			if err := srv.start(ctx); err != nil {
+			if err := srv.Start(ctx); err != nil {
 				return fmt.Errorf("restart after kill -9 #%d: %w", counts[kind], err)
 			}
 		case "postgres":
 			ph.begin(fmt.Sprintf("postgres kill %d", counts[kind]))
-			pid, err := srv.killPostgres()
+			pid, err := srv.KillPostgres()
 			if err != nil {
 				return err
 			}
-			if err := srv.waitRecovered(ctx, pid); err != nil {
+			if err := srv.WaitRecovered(ctx, pid); err != nil {
 				return fmt.Errorf("recovery after PostgreSQL kill #%d: %w", counts[kind], err)
 			}
 		}

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
+
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/stackproc"
 )
 
 // itemCreated is the event type whose activity entry every item must have exactly once.
@@ -21,17 +22,17 @@ type state struct {
 }
 
 // read lists every item and activity entry of the user, and the queue's state.
-func read(ctx context.Context, c *http.Client, u urls, token string) (*state, error) {
+func read(ctx context.Context, c *http.Client, u stackproc.URLs, token string) (*state, error) {
 	st := &state{items: map[string][]string{}, created: map[string]int{}}
 	var items []struct{ ID, Title string }
-	if err := list(ctx, c, u.API+"items", token, "items", &items); err != nil {
+	if err := stackproc.List(ctx, c, u.API+"items", token, "items", &items); err != nil {
 		return nil, err
 	}
 	for _, it := range items {
 		st.items[it.Title] = append(st.items[it.Title], it.ID)
 	}
 	var activity []struct{ Type, ItemID string }
-	if err := list(ctx, c, u.API+"activity", token, "activity", &activity); err != nil {
+	if err := stackproc.List(ctx, c, u.API+"activity", token, "activity", &activity); err != nil {
 		return nil, err
 	}
 	for _, a := range activity {
@@ -43,7 +44,7 @@ func read(ctx context.Context, c *http.Client, u urls, token string) (*state, er
 		DeadLetters []json.RawMessage `json:"deadLetters"`
 		Pending     int               `json:"pending"`
 	}
-	if err := getJSON(ctx, c, u.DeadLetters, "", &q); err != nil {
+	if err := stackproc.GetJSON(ctx, c, u.DeadLetters, "", &q); err != nil {
 		return nil, err
 	}
 	st.pending, st.deadLetters = q.Pending, len(q.DeadLetters)
@@ -65,53 +66,8 @@ func (st *state) drained() bool {
 	return true
 }
 
-// list follows nextCursor through every page of a list endpoint, appending the field's entries.
-func list[T any](ctx context.Context, c *http.Client, endpoint, token, field string, out *[]T) error {
-	cursor := ""
-	for {
-		u := endpoint + "?limit=100"
-		if cursor != "" {
-			u += "&cursor=" + url.QueryEscape(cursor)
-		}
-		var page map[string]json.RawMessage
-		if err := getJSON(ctx, c, u, token, &page); err != nil {
-			return err
-		}
-		var entries []T
-		if err := json.Unmarshal(page[field], &entries); err != nil {
-			return fmt.Errorf("%s: %w", u, err)
-		}
-		*out = append(*out, entries...)
-		var next *string
-		_ = json.Unmarshal(page["nextCursor"], &next)
-		if next == nil || *next == "" {
-			return nil
-		}
-		cursor = *next
-	}
-}
-
-func getJSON(ctx context.Context, c *http.Client, u, token string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, res.Status)
-	}
-	return json.NewDecoder(res.Body).Decode(out)
-}
-
 // waitDrained reads the server's state until the queue drained or within passed.
-func waitDrained(ctx context.Context, c *http.Client, u urls, token string, within time.Duration) (*state, time.Duration, error) {
+func waitDrained(ctx context.Context, c *http.Client, u stackproc.URLs, token string, within time.Duration) (*state, time.Duration, error) {
 	start := time.Now()
 	for {
 		st, err := read(ctx, c, u, token)

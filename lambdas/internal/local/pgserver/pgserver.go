@@ -271,6 +271,21 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// Tool is the path of one of the installed server's client programs (pg_dump, pg_restore, psql),
+// from the folder Start takes initdb and postgres from, so that a dump and its restore are of the
+// server's own version. A missing program is an error naming the package to install.
+func Tool(name string) (string, error) {
+	bin, err := findBinDir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(bin, name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("PostgreSQL's %s is not in %s (beside initdb): install the Debian package `postgresql-client` of the server's version", name, bin)
+	}
+	return p, nil
+}
+
 // findBinDir finds initdb: PG_BINDIR, then the newest /usr/lib/postgresql/N/bin, then PATH.
 func findBinDir() (string, error) {
 	if d := os.Getenv("PG_BINDIR"); d != "" {

@@ -173,3 +173,18 @@ func execSQL(t *testing.T, dsn, sql string, args ...any) {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// A client program comes from the folder of the server's own initdb; a missing one names the package.
+func TestToolIsBesideInitdb(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pg_dump"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PG_BINDIR", dir)
+	if p, err := Tool("pg_dump"); err != nil || p != filepath.Join(dir, "pg_dump") {
+		t.Fatalf("Tool(pg_dump) = %q, %v", p, err)
+	}
+	if _, err := Tool("pg_restore"); err == nil || !strings.Contains(err.Error(), "postgresql-client") {
+		t.Fatalf("a missing pg_restore: %v", err)
+	}
+}
