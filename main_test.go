@@ -52,7 +52,10 @@ func TestBadConfigExitsTwoListingEveryProblem(t *testing.T) {
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			// As the CDK CLI passes `-c key=value` and the output folder.
-			cmd.Env = append(os.Environ(), runMainEnv+"=1", "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+t.TempDir())
+			cmd.Env = append(os.Environ(), runMainEnv+"=1", "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+t.TempDir(),
+				// As the Makefile sets them: jsii's Node end-of-life banner
+				// would otherwise come first on stderr.
+				"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err = cmd.Run()

@@ -130,7 +130,7 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 		return verdict{}, err
 	}
 	runID := time.Now().UTC().Format("20060102T150405")
-	token, err := stackproc.SignUp(ctx, srv.URLs, "faults-"+runID+"@example.com", "Fault-Suite-Password-1")
+	token, err := stackproc.SignUp(ctx, srv.URLs(), "faults-"+runID+"@example.com", "Fault-Suite-Password-1")
 	if err != nil {
 		return verdict{}, err
 	}
@@ -138,7 +138,7 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 	client := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients}}
 	ph := &phases{}
 	ph.begin("steady")
-	w := &writes{client: client, api: func() string { return srv.URLs.API }, token: token, runID: runID,
+	w := &writes{client: client, api: func() string { return srv.URLs().API }, token: token, runID: runID,
 		total: c.writes, perWrite: 3 * time.Minute, phases: ph}
 	loadDone := make(chan struct{})
 	go func() { defer close(loadDone); w.run(ctx, c.clients) }()
@@ -152,7 +152,7 @@ func run(ctx context.Context, c config, out io.Writer) (verdict, error) {
 	// The longest an event can wait: an outbox row left by a failed publish (two runs of the
 	// relay), then a message received by a worker that died (twice the visibility timeout).
 	visibility, outboxEvery := or(c.visibility, time.Minute), or(c.outboxEvery, time.Minute)
-	st, took, err := waitDrained(ctx, client, srv.URLs, token, 2*outboxEvery+2*visibility+30*time.Second)
+	st, took, err := waitDrained(ctx, client, srv.URLs(), token, 2*outboxEvery+2*visibility+30*time.Second)
 	if err != nil {
 		return verdict{}, fmt.Errorf("reading the results: %w", err)
 	}

@@ -110,17 +110,17 @@ func (d *drill) run(ctx context.Context) (verdict, error) {
 		if err := d.srv.Start(ctx); err != nil {
 			return "", err
 		}
-		token, err := stackproc.SignUp(ctx, d.srv.URLs, email, password)
+		token, err := stackproc.SignUp(ctx, d.srv.URLs(), email, password)
 		if err != nil {
 			return "", err
 		}
-		a = &api{client: d.client, base: d.srv.URLs.API, token: token}
+		a = &api{client: d.client, base: d.srv.URLs().API, token: token}
 		w = writeAll(ctx, a, c.items, c.uploads, c.clients)
 		if len(w.failed) > 0 {
 			return "", fmt.Errorf("%d writes were never acknowledged (the drill needs every write acknowledged before the backup), e.g.:\n  %s%s",
 				len(w.failed), strings.Join(w.failed[:min(5, len(w.failed))], "\n  "), d.srv.LastLogLines())
 		}
-		if err := waitChecked(ctx, a, d.srv.URLs, w, time.Minute); err != nil {
+		if err := waitChecked(ctx, a, d.srv.URLs(), w, time.Minute); err != nil {
 			return "", fmt.Errorf("%w%s", err, d.srv.LastLogLines())
 		}
 		return fmt.Sprintf("%d items (201) and %d uploads (presigned PUT 200) acknowledged; the worker marked every upload ready", len(w.acked), len(w.uploaded)), nil
@@ -132,7 +132,7 @@ func (d *drill) run(ctx context.Context) (verdict, error) {
 	if err := d.timed("backup", func() (string, error) {
 		// The database first, then the files: every object the dump's index names is on disk before
 		// its row commits and is never rewritten (an attachment's key is new), so the copy has it.
-		if err := dumpDatabase(ctx, d.srv.URLs.Database, dump); err != nil {
+		if err := dumpDatabase(ctx, d.srv.URLs().Database, dump); err != nil {
 			return "", err
 		}
 		info, err := os.Stat(dump)
@@ -192,11 +192,11 @@ func (d *drill) run(ctx context.Context) (verdict, error) {
 	var st *state
 	if err := d.timed("verify", func() (string, error) {
 		// Signing in again proves the users came back; the old token would be checked by keys that did too.
-		token, err := stackproc.SignIn(ctx, d.srv.URLs, email, password)
+		token, err := stackproc.SignIn(ctx, d.srv.URLs(), email, password)
 		if err != nil {
 			return "", fmt.Errorf("the drill's user cannot sign in after the restore: %w", err)
 		}
-		a.token, a.base = token, d.srv.URLs.API
+		a.token, a.base = token, d.srv.URLs().API
 		st = &state{replays: map[string]string{}}
 		if st.items, err = readItems(ctx, a); err != nil {
 			return "", err
@@ -204,7 +204,7 @@ func (d *drill) run(ctx context.Context) (verdict, error) {
 		if st.attachments, err = readAttachments(ctx, a, uploadedItems(w)); err != nil {
 			return "", err
 		}
-		if st.objects, err = readObjects(ctx, d.srv.URLs.Database, filepath.Join(d.data, "objects")); err != nil {
+		if st.objects, err = readObjects(ctx, d.srv.URLs().Database, filepath.Join(d.data, "objects")); err != nil {
 			return "", err
 		}
 		for i := 1; i <= c.replays; i++ {

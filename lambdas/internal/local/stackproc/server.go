@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,7 +48,16 @@ type Server struct {
 	starts    int
 	cmd       *exec.Cmd
 	exited    chan struct{}
-	URLs      URLs
+	// urls are read by load goroutines while a restart writes them.
+	mu   sync.Mutex
+	urls URLs
+}
+
+// URLs are the running (or last) server's, from its ready file.
+func (s *Server) URLs() URLs {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.urls
 }
 
 // Start runs the server and waits until its ready file is written and GET /v1/health answers 200.
@@ -80,7 +90,9 @@ func (s *Server) Start(ctx context.Context) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if u, err := ReadReady(ready); err == nil && Healthy(ctx, u.API) {
-			s.URLs = u
+			s.mu.Lock()
+			s.urls = u
+			s.mu.Unlock()
 			host := strings.TrimPrefix(strings.TrimSuffix(u.Site, "/"), "http://")
 			s.Addr = host
 			return nil
@@ -165,7 +177,7 @@ func (s *Server) PostmasterPid() (int, error) {
 func (s *Server) WaitRecovered(ctx context.Context, old int) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
-		if pid, err := s.PostmasterPid(); err == nil && pid != old && Healthy(ctx, s.URLs.API) {
+		if pid, err := s.PostmasterPid(); err == nil && pid != old && Healthy(ctx, s.URLs().API) {
 			return nil
 		}
 		select {
