@@ -1,6 +1,9 @@
 package stacks
 
 import (
+	"cmp"
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -18,7 +21,7 @@ import (
 )
 
 // defaultOriginSecretRotation is ApiConfig.OriginSecretRotation's default.
-const defaultOriginSecretRotation = 30 * 24 // hours
+const defaultOriginSecretRotation = 30 * 24 * time.Hour
 
 // newOriginSecret generates the secret that keeps the API reachable only
 // through the site's distribution, whose web ACL rate-limits per viewer
@@ -90,10 +93,7 @@ func rotateOriginSecret(stack awscdk.Stack, cfg Config, app *AppStack, dist awsc
 		Actions:   jsii.Strings("cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"),
 		Resources: jsii.Strings(*dist.DistributionArn()),
 	}))
-	every := cfg.Api.OriginSecretRotation.Hours()
-	if every == 0 {
-		every = defaultOriginSecretRotation
-	}
+	every := cmp.Or(cfg.Api.OriginSecretRotation, defaultOriginSecretRotation)
 	// The secret as an import without its key: given the key, aws-cdk-lib
 	// would grant the function in the key's policy, in the App stack, which
 	// then would depend on this one. The grant is the function's own.
@@ -108,7 +108,7 @@ func rotateOriginSecret(stack awscdk.Stack, cfg Config, app *AppStack, dist awsc
 	awssecretsmanager.NewRotationSchedule(stack, jsii.String("OriginSecretRotationSchedule"), &awssecretsmanager.RotationScheduleProps{
 		Secret:             secret,
 		RotationLambda:     fn,
-		AutomaticallyAfter: awscdk.Duration_Hours(jsii.Number(every)),
+		AutomaticallyAfter: awscdk.Duration_Hours(jsii.Number(every.Hours())),
 		// Not during the deploy that creates the schedule: the rotation
 		// would change the distribution while CloudFormation may still be
 		// updating it.
