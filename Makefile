@@ -112,7 +112,7 @@ prereqs: ## check what make test needs from the machine: Node, PostgreSQL (initd
 	fi; \
 	if [ -z "$${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then need "Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)"; fi; \
 	if ! command -v cfn-lint >/dev/null; then \
-		need "cfn-lint is missing: apt-get install python3-venv; python3 -m venv .tmp/cfn-lint && .tmp/cfn-lint/bin/pip install cfn-lint==$$(sed -n 's/^const Version = \"\(.*\)\"$$/\1/p' internal/cfnlint/cfnlint.go) (.ci/run does this; make finds it there)"; fi; \
+		need "cfn-lint is missing: apt-get install python3-venv; python3 -m venv .tmp/cfn-lint && .tmp/cfn-lint/bin/pip install cfn-lint==$$(sed -n 's/^const Version = \"\(.*\)\"$$/\1/p' internal/analysis/cfnlint/cfnlint.go) (.ci/run does this; make finds it there)"; fi; \
 	if ! command -v gcc >/dev/null; then need "a C compiler is missing (cgo: the migration check, the race detector): apt-get install gcc libc6-dev"; fi; \
 	exit $$missing
 
@@ -128,7 +128,7 @@ flaky: prereqs ## run the suites N times under CPU load (make flaky N=5); lists 
 	$(MAKE) --no-print-directory deps web/node_modules/.package-lock.json
 	$(GO) run ./cmd/flaky -n $(N) $(FLAKY_FLAGS)
 
-# cfn-lint (a Python tool, pinned in internal/cfnlint.Version) on every
+# cfn-lint (a Python tool, pinned in internal/analysis/cfnlint.Version) on every
 # template of the assembly `make cost` prices: every stage and the Pipeline
 # stack, synthesized for the placeholder account. Where cfn-lint is missing it
 # fails at once, in one line saying how to install it.

@@ -198,3 +198,35 @@ func TestDeployedCodeImportsNoDevOrTestCode(t *testing.T) {
 		t.Fatal("go list ./lambdas/... lists no deployed package")
 	}
 }
+
+// internal/ is split by audience: internal/synth/ is what constructs and
+// stacks use while synthesizing, internal/analysis/ (and its public face,
+// analysis/) what reads an assembly afterwards. The reusable constructs and
+// the synth helpers never depend on the analysis side, so a team importing a
+// construct does not build the release tooling (cgo's PostgreSQL parser, the
+// resource schemas). stacks may: the pipeline installs the cfn-lint version
+// internal/analysis/cfnlint pins.
+func TestSynthCodeDependsOnNoAnalysisPackage(t *testing.T) {
+	const module = "github.com/stratus-cdk/stratus/"
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./constructs/...", "./internal/synth/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("go list lists %d packages under constructs/ and internal/synth/", len(lines))
+	}
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		var bad []string
+		for _, dep := range fields[1:] {
+			rest, ok := strings.CutPrefix(dep, module)
+			if ok && (strings.HasPrefix(rest, "internal/analysis/") || strings.HasPrefix(rest, "analysis/")) {
+				bad = append(bad, dep)
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s is synth-side but depends on the analysis tooling:\n  %s", fields[0], strings.Join(bad, "\n  "))
+		}
+	}
+}

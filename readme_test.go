@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/cfnlint"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnlint"
 )
 
 // The README's snippet for using the constructs is the marked region of the
@@ -79,7 +79,7 @@ func TestReadmePinsCfnLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(run), `sed -n 's/^const Version = "\(.*\)"$/\1/p' internal/cfnlint/cfnlint.go`) {
-		t.Error(".ci/run no longer reads the pinned version from internal/cfnlint/cfnlint.go")
+	if !strings.Contains(string(run), `sed -n 's/^const Version = "\(.*\)"$/\1/p' internal/analysis/cfnlint/cfnlint.go`) {
+		t.Error(".ci/run no longer reads the pinned version from internal/analysis/cfnlint/cfnlint.go")
 	}
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/eventbus"
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // AppStack is the application: its four functions, the API, the event bus,

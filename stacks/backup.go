@@ -12,8 +12,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // Backups is a stage's AWS Backup plan (Config.Backup): its vault and plan

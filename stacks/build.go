@@ -5,8 +5,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/pipeline"
-	"github.com/stratus-cdk/stratus/internal/cfnlint"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnlint"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 // DefaultRegion is used when neither CDK context nor STRATUS_REGION names

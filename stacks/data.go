@@ -12,7 +12,7 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // functionEgress restricts the app's functions, in the database's VPC, to

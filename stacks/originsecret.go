@@ -15,9 +15,9 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/secure"
-	"github.com/stratus-cdk/stratus/internal/waf"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/waf"
 )
 
 // defaultOriginSecretRotation is ApiConfig.OriginSecretRotation's default.

@@ -17,8 +17,8 @@ import (
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/secure"
-	"github.com/stratus-cdk/stratus/internal/waf"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/waf"
 )
 
 // SiteDir is the built web app (npm run build in web/).

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
 )
 
 // No stack of the assembly carries an error annotation (cdk-nag's

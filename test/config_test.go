@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 

@@ -9,9 +9,9 @@ import (
 
 	"github.com/pmezard/go-difflib/difflib"
 
-	"github.com/stratus-cdk/stratus/cost"
-	"github.com/stratus-cdk/stratus/diagram"
-	"github.com/stratus-cdk/stratus/internal/mdblock"
+	"github.com/stratus-cdk/stratus/analysis/cost"
+	"github.com/stratus-cdk/stratus/analysis/diagram"
+	"github.com/stratus-cdk/stratus/internal/analysis/mdblock"
 )
 
 // The README's generated sections and docs/architecture.svg agree with the

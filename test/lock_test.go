@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/cfnspec"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
-	"github.com/stratus-cdk/stratus/internal/statelock"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnspec"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/statelock"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/mdblock"
+	"github.com/stratus-cdk/stratus/internal/analysis/mdblock"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
-	"github.com/stratus-cdk/stratus/internal/cfnlint"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnlint"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 

@@ -1,5 +1,5 @@
 // Command cfnlint is `make cfnlint`: cfn-lint on every template of a cloud
-// assembly, with the committed exceptions (package internal/cfnlint). It
+// assembly, with the committed exceptions (package internal/analysis/cfnlint). It
 // fails on an error no exception excuses and on an exception that excuses
 // nothing, and lists the warnings. Where cfn-lint is not installed it fails
 // with one line saying how to install it: a lint that did not run must not
@@ -15,7 +15,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/internal/cfnlint"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnlint"
 )
 
 func main() {

@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 

@@ -16,9 +16,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/stratus-cdk/stratus/cost"
-	"github.com/stratus-cdk/stratus/internal/mdblock"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/analysis/cost"
+	"github.com/stratus-cdk/stratus/internal/analysis/mdblock"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
 )
 
 func main() {

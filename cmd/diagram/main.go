@@ -12,8 +12,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/diagram"
-	"github.com/stratus-cdk/stratus/internal/mdblock"
+	"github.com/stratus-cdk/stratus/analysis/diagram"
+	"github.com/stratus-cdk/stratus/internal/analysis/mdblock"
 )
 
 func main() {

@@ -24,11 +24,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
-	"github.com/stratus-cdk/stratus/internal/cfnspec"
-	"github.com/stratus-cdk/stratus/internal/changes"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
-	"github.com/stratus-cdk/stratus/internal/statelock"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/cfnspec"
+	"github.com/stratus-cdk/stratus/internal/analysis/changes"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/statelock"
 )
 
 func main() {

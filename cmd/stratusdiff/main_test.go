@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/statelock"
+	"github.com/stratus-cdk/stratus/internal/analysis/statelock"
 )
 
 // assemblyOf writes a cloud assembly with one top-level stack, Pipeline.

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratus-cdk/stratus/internal/migrationcheck"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
-	"github.com/stratus-cdk/stratus/internal/statelock"
+	"github.com/stratus-cdk/stratus/internal/analysis/migrationcheck"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/statelock"
 )
 
 // section is one lock file.

@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/stratus-cdk/stratus/internal/migrationcheck"
+	"github.com/stratus-cdk/stratus/internal/analysis/migrationcheck"
 )
 
 // recordMigrations records the goose migrations as shipped: new ones are

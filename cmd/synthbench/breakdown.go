@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
 )
 
 // breakdown says where one synth's time goes, for the floor, the whole app

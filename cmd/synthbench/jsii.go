@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
 )
 
 // jsiiCalls counts the requests Go sent to the jsii kernel, by kind.

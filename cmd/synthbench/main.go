@@ -35,7 +35,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
 )
 
 // The targets on the 2-core machine: the whole app with validation

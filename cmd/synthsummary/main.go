@@ -11,8 +11,8 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/stratus-cdk/stratus/cost"
-	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/analysis/cost"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
 )
 
 // Staging and Prod serve their sites on CloudFront's default certificate (no custom domain in the

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // ApiWithAuth is a regional REST API whose routes are authorized by a

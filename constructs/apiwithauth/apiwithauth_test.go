@@ -22,8 +22,8 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/apiwithauth"
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 // One app for the package, four stacks covering the options; each jsii

@@ -87,7 +87,7 @@
 //     they find on every other path (403 REQUEST_BLOCKED). It logs what it
 //     blocks or counts to aws-waf-logs-<stack>-WebAcl (LogRetention,
 //     LogEncryptionKey), with the authorization and cookie headers redacted
-//     (WebAclLogGroup). See package internal/waf for the reasoning. Cost:
+//     (WebAclLogGroup). See package internal/synth/waf for the reasoning. Cost:
 //     about 5 USD a month for the web ACL, 1 USD per rule or managed group,
 //     0.60 USD per million requests, and the logs' ingestion.
 //   - Alarms on the 5XX rate and p99 latency (Alarms, without actions) and

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // Route is one method of the API: an HTTP method on a path, the function

@@ -4,12 +4,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/waf"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/waf"
 )
 
 // createWebAcl associates a regional web ACL with the stage (see package
-// internal/waf for its rules and cost).
+// internal/synth/waf for its rules and cost).
 func (a *ApiWithAuth) createWebAcl(c *config) {
 	if !c.webAcl {
 		nag.Suppress(a.Api.DeploymentStage(), nag.Rule("AwsSolutions-APIG3",
@@ -37,7 +37,7 @@ func (a *ApiWithAuth) createWebAcl(c *config) {
 
 // textPaths are the URI path prefixes, under the stage, of the routes whose
 // bodies API Gateway validates against a request model ("/v1/items"): the web
-// ACL lets users' free text through there (see package internal/waf).
+// ACL lets users' free text through there (see package internal/synth/waf).
 func textPaths(c *config) []string {
 	var paths []string
 	for _, r := range c.routes {

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/propcheck"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // TypeAttribute is the SNS message attribute (String) that carries an

@@ -4,7 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/metricopts"
+	"github.com/stratus-cdk/stratus/internal/synth/metricopts"
 )
 
 // MetricDlqMessages is the number of messages in the dead-letter queue

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/propcheck"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // New builds props.Entry and returns the function running it. Invalid

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 // One app for the package: each jsii start costs seconds.

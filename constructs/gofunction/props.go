@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction/internal/buildcache"
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // Props configures a Go Lambda function. Every awslambda.FunctionOptions

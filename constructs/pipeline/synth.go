@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // Cache locations of the synth build, set through GOMODCACHE, GOCACHE and

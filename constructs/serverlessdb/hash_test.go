@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
 )
 
 func TestHashDirFollowsContent(t *testing.T) {

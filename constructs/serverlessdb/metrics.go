@@ -6,8 +6,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/metricopts"
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/metricopts"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // MetricACU is the cluster's capacity in Aurora capacity units

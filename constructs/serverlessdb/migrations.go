@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/propcheck"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/propcheck"
 )
 
 // AddMigrations runs m.Function as a CloudFormation custom resource (the CDK

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 // clusters are the stack's AWS::RDS::DBCluster resources by logical id.

@@ -17,8 +17,8 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 const hello = "../gofunction/testdata/hello"

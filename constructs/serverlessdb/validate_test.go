@@ -12,7 +12,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/constructs/gofunction"
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
 )
 
 // scratch is a stack of an app that is never synthesized: failed

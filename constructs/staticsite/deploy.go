@@ -12,8 +12,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/stratus-cdk/stratus/internal/nag"
-	"github.com/stratus-cdk/stratus/internal/secure"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/secure"
 )
 
 // deploymentMemoryMiB sizes CDK's bucket-deployment function: the default

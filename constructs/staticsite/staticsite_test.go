@@ -19,8 +19,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
-	"github.com/stratus-cdk/stratus/internal/nag"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/nag"
 )
 
 const siteDir = "testdata/site"

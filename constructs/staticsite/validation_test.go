@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/stratus-cdk/stratus/constructs/staticsite"
-	"github.com/stratus-cdk/stratus/internal/cdktest"
+	"github.com/stratus-cdk/stratus/internal/synth/cdktest"
 )
 
 func newStack(id string, props *awscdk.StackProps) awscdk.Stack {

@@ -87,7 +87,7 @@ const FALLBACK_MESSAGES: Record<number, string> = {
 /**
  * Plain words for the edge's answers whose own message is terse: API Gateway's gateway response when
  * the stage's web ACL blocks a request ("Forbidden"). The web ACLs' own rules answer REQUEST_BLOCKED
- * and RATE_LIMITED with messages of their own (internal/waf), shown as they are.
+ * and RATE_LIMITED with messages of their own (internal/synth/waf), shown as they are.
  */
 const CODE_MESSAGES: Record<string, string> = {
   WAF_FILTERED: 'The firewall refused this request. If you think it should not have, tell us what you were doing and when.',

@@ -83,7 +83,7 @@ func (r *Rotator) rule(acl *wafv2types.WebACL) (*wafv2types.Rule, error) {
 }
 
 // statement blocks a request whose header is none of values: the shape
-// internal/waf gives the rule, with an OrStatement while two values count.
+// internal/synth/waf gives the rule, with an OrStatement while two values count.
 func (r *Rotator) statement(values []string) *wafv2types.Statement {
 	matches := make([]wafv2types.Statement, len(values))
 	for i, v := range values {

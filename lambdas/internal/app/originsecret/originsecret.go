@@ -1,7 +1,7 @@
 // Package originsecret rotates the origin secret: the value of the header
 // that CloudFront adds to every request it forwards to the API, and that the
 // API's regional web ACL requires, so that nobody can call the API past the
-// site's web ACL (see stacks and internal/waf).
+// site's web ACL (see stacks and internal/synth/waf).
 //
 // It is a Secrets Manager rotation function. The secret has two users that
 // cannot switch at the same instant: the web ACL (its change reaches every

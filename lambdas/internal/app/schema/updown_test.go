@@ -19,7 +19,7 @@ import (
 // catalog is as before the Up), and its Up must run again after its Down
 // (the catalog is as after the first Up). A rollback that fails, or leaves
 // debris that breaks the next deploy, is found here rather than in an
-// incident. The destructive-migration check (internal/migrationcheck, cgo)
+// incident. The destructive-migration check (internal/analysis/migrationcheck, cgo)
 // reads the same files; this test uses goose and pgx only.
 func TestEveryMigrationGoesUpDownAndUpAgain(t *testing.T) {
 	ctx := context.Background()

@@ -12,7 +12,7 @@
 // start-up. A property that a stand-in needs and cannot find, or cannot resolve, is an error
 // naming the resource and the property.
 //
-// [Read] takes a cloud assembly folder (read through package internal/assembly, the module's one
+// [Read] takes a cloud assembly folder (read through package internal/analysis/assembly, the module's one
 // reader of cdk.out) or a folder of templates only: the golden snapshots under
 // test/testdata/<Stage>, which the snapshot test keeps equal to the synth.
 package mapping
@@ -26,7 +26,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/stratus-cdk/stratus/internal/assembly"
+	"github.com/stratus-cdk/stratus/internal/analysis/assembly"
 )
 
 // Assembly is the stacks of one synthesized stage.
