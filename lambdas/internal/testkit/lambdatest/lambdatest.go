@@ -81,14 +81,14 @@ func build(pkg, name string, flags ...string) (string, error) {
 	if p, ok := built[pkg]; ok {
 		return p, nil
 	}
-	key := pkg
-	if strings.HasPrefix(pkg, ".") {
-		abs, err := filepath.Abs(pkg)
-		if err != nil {
-			return "", err
-		}
-		key = abs
+	// The binaries are kept across test processes, keyed by the package's
+	// folder, not its import path: two checkouts of this module (a git
+	// worktree beside main) must never run each other's build.
+	dir, err := exec.Command("go", "list", "-f", "{{.Dir}}", pkg).Output()
+	if err != nil {
+		return "", fmt.Errorf("go list %s: %v", pkg, err)
 	}
+	key := strings.TrimSpace(string(dir))
 	sub := filepath.Join(os.TempDir(), fmt.Sprintf("stratus-lambdatest-%d", os.Getuid()), strings.NewReplacer("/", "_", ".", "_").Replace(key))
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		return "", err
