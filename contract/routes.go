@@ -59,40 +59,36 @@ func Routes() []Route {
 	return []Route{
 		{Name: "health", Method: "GET", Path: "/health", Public: true},
 		{Name: "listItems", Method: "GET", Path: "/items", Query: pageQuery("status")},
-		{Name: "createItem", Method: "POST", Path: "/items", Schema: `{
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "CreateItem",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["title"],
-  "properties": {` + itemProps + `
-  }
-}`},
+		{Name: "createItem", Method: "POST", Path: "/items", Schema: objectSchema("CreateItem", `["title"]`, itemProps)},
 		{Name: "getItem", Method: "GET", Path: "/items/{id}"},
-		{Name: "updateItem", Method: "PATCH", Path: "/items/{id}", Schema: `{
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "UpdateItem",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {` + itemProps + `
-  }
-}`},
+		{Name: "updateItem", Method: "PATCH", Path: "/items/{id}", Schema: objectSchema("UpdateItem", "", itemProps)},
 		{Name: "deleteItem", Method: "DELETE", Path: "/items/{id}"},
-		{Name: "createAttachment", Method: "POST", Path: "/items/{id}/attachments", Schema: `{
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "CreateAttachment",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["fileName", "contentType", "size"],
-  "properties": {
-    "fileName": {"type": "string", "minLength": 1, "maxLength": ` + itoa(MaxFileName) + `, "pattern": "^[^/\\\\]+$"},
-    "contentType": {"type": "string", "minLength": 3, "maxLength": ` + itoa(MaxContentType) + `, "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"},
-    "size": {"type": "integer", "minimum": 1, "maximum": ` + itoa(MaxUploadBytes) + `}
-  }
-}`},
+		{Name: "createAttachment", Method: "POST", Path: "/items/{id}/attachments", Schema: objectSchema("CreateAttachment", `["fileName", "contentType", "size"]`, `
+    "fileName": {"type": "string", "minLength": 1, "maxLength": `+itoa(MaxFileName)+`, "pattern": "^[^/\\\\]+$"},
+    "contentType": {"type": "string", "minLength": 3, "maxLength": `+itoa(MaxContentType)+`, "pattern": "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"},
+    "size": {"type": "integer", "minimum": 1, "maximum": `+itoa(MaxUploadBytes)+`}`)},
 		{Name: "listAttachments", Method: "GET", Path: "/items/{id}/attachments"},
 		{Name: "listActivity", Method: "GET", Path: "/activity", Query: pageQuery()},
 	}
+}
+
+// objectSchema is the draft-04 schema of a JSON object with only the given
+// properties (text that starts each on its own line); required is a JSON
+// array of names, or "" when none is.
+func objectSchema(title, required, properties string) string {
+	s := `{
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "` + title + `",
+  "type": "object",
+  "additionalProperties": false,
+`
+	if required != "" {
+		s += `  "required": ` + required + `,
+`
+	}
+	return s + `  "properties": {` + properties + `
+  }
+}`
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -47,6 +47,20 @@ func internalError(err error) *apiError {
 }
 
 // missing is Cognito's message for a required member left out.
+// member is a request member Cognito requires: its name as its errors spell it, and its value.
+type member struct{ name, value string }
+
+// required answers as Cognito does for the first of members that is empty (its checks run in
+// that order), or nil when every one is given.
+func required(members ...member) *apiError {
+	for _, m := range members {
+		if m.value == "" {
+			return missing(m.name)
+		}
+	}
+	return nil
+}
+
 func missing(member string) *apiError {
 	return invalidParameter("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
 }

@@ -80,13 +80,8 @@ func (i *Issuer) confirmForgotPassword(ctx context.Context, body []byte) (any, *
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch {
-	case in.Username == "":
-		return nil, missing("username")
-	case in.ConfirmationCode == "":
-		return nil, missing("confirmationCode")
-	case in.Password == "":
-		return nil, missing("password")
+	if aerr := required(member{"username", in.Username}, member{"confirmationCode", in.ConfirmationCode}, member{"password", in.Password}); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := i.checkClient(in.ClientId); aerr != nil {
 		return nil, aerr
@@ -150,14 +145,9 @@ func (i *Issuer) changePassword(ctx context.Context, body []byte) (any, *apiErro
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch {
-	case in.AccessToken == "":
-		return nil, missing("accessToken")
-	case in.ProposedPassword == "":
-		return nil, missing("proposedPassword")
-	case in.PreviousPassword == "":
-		// Every user of the stand-in has a password, so Cognito requires the previous one.
-		return nil, missing("previousPassword")
+	// Every user of the stand-in has a password, so Cognito requires the previous one.
+	if aerr := required(member{"accessToken", in.AccessToken}, member{"proposedPassword", in.ProposedPassword}, member{"previousPassword", in.PreviousPassword}); aerr != nil {
+		return nil, aerr
 	}
 	i.mu.Lock()
 	u, aerr := i.accessUser(in.AccessToken)

@@ -36,11 +36,8 @@ func (i *Issuer) signUp(ctx context.Context, body []byte) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch {
-	case in.Username == "":
-		return nil, missing("username")
-	case in.Password == "":
-		return nil, missing("password")
+	if aerr := required(member{"username", in.Username}, member{"password", in.Password}); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := i.checkClient(in.ClientId); aerr != nil {
 		return nil, aerr
@@ -140,11 +137,8 @@ func (i *Issuer) confirmSignUp(ctx context.Context, body []byte) (any, *apiError
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch {
-	case in.Username == "":
-		return nil, missing("username")
-	case in.ConfirmationCode == "":
-		return nil, missing("confirmationCode")
+	if aerr := required(member{"username", in.Username}, member{"confirmationCode", in.ConfirmationCode}); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := i.checkClient(in.ClientId); aerr != nil {
 		return nil, aerr
