@@ -57,6 +57,9 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.Uploads = newUploadsBucket(stack, cfg)
 	if data.Backups != nil {
 		backUpUploads(stack, data.Backups, s.Uploads)
+		if r := data.Backups.ReplicaRegion; r != "" {
+			replicateUploads(stack, cfg, s.Uploads, r)
+		}
 	}
 	s.Config = awsssm.NewStringParameter(stack, jsii.String("AppConfig"), &awsssm.StringParameterProps{
 		Description: jsii.String("Stratus " + cfg.Name + " application settings, read once per cold start"),

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -24,6 +25,9 @@ type Backups struct {
 	// Role is the role AWS Backup assumes to back up and restore the
 	// cluster and the bucket.
 	Role awsiam.Role
+	// ReplicaRegion is where the uploads bucket replicates to (the copy
+	// stack's region); "" without Config.Backup.ReplicateUploads.
+	ReplicaRegion string
 }
 
 // BackupCopyStack holds, in the stage's copy region (Config.Backup.CopyRegions),
@@ -32,6 +36,9 @@ type Backups struct {
 type BackupCopyStack struct {
 	awscdk.Stack
 	Vault awsbackup.BackupVault
+	// UploadsReplica receives the uploads bucket's replication; nil
+	// without Config.Backup.ReplicateUploads.
+	UploadsReplica awss3.Bucket
 }
 
 // NewBackupCopyStack creates the copy vault of cfg in region.
@@ -43,7 +50,126 @@ func NewBackupCopyStack(scope constructs.Construct, cfg Config, account *string,
 		Env:                   &awscdk.Environment{Account: account, Region: jsii.String(region)},
 		TerminationProtection: jsii.Bool(cfg.Production),
 	})
-	return &BackupCopyStack{Stack: stack, Vault: newVault(stack, "CopyVault", copyVaultName(stack), cfg)}
+	s := &BackupCopyStack{Stack: stack, Vault: newVault(stack, "CopyVault", copyVaultName(stack), cfg)}
+	if cfg.Backup.ReplicateUploads {
+		s.UploadsReplica = newUploadsReplica(stack, cfg)
+	}
+	return s
+}
+
+// replicaName is the uploads replica's bucket name in region, for the
+// stage's account: fixed, because the App stack in the stage's region names
+// it in its replication rule and CloudFormation has no references across
+// regions. Bucket names are global, so it carries the account and region.
+func replicaName(stack awscdk.Stack, cfg Config, region string) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("stratus-" + strings.ToLower(cfg.Name) + "-uploads-replica-"), stack.Account(), jsii.String("-" + region),
+	})
+}
+
+// replicaKeyAlias names the replica's key, for the same reason: a key's
+// ARN holds a random id, an alias's does not.
+func replicaKeyAlias(cfg Config) string {
+	return "alias/stratus-" + strings.ToLower(cfg.Name) + "-uploads-replica"
+}
+
+// newUploadsReplica is the bucket the uploads replicate into: versioned,
+// encrypted with a key of its own in this region, with access logs, and
+// keeping old versions (the app's deletes arrive as delete markers) as
+// long as the source does.
+func newUploadsReplica(stack awscdk.Stack, cfg Config) awss3.Bucket {
+	key := secure.Key(stack, "UploadsReplicaKey", "Stratus "+cfg.Name+": encrypts the replica of the uploads bucket", cfg.RemovalPolicy)
+	key.AddAlias(jsii.String(replicaKeyAlias(cfg)))
+	destroy := cfg.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
+	logs := secure.AccessLogsBucket(stack, "UploadsReplicaAccessLogs", secure.AccessLogsProps{
+		Expiration:        awscdk.Duration_Days(jsii.Number(90)),
+		RemovalPolicy:     cfg.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(destroy),
+	})
+	return secure.Bucket(stack, "UploadsReplica", awss3.BucketProps{
+		BucketName:             replicaName(stack, cfg, *stack.Region()),
+		Versioned:              jsii.Bool(true),
+		Encryption:             awss3.BucketEncryption_KMS,
+		EncryptionKey:          key,
+		BucketKeyEnabled:       jsii.Bool(true),
+		ServerAccessLogsBucket: logs,
+		RemovalPolicy:          cfg.RemovalPolicy,
+		AutoDeleteObjects:      jsii.Bool(destroy),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(noncurrentVersionDays(cfg)))),
+		}},
+	})
+}
+
+// replicateUploads replicates every new version of bucket, and the app's
+// delete markers, to the uploads replica in region, encrypted there with
+// the replica's key, as a role that may do only that.
+func replicateUploads(stack awscdk.Stack, cfg Config, bucket awss3.Bucket, region string) {
+	partition, account := stack.Partition(), stack.Account()
+	dest := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), partition, jsii.String(":s3:::"), replicaName(stack, cfg, region)})
+	keyArn := func(resource string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), partition, jsii.String(":kms:" + region + ":"), account, jsii.String(":" + resource)})
+	}
+	role := awsiam.NewRole(stack, jsii.String("UploadsReplicationRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("s3.amazonaws.com"), nil),
+		Description: jsii.String("S3 replicates the uploads bucket to its replica in " + region + " as this role"),
+	})
+	allow := func(resources []*string, conditions map[string]any, actions ...string) {
+		st := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}
+		if conditions != nil {
+			st.Conditions = &conditions
+		}
+		role.AddToPolicy(awsiam.NewPolicyStatement(st))
+	}
+	allow([]*string{bucket.BucketArn()}, nil, "s3:GetReplicationConfiguration", "s3:ListBucket")
+	allow([]*string{bucket.ArnForObjects(jsii.String("*"))}, nil,
+		"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging")
+	allow([]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{dest, jsii.String("/*")})}, nil,
+		"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags")
+	// Only the replica's key (by its alias: its id is not known here),
+	// and only through S3 in its region.
+	allow([]*string{keyArn("key/*")}, map[string]any{
+		"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": replicaKeyAlias(cfg)},
+		"StringEquals":             map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"},
+	}, "kms:Encrypt", "kms:GenerateDataKey")
+	cfn := bucket.Node().DefaultChild().(awss3.CfnBucket)
+	cfn.SetReplicationConfiguration(&awss3.CfnBucket_ReplicationConfigurationProperty{
+		Role: role.RoleArn(),
+		Rules: &[]any{&awss3.CfnBucket_ReplicationRuleProperty{
+			Id:       jsii.String("UploadsToReplica"),
+			Status:   jsii.String("Enabled"),
+			Priority: jsii.Number(1),
+			Filter:   &awss3.CfnBucket_ReplicationRuleFilterProperty{Prefix: jsii.String("")},
+			// The app's deletes become delete markers in the replica too,
+			// which a restore removes; S3 never replicates the deletion of
+			// a version, so the replica keeps every old version for its
+			// own lifecycle.
+			DeleteMarkerReplication: &awss3.CfnBucket_DeleteMarkerReplicationProperty{Status: jsii.String("Enabled")},
+			Destination: &awss3.CfnBucket_ReplicationDestinationProperty{
+				Bucket:                  dest,
+				EncryptionConfiguration: &awss3.CfnBucket_EncryptionConfigurationProperty{ReplicaKmsKeyId: keyArn(replicaKeyAlias(cfg))},
+			},
+		}},
+	})
+	// The rule names the role by its ARN, which orders the role first; its
+	// policy names the bucket, so the bucket cannot wait for the policy (S3
+	// uses the role only when it replicates, by then the policy is there).
+	bucketID := fmt.Sprint(stack.Resolve(stack.GetLogicalId(cfn)))
+	// How cdk-nag spells the partition and account: literal where the
+	// stack's environment gives them, the pseudo parameter otherwise.
+	spell := func(v *string, pseudo string) string {
+		if *awscdk.Token_IsUnresolved(v) {
+			return "<" + pseudo + ">"
+		}
+		return *v
+	}
+	part, acct := spell(partition, "AWS::Partition"), spell(account, "AWS::AccountId")
+	nag.Suppress(role, nag.Rule("AwsSolutions-IAM5",
+		"S3 replication reads every version of the uploads bucket and writes each to the replica under its own key; the "+
+			"replica's key is named by its alias (kms:ResourceAliases) and used only through S3, as its id is not known across regions.",
+		"Resource::<"+bucketID+".Arn>/*",
+		"Resource::arn:"+part+":s3:::stratus-"+strings.ToLower(cfg.Name)+"-uploads-replica-"+acct+"-"+region+"/*",
+		"Resource::arn:"+part+":kms:"+region+":"+acct+":key/*"))
 }
 
 // copyVaultName is the copy vault's name: unique per account and region as
@@ -83,6 +209,9 @@ func newVault(stack awscdk.Stack, id, name string, cfg Config) awsbackup.BackupV
 func (s *DataStack) newBackups(cfg Config, copy *BackupCopyStack) *Backups {
 	b := &Backups{Vault: newVault(s.Stack, "BackupVault", *s.Stack.StackName()+"-vault", cfg)}
 	var copyTo awsbackup.IBackupVault
+	if copy != nil && copy.UploadsReplica != nil {
+		b.ReplicaRegion = *copy.Stack.Region()
+	}
 	if copy != nil {
 		s.Stack.AddStackDependency(copy.Stack, jsii.String("the backup plan copies into its vault"))
 		arn := awscdk.Fn_Join(jsii.String(""), &[]*string{

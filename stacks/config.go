@@ -151,6 +151,16 @@ type BackupConfig struct {
 	// backup. Given, like the Availability Zones, so nothing is looked up;
 	// a region missing here is an error naming it, "" is no copies.
 	CopyRegions map[string]string
+	// ReplicateUploads replicates every new version of the uploads bucket,
+	// within minutes, to a bucket of the BackupCopy stack in the copy
+	// region (versioned, its own KMS key there, old versions kept as long
+	// as the source's). The app's deletes replicate as delete markers, which
+	// a restore removes; S3 never replicates the removal of a version. It
+	// needs Enabled and a copy region. Default: - off: the daily copies
+	// of the bucket's recovery points already leave the region; replication
+	// adds a replica minutes behind, at the cost of a second copy of the
+	// bucket (see `make cost`).
+	ReplicateUploads bool
 	// Lock is Vault Lock on both vaults.
 	Lock VaultLock
 }
@@ -284,11 +294,12 @@ func Prod() Config {
 			Mail: MailConfig{SES: true}},
 		Site: SiteConfig{WebAcl: true},
 		// Recovery points for a year, copied to a second region of the same
-		// geography (CopyRegions), in vaults whose compliance lock becomes
+		// geography (CopyRegions), and the uploads replicated there within
+		// minutes (a few cents a month at the cost profile), in vaults whose compliance lock becomes
 		// irreversible 3 days after the first deploy (see VaultLock.Mode).
 		Backup: BackupConfig{Enabled: true, Continuous: true, DailyRetentionDays: 35, MonthlyRetentionDays: 365,
-			CopyRegions: CopyRegions(),
-			Lock:        VaultLock{Mode: "compliance", MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3}},
+			CopyRegions: CopyRegions(), ReplicateUploads: true,
+			Lock: VaultLock{Mode: "compliance", MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3}},
 		OnCall:         true,
 		OutboxInterval: time.Minute,
 	}

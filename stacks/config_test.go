@@ -204,6 +204,10 @@ func TestBackupProblems(t *testing.T) {
 	c = Prod()
 	delete(c.Backup.CopyRegions, "eu-west-1")
 	wantAll(t, stageProblems("eu-west-1", c), "Prod: Backup.CopyRegions names no copy region for region eu-west-1")
+	c.Backup.CopyRegions["eu-west-1"] = ""
+	wantAll(t, stageProblems("eu-west-1", c), `Prod: Backup.ReplicateUploads needs a copy region: Backup.CopyRegions[eu-west-1] is ""`)
+	c.Backup.Enabled = false
+	wantAll(t, stageProblems("eu-west-1", c), "Prod: Backup.ReplicateUploads needs Backup.Enabled and a copy region")
 	c = Prod()
 	c.Backup.Lock.Mode = "governance"
 	wantAll(t, stageProblems("eu-west-1", c), "Prod: Backup.Lock.ChangeableForDays 3 applies to a compliance lock only")

@@ -128,6 +128,9 @@ var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 // problems lists what is wrong with an enabled backup plan in region.
 func (b BackupConfig) problems(region string) []string {
 	if !b.Enabled {
+		if b.ReplicateUploads {
+			return []string{"Backup.ReplicateUploads needs Backup.Enabled and a copy region (Backup.CopyRegions)"}
+		}
 		return nil
 	}
 	var out []string
@@ -146,6 +149,8 @@ func (b BackupConfig) problems(region string) []string {
 		add("Backup.CopyRegions[%s] %q is the stage's own region: copies must survive its loss", region, copyTo)
 	case copyTo != "" && !regionName.MatchString(copyTo):
 		add("Backup.CopyRegions[%s] %q is not a region name (e.g. eu-central-1)", region, copyTo)
+	case copyTo == "" && b.ReplicateUploads:
+		add("Backup.ReplicateUploads needs a copy region: Backup.CopyRegions[%s] is \"\"", region)
 	}
 	l := b.Lock
 	switch l.Mode {

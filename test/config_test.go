@@ -508,6 +508,60 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 				"arn:aws:backup:"+region+":"+testAccount+":backup-vault:"+name)
 		}
 	},
+	"Backup.ReplicateUploads": func(t *testing.T, st stageTemplates) {
+		var uploads resource
+		for id, b := range st.app.ofType("AWS::S3::Bucket") {
+			if strings.HasPrefix(id, "Uploads") && !strings.HasPrefix(id, "UploadsAccessLogs") {
+				uploads = b
+			}
+		}
+		rules := listOf(property(uploads, "ReplicationConfiguration", "Rules"))
+		if !st.cfg.Backup.ReplicateUploads {
+			eq(t, "uploads replication rules", len(rules), 0)
+			if st.copy != nil {
+				count(t, "replica bucket", *st.copy, "AWS::S3::Bucket", 0)
+			}
+			return
+		}
+		// One rule to the copy stack's replica, named by a plain string (no
+		// reference across regions), delete markers included, encrypted
+		// with the replica's key by its alias.
+		eq(t, "uploads replication rules", len(rules), 1)
+		rule := rules[0].(map[string]any)
+		eq(t, "delete marker replication", property(resource{Properties: rule}, "DeleteMarkerReplication", "Status"), "Enabled")
+		dest := toString(property(resource{Properties: rule}, "Destination"))
+		if strings.Contains(dest, "GetStackOutput") || strings.Contains(dest, "ImportValue") {
+			t.Errorf("the replication destination %s refers to another stack", dest)
+		}
+		if st.copy == nil {
+			t.Fatal("replication without a copy stack")
+		}
+		replicas := 0
+		for id, b := range st.copy.ofType("AWS::S3::Bucket") {
+			if !strings.HasPrefix(id, "UploadsReplica") || strings.HasPrefix(id, "UploadsReplicaAccessLogs") {
+				continue
+			}
+			replicas++
+			// The same fixed name on both sides: the stage's, the account's
+			// pseudo parameter or id, the copy region.
+			name := toString(property(b, "BucketName"))
+			for _, part := range []string{"stratus-" + strings.ToLower(st.cfg.Name) + "-uploads-replica-", "-" + *st.stage.BackupCopy.Stack.Region()} {
+				if !strings.Contains(name, part) || !strings.Contains(dest, part) {
+					t.Errorf("the replica's name %s and the replication destination %s do not both hold %q", name, dest, part)
+				}
+			}
+			eq(t, "replica versioning", property(b, "VersioningConfiguration", "Status"), "Enabled")
+			eq(t, "replica encryption", property(b, "BucketEncryption", "ServerSideEncryptionConfiguration").([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)["SSEAlgorithm"], "aws:kms")
+			eq(t, "replica old versions", listOf(property(b, "LifecycleConfiguration", "Rules"))[0].(map[string]any)["NoncurrentVersionExpiration"].(map[string]any)["NoncurrentDays"],
+				max(30, st.cfg.Backup.DailyRetentionDays))
+		}
+		eq(t, "replica buckets", replicas, 1)
+		for _, a := range st.copy.ofType("AWS::KMS::Alias") {
+			if n := property(a, "AliasName"); !strings.Contains(dest, n.(string)) {
+				t.Errorf("the replication destination %s does not use the replica's key alias %s", dest, n)
+			}
+		}
+	},
 	"Backup.Lock.Mode": func(t *testing.T, st stageTemplates) {
 		for _, v := range st.vaults() {
 			lock, _ := property(v, "LockConfiguration").(map[string]any)

@@ -30,6 +30,14 @@ type Profile struct {
 	Uploads float64
 	// StorageGB held in each bucket the app's functions write.
 	StorageGB float64
+	// UploadMB is the average size of an upload: Uploads × UploadMB is the
+	// volume a month that versioning keeps as old versions and replication
+	// copies to another region.
+	UploadMB float64
+	// BackupChange is the share of a backed-up store (an Aurora cluster, a
+	// bucket) that changes a day: each recovery point after the first holds
+	// the changes since the one before.
+	BackupChange float64
 	// DBStorageGB held by each Aurora cluster.
 	DBStorageGB float64
 	// DBACU is the average capacity of a writer instance at profile, kept
@@ -74,6 +82,8 @@ func DefaultProfile() Profile {
 		Events:       100_000,
 		Uploads:      10_000,
 		StorageGB:    10,
+		UploadMB:     0.5,
+		BackupChange: 0.01,
 		DBStorageGB:  5,
 		DBACU:        1,
 		MAU:          1_000,
@@ -107,6 +117,8 @@ var fields = []field{
 	{"events", "messages per month published to each topic the app's functions publish to", func(p *Profile) *float64 { return &p.Events }},
 	{"uploads", "objects per month put into each bucket the app's functions write", func(p *Profile) *float64 { return &p.Uploads }},
 	{"storage-gb", "GB stored in each bucket the app's functions write", func(p *Profile) *float64 { return &p.StorageGB }},
+	{"upload-mb", "average MB of an upload (what versioning keeps and replication copies)", func(p *Profile) *float64 { return &p.UploadMB }},
+	{"backup-change", "share of a backed-up cluster or bucket that changes a day", func(p *Profile) *float64 { return &p.BackupChange }},
 	{"db-gb", "GB stored by each Aurora cluster", func(p *Profile) *float64 { return &p.DBStorageGB }},
 	{"db-acu", "average ACUs of a database writer", func(p *Profile) *float64 { return &p.DBACU }},
 	{"mau", "monthly active users of each user pool", func(p *Profile) *float64 { return &p.MAU }},
@@ -142,6 +154,9 @@ func (p Profile) Validate() error {
 	}
 	if p.CDNMissRatio > 1 {
 		bad = append(bad, fmt.Sprintf("cdn-miss=%g (a share, at most 1)", p.CDNMissRatio))
+	}
+	if p.BackupChange > 1 {
+		bad = append(bad, fmt.Sprintf("backup-change=%g (a share, at most 1)", p.BackupChange))
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("usage profile: negative or out-of-range values: %s", strings.Join(bad, ", "))

@@ -87,9 +87,7 @@ var rules = map[string]rule{
 	"AWS::CDK::Metadata":                           {free: "free: CDK's version report"},
 
 	"AWS::Backup::BackupPlan": {free: freeConfig}, "AWS::Backup::BackupSelection": {free: freeConfig},
-	"AWS::Backup::BackupVault": {skip: "AWS Backup bills the vault's recovery points per GB-month (Aurora snapshots and S3 backups at " +
-		"their own rates, continuous backups included), restores per GB, and each cross-region copy per GB transferred; " +
-		"the price table has no AWS Backup rates yet"},
+	"AWS::Backup::BackupVault":    {price: priceVault},
 	"AWS::CodeCommit::Repository": {skip: "CodeCommit bills per active user (the first 5 per account free), not per repository"},
 	"AWS::Serverless::Application": {skip: "a nested stack from the Serverless Application Repository (here the secret rotation function), " +
 		"whose resources are not in the assembly; it runs once per rotation"},

@@ -110,14 +110,22 @@ func priceEdgeFunction(e *estimator, n *wiring.Node) ([]Line, string) {
 		float64(uses)*e.profile.CDNRequests/million, fmt.Sprintf("run by %d distribution(s) on every request", uses))}, ""
 }
 
-// priceBucket bills storage and PUTs of buckets the app's functions write,
-// and GETs of buckets CloudFront fetches from.
+// priceBucket bills storage and PUTs of buckets the app's functions write
+// (with their old versions and their replication to another region), a
+// replica's storage and replication PUTs, and GETs of buckets CloudFront
+// fetches from.
 func priceBucket(e *estimator, n *wiring.Node) ([]Line, string) {
 	var lines []Line
 	if e.writesTo(n.Ref) {
 		lines = append(lines,
 			e.line(n, "S3 Standard storage", "s3.standard.gb-month", 0, e.profile.StorageGB, "written by the app's functions"),
 			e.line(n, "S3 PUT requests", "s3.put.1k", 0, e.profile.Uploads/1000, ""))
+		if l, ok := e.versionLine(n); ok {
+			lines = append(lines, l)
+		}
+		lines = append(lines, e.replicationLines(n)...)
+	} else if src := e.replicaOf(n); len(src) > 0 {
+		lines = append(lines, e.replicaLines(n, src)...)
 	}
 	if origins := len(e.app.Into(n.Ref, wiring.Origin)); origins > 0 {
 		lines = append(lines, e.line(n, "S3 GET requests from CloudFront", "s3.get.1k", 0,

@@ -13,7 +13,7 @@ import (
 // Every price key the rules name is in the table, for every region.
 func TestRulesUseKnownKeys(t *testing.T) {
 	p := DefaultPrices()
-	literal := regexp.MustCompile(`"((?:ec2|vpc|rds|kms|secretsmanager|waf|cloudwatch|cognito|apigateway|lambda|cloudfront|s3|sqs|sns|codepipeline|codebuild|ssm|route53)\.[a-z0-9_.-]*[a-z0-9_-])"`)
+	literal := regexp.MustCompile(`"((?:ec2|vpc|rds|kms|secretsmanager|waf|cloudwatch|cognito|apigateway|lambda|cloudfront|s3|sqs|sns|codepipeline|codebuild|ssm|route53|backup|datatransfer)\.[a-z0-9_.-]*[a-z0-9_-])"`)
 	files, _ := filepath.Glob("*.go")
 	var keys []string
 	for _, f := range files {
