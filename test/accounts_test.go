@@ -15,6 +15,7 @@ import (
 	"github.com/stratus-cdk/stratus/cost"
 	"github.com/stratus-cdk/stratus/internal/assembly"
 	"github.com/stratus-cdk/stratus/internal/refsynth"
+	"github.com/stratus-cdk/stratus/internal/statelock"
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
@@ -325,5 +326,31 @@ func TestReadmeBootstrapsEveryEnvironment(t *testing.T) {
 		if (strings.HasPrefix(path, "Staging/") || strings.HasPrefix(path, "Prod/")) && !strings.Contains(line, "--trust 111111111111") {
 			t.Errorf("the README bootstraps %s (%s) without --trust 111111111111, the tools account", env, path)
 		}
+	}
+}
+
+// The stateful lock, whose entries are keyed by stage and stack and carry no
+// account, holds for stages that only move accounts (Dev, Staging, and the
+// tools account's support stacks): nothing in them is replaced. Prod also
+// moves region, and there the lock does object, to every subnet and Aurora
+// instance (their AvailabilityZone changes with the region): a region move
+// is a new stage there, acknowledged with `make lock REASON=…` once the
+// data has moved. `make diff` names either move (package changes).
+func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
+	list, err := statelock.ReadAssembly(accountsAssembly(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneMoves := 0
+	for _, p := range readLock(t).Check(list) {
+		if line := p.String(); strings.HasPrefix(line, "Prod/Data ") && strings.Contains(line, "(AvailabilityZone changed)") {
+			zoneMoves++
+		} else {
+			t.Error(p)
+		}
+	}
+	// Six subnets, the writer and the reader.
+	if zoneMoves != 8 {
+		t.Errorf("the lock reports %d of Prod/Data's zoned resources as replaced by its move to eu-central-1, want 8", zoneMoves)
 	}
 }
