@@ -19,10 +19,11 @@ const DefaultRegion = "eu-west-1"
 
 // Options are what main.go reads from CDK context and the environment.
 type Options struct {
-	// Account and Region of every stage and of the pipeline. Without an
-	// account the stages are account-agnostic and there is no pipeline
-	// (CDK Pipelines needs to know its account). Region defaults to
-	// DefaultRegion.
+	// Account and Region of every stage and of the pipeline, unless a
+	// stage's own (DevAccount, ProdRegion, …) or PipelineAccount says
+	// otherwise. Without any account the stages are account-agnostic and
+	// there is no pipeline (CDK Pipelines needs to know its account).
+	// Region defaults to DefaultRegion.
 	Account, Region string
 	// PipelineAccount is the tools account the Pipeline stack lives in (in
 	// Region); DevAccount, StagingAccount and ProdAccount are each stage's
