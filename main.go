@@ -10,9 +10,14 @@
 //	          -c connectionArn=arn:aws:codeconnections:… -c repo=owner/stratus \
 //	          -c alarmEmail=oncall@example.org \
 //	          -c domain=app.example.com -c hostedZoneId=Z0123456789ABCDEFGHIJ
+//	cdk synth -c pipelineAccount=111111111111 -c devAccount=222222222222 \
+//	          -c stagingAccount=333333333333 -c prodAccount=444444444444 \
+//	          -c prodRegion=eu-central-1    # an account per stage, the pipeline in a tools account
 //
 // Every setting but the account may also come from its environment variable
-// (stacks.EnvRegion, stacks.EnvAlarmEmail, …), which is how the pipeline's
+// (stacks.EnvRegion, stacks.EnvAlarmEmail, stacks.EnvProdAccount, …; the
+// account from CDK_DEFAULT_ACCOUNT, which the CLI fills from the AWS
+// profile), which is how the pipeline's
 // own synth keeps the settings it was deployed with; the region never comes
 // from the CDK CLI's default (stacks.DefaultRegion). Synth looks nothing up, with or
 // without an account.
@@ -41,12 +46,21 @@ func run() int {
 	_, err := stacks.Build(app, stacks.Options{
 		Account: setting(app, "account", "CDK_DEFAULT_ACCOUNT"),
 		// Not CDK_DEFAULT_REGION: see stacks.DefaultRegion.
-		Region:        setting(app, "region", stacks.EnvRegion),
-		ConnectionArn: setting(app, "connectionArn", stacks.EnvConnectionArn),
-		Repo:          setting(app, "repo", stacks.EnvRepo),
-		Branch:        setting(app, "branch", stacks.EnvBranch),
-		AlarmEmail:    setting(app, "alarmEmail", stacks.EnvAlarmEmail),
-		MailFrom:      setting(app, "mailFrom", stacks.EnvMailFrom),
+		Region: setting(app, "region", stacks.EnvRegion),
+		// One account per stage and a tools account for the pipeline; each
+		// defaults to the account above, each region to the region above.
+		PipelineAccount: setting(app, "pipelineAccount", stacks.EnvPipelineAccount),
+		DevAccount:      setting(app, "devAccount", stacks.EnvDevAccount),
+		StagingAccount:  setting(app, "stagingAccount", stacks.EnvStagingAccount),
+		ProdAccount:     setting(app, "prodAccount", stacks.EnvProdAccount),
+		DevRegion:       setting(app, "devRegion", stacks.EnvDevRegion),
+		StagingRegion:   setting(app, "stagingRegion", stacks.EnvStagingRegion),
+		ProdRegion:      setting(app, "prodRegion", stacks.EnvProdRegion),
+		ConnectionArn:   setting(app, "connectionArn", stacks.EnvConnectionArn),
+		Repo:            setting(app, "repo", stacks.EnvRepo),
+		Branch:          setting(app, "branch", stacks.EnvBranch),
+		AlarmEmail:      setting(app, "alarmEmail", stacks.EnvAlarmEmail),
+		MailFrom:        setting(app, "mailFrom", stacks.EnvMailFrom),
 		Domain: stacks.Domain{
 			Name:         setting(app, "domain", stacks.EnvDomain),
 			HostedZoneId: setting(app, "hostedZoneId", stacks.EnvHostedZoneId),

@@ -41,8 +41,17 @@ func TestBadConfigExitsTwoListingEveryProblem(t *testing.T) {
 		name:    "region",
 		context: map[string]string{"region": "ap-nowhere-9"},
 		want: []string{
-			"Dev, Staging, Prod: Database.AvailabilityZones lists no zones for region ap-nowhere-9",
-			"Prod: Backup.CopyRegions names no copy region for region ap-nowhere-9",
+			`region "ap-nowhere-9" is not a region the app knows`,
+		},
+	}, {
+		name: "accounts and regions",
+		context: map[string]string{"pipelineAccount": "1111", "devAccount": "222222222222", "stagingAccount": "33333333333a",
+			"prodAccount": "444444444444", "prodRegion": "eu-centrall-1", "devRegion": "EU-WEST-1"},
+		want: []string{
+			`pipelineAccount "1111" is not an AWS account id (12 digits)`,
+			`stagingAccount "33333333333a" is not an AWS account id (12 digits)`,
+			`prodRegion "eu-centrall-1" is not a region the app knows`,
+			`devRegion "EU-WEST-1" is not a region the app knows`,
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

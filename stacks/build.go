@@ -19,11 +19,20 @@ const DefaultRegion = "eu-west-1"
 
 // Options are what main.go reads from CDK context and the environment.
 type Options struct {
-	// Account and Region of every stage and of the pipeline. Without an
-	// account the stages are account-agnostic and there is no pipeline
-	// (CDK Pipelines needs to know its account). Region defaults to
-	// DefaultRegion.
+	// Account and Region of every stage and of the pipeline, unless a
+	// stage's own (DevAccount, ProdRegion, …) or PipelineAccount says
+	// otherwise. Without any account the stages are account-agnostic and
+	// there is no pipeline (CDK Pipelines needs to know its account).
+	// Region defaults to DefaultRegion.
 	Account, Region string
+	// PipelineAccount is the tools account the Pipeline stack lives in (in
+	// Region); DevAccount, StagingAccount and ProdAccount are each stage's
+	// account, DevRegion, StagingRegion and ProdRegion its region. Each
+	// defaults to Account or Region: one account for everything, as before.
+	// A stage with no account at all stays account-agnostic; the pipeline
+	// exists when PipelineAccount (or Account) is set. See accounts.go.
+	PipelineAccount, DevAccount, StagingAccount, ProdAccount string
+	DevRegion, StagingRegion, ProdRegion                     string
 	// Source of the pipeline: a CodeStar connection to Repo ("owner/repo")
 	// when ConnectionArn is set, otherwise a CodeCommit repository named
 	// "stratus" that the pipeline stack creates.
@@ -76,6 +85,8 @@ func (o Options) synthEnv() map[string]*string {
 		EnvConnectionArn: o.ConnectionArn, EnvRepo: o.Repo, EnvBranch: o.Branch, EnvAlarmEmail: o.AlarmEmail,
 		EnvMailFrom: o.MailFrom, EnvRegion: o.Region,
 		EnvDomain: o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
+		EnvPipelineAccount: o.PipelineAccount, EnvDevAccount: o.DevAccount, EnvStagingAccount: o.StagingAccount,
+		EnvProdAccount: o.ProdAccount, EnvDevRegion: o.DevRegion, EnvStagingRegion: o.StagingRegion, EnvProdRegion: o.ProdRegion,
 	} {
 		if v != "" {
 			out[name] = jsii.String(v)
@@ -137,7 +148,7 @@ func Build(app awscdk.App, opts Options) (*App, error) {
 	opts = opts.withDefaults()
 	problems := opts.problems()
 	if len(problems) == 0 {
-		problems = stageProblems(opts.Region, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod()))
+		problems = stageProblemsIn(opts.stageRegion, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod()))
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
@@ -162,9 +173,9 @@ func Build(app awscdk.App, opts Options) (*App, error) {
 			nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
 		}
 	}
-	if opts.Account != "" && opts.Stage == "" {
+	if opts.pipelineAccount() != "" && opts.Stage == "" {
 		stack := awscdk.NewStack(app, jsii.String("Pipeline"), &awscdk.StackProps{
-			Env:         opts.env(),
+			Env:         opts.pipelineEnv(),
 			Description: jsii.String("Stratus: the pipeline that tests, synthesizes and deploys Staging then Prod"),
 		})
 		out.Pipeline = newPipeline(stack, opts, out.Staging, out.Prod)

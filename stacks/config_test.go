@@ -152,12 +152,14 @@ func TestEvery(t *testing.T) {
 
 // The pipeline's synth step gets exactly the settings that are set.
 func TestSynthEnvCarriesTheGivenSettings(t *testing.T) {
-	got := Options{Account: "111111111111", Region: "eu-west-1", AlarmEmail: "oncall@example.org", Domain: Domain{Name: "app.example.com", HostedZoneId: "Z1"}}.synthEnv()
+	got := Options{Account: "111111111111", Region: "eu-west-1", AlarmEmail: "oncall@example.org", Domain: Domain{Name: "app.example.com", HostedZoneId: "Z1"},
+		PipelineAccount: "111111111111", ProdAccount: "444444444444", StagingRegion: "eu-west-2"}.synthEnv()
 	keys := map[string]string{}
 	for k, v := range got {
 		keys[k] = *v
 	}
-	want := map[string]string{EnvRegion: "eu-west-1", EnvAlarmEmail: "oncall@example.org", EnvDomain: "app.example.com", EnvHostedZoneId: "Z1"}
+	want := map[string]string{EnvRegion: "eu-west-1", EnvAlarmEmail: "oncall@example.org", EnvDomain: "app.example.com", EnvHostedZoneId: "Z1",
+		EnvPipelineAccount: "111111111111", EnvProdAccount: "444444444444", EnvStagingRegion: "eu-west-2"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("synthEnv = %v, want %v", keys, want)
 	}
@@ -214,5 +216,55 @@ func TestBackupProblems(t *testing.T) {
 	// Off, nothing is checked: Staging keeps the zero value.
 	if p := stageProblems("eu-west-1", Staging()); len(p) > 0 {
 		t.Errorf("Staging: %v", p)
+	}
+}
+
+// Each stage takes its own account and region, else the app's; the
+// pipeline takes the tools account, else the app's; without any account a
+// stage stays account-agnostic.
+func TestStageEnvironments(t *testing.T) {
+	o := Options{Account: "999999999999", PipelineAccount: "111111111111", ProdAccount: "444444444444",
+		Region: "eu-west-2", ProdRegion: "eu-central-1"}
+	for _, c := range []struct{ stage, account, region string }{
+		{"Dev", "999999999999", "eu-west-2"}, {"Staging", "999999999999", "eu-west-2"}, {"Prod", "444444444444", "eu-central-1"},
+	} {
+		if got := o.forStage(c.stage); got.Account != c.account || got.Region != c.region {
+			t.Errorf("%s: %s/%s, want %s/%s", c.stage, got.Account, got.Region, c.account, c.region)
+		}
+	}
+	if env := o.pipelineEnv(); *env.Account != "111111111111" || *env.Region != "eu-west-2" {
+		t.Errorf("pipeline: %s/%s", *env.Account, *env.Region)
+	}
+	if got := (Options{Account: "999999999999"}).pipelineAccount(); got != "999999999999" {
+		t.Errorf("pipeline account without PipelineAccount: %q", got)
+	}
+	none := Options{ProdAccount: "444444444444"}.forStage("Dev")
+	if none.Account != "" || none.Region != DefaultRegion || none.env().Account != nil {
+		t.Errorf("Dev without an account: %+v", none)
+	}
+}
+
+// Every malformed account and unknown region is named by its context key,
+// all at once.
+func TestEnvironmentProblemsNameTheContextKeys(t *testing.T) {
+	wantAll(t, Options{Account: "12", PipelineAccount: "1111111111111", DevAccount: "abcdefghijkl",
+		Region: "eu-west1", DevRegion: "us-east-7", StagingRegion: "EU-WEST-1", ProdRegion: "mars-north-1"}.problems(),
+		`account "12" is not an AWS account id (12 digits)`,
+		`pipelineAccount "1111111111111" is not an AWS account id`,
+		`devAccount "abcdefghijkl" is not an AWS account id`,
+		`region "eu-west1" is not a region the app knows`,
+		`devRegion "us-east-7" is not a region the app knows`,
+		`stagingRegion "EU-WEST-1" is not a region the app knows`,
+		`prodRegion "mars-north-1" is not a region the app knows`)
+	ok := Options{PipelineAccount: "111111111111", DevAccount: "222222222222", StagingAccount: "333333333333",
+		ProdAccount: "444444444444", ProdRegion: "eu-central-1"}
+	if p := ok.problems(); len(p) > 0 {
+		t.Errorf("valid accounts and regions: %v", p)
+	}
+	// Every known region has zones and a copy region: a stage there is valid.
+	for _, r := range KnownRegions() {
+		if p := stageProblemsIn(Options{ProdRegion: r}.stageRegion, Dev(), Staging(), Prod()); len(p) > 0 {
+			t.Errorf("%s: %v", r, p)
+		}
 	}
 }

@@ -24,8 +24,11 @@ type Stage struct {
 }
 
 // NewStage builds the stacks of cfg with the settings in opts: its account
-// and region (Region "" is DefaultRegion), the alarm email, and the app's
-// domain, which applies when cfg has no Site.Domain of its own. It panics
+// and region (the stage's own, Options.DevAccount …, else Account and
+// Region; Region "" is DefaultRegion), the alarm email, and the app's
+// domain, which applies when cfg has no Site.Domain of its own. Every
+// stack of the stage is in its account, the Edge stack (us-east-1) and
+// the BackupCopy stack (its copy region) too. It panics
 // with a *ConfigError naming every problem of cfg and opts.
 //
 // NewStage panics where Build returns an error because it is a construct
@@ -40,9 +43,11 @@ type Stage struct {
 func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	opts = opts.withDefaults()
 	cfg = opts.apply(cfg)
-	if p := append(opts.problems(), stageProblems(opts.Region, cfg)...); len(p) > 0 {
+	if p := append(opts.problems(), stageProblemsIn(opts.stageRegion, cfg)...); len(p) > 0 {
 		panic(&ConfigError{Problems: p})
 	}
+	// From here on opts.Account and opts.Region are the stage's own.
+	opts = opts.forStage(cfg.Name)
 	s := &Stage{
 		Stage:  awscdk.NewStage(scope, jsii.String(cfg.Name), &awscdk.StageProps{Env: opts.env()}),
 		Config: cfg,

@@ -38,6 +38,7 @@ func (o Options) problems() []string {
 	} else {
 		out = append(out, o.Domain.problems("domain", "hostedZoneId")...)
 	}
+	out = append(out, o.environmentProblems()...)
 	if o.Stage != "" && !slices.Contains(StageNames(), o.Stage) {
 		out = append(out, fmt.Sprintf("stage %q is not a stage of the app: want one of %s (or none, for all of them)",
 			o.Stage, strings.Join(StageNames(), ", ")))
@@ -48,10 +49,16 @@ func (o Options) problems() []string {
 // stageProblems lists what is wrong with the configurations, each line
 // naming the stages it applies to ("Dev, Staging: …").
 func stageProblems(region string, configs ...Config) []string {
+	return stageProblemsIn(func(string) string { return region }, configs...)
+}
+
+// stageProblemsIn is stageProblems with each stage in its own region,
+// regionOf(stage name).
+func stageProblemsIn(regionOf func(stage string) string, configs ...Config) []string {
 	var order []string
 	stages := map[string][]string{}
 	for _, c := range configs {
-		for _, p := range c.problems(region) {
+		for _, p := range c.problems(regionOf(c.Name)) {
 			if stages[p] == nil {
 				order = append(order, p)
 			}

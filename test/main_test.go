@@ -92,6 +92,12 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The accounts synth, if a test made it (accounts_test.go).
+	defer func() {
+		if accountsSynth.outDir != "" {
+			os.RemoveAll(accountsSynth.outDir)
+		}
+	}()
 	return m.Run()
 }
 

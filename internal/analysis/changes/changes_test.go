@@ -30,7 +30,7 @@ func diff(t *testing.T, oldResources, newResources string) Stack {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return map[string]template{"Prod/Data": {path, tpl}}
+		return map[string]template{"Prod/Data": {path: path, t: tpl}}
 	}
 	stacks, err := compare(context.Background(), engine, side("old", oldResources), side("new", newResources))
 	if err != nil {
@@ -158,5 +158,51 @@ func TestANewStackAndAnUnchangedOne(t *testing.T) {
 	Render(&out, []Stack{s, {ID: "Dev/Web", Old: true, New: true}})
 	if !strings.HasPrefix(out.String(), "Prod/Data (new stack)\n") || !strings.HasSuffix(out.String(), "unchanged: Dev/Web\n") {
 		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// A stack whose account or region changes, templates equal, is reported as
+// moved: a new, empty stack elsewhere, not an unchanged one.
+func TestMovedStackIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.json")
+	body := `{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := cfnspec.ParseTemplate([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		oldEnv, newEnv string
+		moved          bool
+	}{
+		{"111111111111/eu-west-1", "444444444444/eu-west-1", true},
+		{"111111111111/eu-west-1", "111111111111/eu-central-1", true},
+		{"/eu-west-1", "444444444444/eu-west-1", true},
+		{"111111111111/eu-west-1", "111111111111/eu-west-1", false},
+	} {
+		stacks, err := compare(context.Background(), engine,
+			map[string]template{"Prod/Data": {path: path, t: tpl, env: c.oldEnv}},
+			map[string]template{"Prod/Data": {path: path, t: tpl, env: c.newEnv}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := stacks[0]
+		if s.Moved() != c.moved || s.Changed() != c.moved {
+			t.Errorf("%s → %s: moved %v, changed %v, want %v", c.oldEnv, c.newEnv, s.Moved(), s.Changed(), c.moved)
+		}
+		var b strings.Builder
+		Render(&b, stacks)
+		if c.moved && !strings.Contains(b.String(), "! environment "+envName(c.oldEnv)+" → "+envName(c.newEnv)+": a NEW stack there") {
+			t.Errorf("%s → %s: the report does not name the move:\n%s", c.oldEnv, c.newEnv, &b)
+		}
+		if !c.moved && !strings.HasPrefix(b.String(), "unchanged: Prod/Data") {
+			t.Errorf("unmoved: %s", &b)
+		}
+	}
+	if got := envName("/eu-west-1"); got != "aws://unknown-account/eu-west-1" {
+		t.Errorf("envName: %s", got)
 	}
 }

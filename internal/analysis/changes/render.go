@@ -34,6 +34,10 @@ func (s Stack) render(w io.Writer) {
 	default:
 		fmt.Fprintln(w, s.ID)
 	}
+	if s.Moved() {
+		fmt.Fprintf(w, "  ! environment %s → %s: a NEW stack there, every resource created empty; the old stack and its data stay in %s until deleted by hand\n",
+			envName(s.OldEnv), envName(s.NewEnv), envName(s.OldEnv))
+	}
 	for _, r := range s.Added {
 		fmt.Fprintf(w, "  + added     %-32s %s\n", r.Type, r.LogicalID)
 	}
@@ -104,4 +108,17 @@ func list(w io.Writer, title string, values []string) {
 // oneLine folds the engine's multi-line table cells.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// envName is an environment as aws://ACCOUNT/REGION, CDK's placeholders
+// for an agnostic part.
+func envName(env string) string {
+	account, region, _ := strings.Cut(env, "/")
+	if account == "" {
+		account = "unknown-account"
+	}
+	if region == "" {
+		region = "unknown-region"
+	}
+	return "aws://" + account + "/" + region
 }

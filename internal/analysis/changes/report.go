@@ -16,9 +16,14 @@ type Stack struct {
 	// ID is "<Stage>/<Stack>"; Old and New say whether it exists on each side.
 	ID       string
 	Old, New bool
-	Added    []Resource
-	Removed  []Resource
-	Modified []Modified
+	// OldEnv and NewEnv are where it deploys on each side ("ACCOUNT/REGION",
+	// either part "" when environment-agnostic). They differ when the stack
+	// moves: a new stack in the new environment, created empty, while the
+	// old one stays, with its data, in the old one.
+	OldEnv, NewEnv string
+	Added          []Resource
+	Removed        []Resource
+	Modified       []Modified
 	// Widened are the IAM statements that grant more: added Allow
 	// statements, removed Deny statements.
 	Widened []Statement
@@ -72,13 +77,19 @@ type Opened struct {
 
 // Changed reports whether anything changes in the stack.
 func (s Stack) Changed() bool {
-	return s.Old != s.New || len(s.Added)+len(s.Removed)+len(s.Modified)+len(s.Widened)+len(s.Opened)+len(s.ManagedPolicies) > 0
+	return s.Old != s.New || s.Moved() || len(s.Added)+len(s.Removed)+len(s.Modified)+len(s.Widened)+len(s.Opened)+len(s.ManagedPolicies) > 0
 }
 
-// template is one synthesized stack: its file and its parsed form.
+// Moved reports whether the stack exists on both sides in different
+// environments (account or region).
+func (s Stack) Moved() bool { return s.Old && s.New && s.OldEnv != s.NewEnv }
+
+// template is one synthesized stack: its file, its parsed form and its
+// environment.
 type template struct {
 	path string
 	t    *cfnspec.Template
+	env  string
 }
 
 func load(dir string) (map[string]template, error) {
@@ -88,7 +99,7 @@ func load(dir string) (map[string]template, error) {
 	}
 	out := map[string]template{}
 	for _, s := range stacks {
-		out[s.ID] = template{s.Path, s.Template}
+		out[s.ID] = template{s.Path, s.Template, s.Env}
 	}
 	return out, nil
 }
@@ -134,7 +145,7 @@ func compare(ctx context.Context, e Engine, old, new map[string]template) ([]Sta
 	var out []Stack
 	for _, a := range answers {
 		o, n := old[a.Stack], new[a.Stack]
-		s := Stack{ID: a.Stack, Old: o.t != nil, New: n.t != nil}
+		s := Stack{ID: a.Stack, Old: o.t != nil, New: n.t != nil, OldEnv: o.env, NewEnv: n.env}
 		empty := &cfnspec.Template{Resources: map[string]cfnspec.Resource{}}
 		ot, nt := o.t, n.t
 		if ot == nil {

@@ -67,6 +67,11 @@ type Stack struct {
 	// Path is the template's file in the assembly.
 	Path     string
 	Template *cfnspec.Template
+	// Env is where it deploys, "ACCOUNT/REGION" ("" for either part of
+	// an environment-agnostic stack). The lock does not record it: a stack
+	// moved to another account or region is a new stack there, which
+	// replaces and deletes nothing (package changes reports the move).
+	Env string
 }
 
 // ReadAssembly reads every stack of a synthesized cloud assembly (cdk.out).
@@ -89,7 +94,7 @@ func ReadAssembly(dir string) ([]Stack, error) {
 		if s.Stage != "" {
 			id = s.Stage + "/" + s.Name
 		}
-		out = append(out, Stack{ID: id, Path: s.Template, Template: t})
+		out = append(out, Stack{ID: id, Path: s.Template, Template: t, Env: s.Account + "/" + s.Region})
 	}
 	return out, nil
 }
