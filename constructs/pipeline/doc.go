@@ -70,6 +70,21 @@
 // shell step, with CheckOutputs' stack outputs as environment variables. The
 // stage must be complete when added (CDK Pipelines synthesizes it then).
 //
+// # Drift check
+//
+// StageOptions.DriftCheck adds a CodeBuild step before the stage's deploy
+// actions (after its approval): the caller's commands run on the synth step's
+// image and Go toolchain, in the source checkout with the synthesized cloud
+// assembly at cdk.out, and a failing command stops the release. The step is
+// told DRIFT_ROLE_ARN, DRIFT_ACCOUNT and DRIFT_REGION: the target account's
+// CDK bootstrap lookup role (cdk-hnb659fds-lookup-role-ACCOUNT-REGION,
+// ReadOnlyAccess), which is the only thing its own role may do (one
+// sts:AssumeRole statement on that ARN). Drift detection reads every resource
+// with the caller's permissions, so the checks run as that role; the target
+// account and region default to the stage's, else the pipeline's, and the
+// target must be bootstrapped trusting the pipeline's account (--trust or
+// --trust-for-lookup). This repository's commands are cmd/drift's.
+//
 // # Notifications
 //
 // A CodeStar notification rule on the pipeline sends failed executions and
