@@ -102,7 +102,8 @@
 // or GOTOOLCHAIN, empty Synth.Commands, and a stack without an explicit
 // account and region. The stages' problems are only all known after the last
 // AddStage (a stage with an account but no region, check outputs of another
-// stage or without checks, an approval on the only stage of a pipeline,
+// stage or without checks, a drift check without commands or with a malformed
+// account, region or qualifier, an approval on the only stage of a pipeline,
 // which has no earlier deployment to approve): they are checked when the app
 // synthesizes, and app.Synth panics with CDK's "Validation failed" message
 // listing every one. A stage with a problem is not added to the pipeline.
