@@ -31,7 +31,7 @@ ifneq ($(wildcard .tmp/cfn-lint/bin/cfn-lint),)
 export PATH := $(CURDIR)/.tmp/cfn-lint/bin:$(PATH)
 endif
 
-.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults restore-drill snapshot lock diff cost diagram lint bench deploy watch clean deps web
+.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults restore-drill snapshot lock diff drift cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -188,6 +188,14 @@ diff: deps web ## what changes since a git ref, per stage and stack; fails on a 
 	@if [ -z "$${REF:-}" ]; then echo 'make diff needs a git ref: make diff REF=main' >&2; exit 2; fi
 	$(GO) build -o bin/stratusdiff ./cmd/stratusdiff
 	bin/stratusdiff -ref "$$REF"
+
+# The drift gate the pipeline runs before Staging's and Prod's deploy, from a workstation, with the
+# caller's AWS credentials (DRIFT_FLAGS='-role-arn arn:aws:iam::ACCOUNT:role/…' to check as a role).
+# The stage's stack names and regions come from cdk.out, synthesized for the stage when it lacks it.
+drift: ## CloudFormation drift detection on a deployed stage: make drift STAGE=Prod; exits 1 when a stateful or IAM resource drifted
+	@if [ -z '$(STAGE)' ]; then echo 'make drift needs a stage: make drift STAGE=Prod' >&2; exit 2; fi
+	@[ -f cdk.out/assembly-$(STAGE)/manifest.json ] || $(MAKE) --no-print-directory synth STAGE=$(STAGE)
+	$(GO) run ./cmd/drift -assembly cdk.out $(DRIFT_FLAGS) $(STAGE)
 
 lint: ## gofmt and go vet (the example module too)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

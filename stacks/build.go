@@ -235,11 +235,22 @@ func newPipeline(stack awscdk.Stack, opts Options, staging, prod *Stage) *pipeli
 	p.AddStage(staging.Stage, &pipeline.StageOptions{
 		PostDeployChecks: health,
 		CheckOutputs:     map[string]awscdk.CfnOutput{"SITE_URL": staging.Web.SiteUrl},
+		DriftCheck:       driftCheck(staging),
 	})
 	p.AddStage(prod.Stage, &pipeline.StageOptions{
 		ManualApproval:   jsii.Bool(true),
 		PostDeployChecks: health,
 		CheckOutputs:     map[string]awscdk.CfnOutput{"SITE_URL": prod.Web.SiteUrl},
+		DriftCheck:       driftCheck(prod),
 	})
 	return p
+}
+
+// driftCheck is the drift gate before a stage's deploy (cmd/drift, as
+// `make drift STAGE=…` runs it), as the target account's CDK lookup role:
+// stateful or IAM drift fails the release. The target is the stage's
+// account and region.
+func driftCheck(s *Stage) *pipeline.DriftCheck {
+	return &pipeline.DriftCheck{Commands: jsii.Strings(
+		`go run ./cmd/drift -assembly cdk.out -role-arn "$DRIFT_ROLE_ARN" -account "$DRIFT_ACCOUNT" ` + s.Config.Name)}
 }

@@ -70,6 +70,21 @@
 // shell step, with CheckOutputs' stack outputs as environment variables. The
 // stage must be complete when added (CDK Pipelines synthesizes it then).
 //
+// # Drift check
+//
+// StageOptions.DriftCheck adds a CodeBuild step before the stage's deploy
+// actions (after its approval): the caller's commands run on the synth step's
+// image and Go toolchain, in the source checkout with the synthesized cloud
+// assembly at cdk.out, and a failing command stops the release. The step is
+// told DRIFT_ROLE_ARN, DRIFT_ACCOUNT and DRIFT_REGION: the target account's
+// CDK bootstrap lookup role (cdk-hnb659fds-lookup-role-ACCOUNT-REGION,
+// ReadOnlyAccess), which is the only thing its own role may do (one
+// sts:AssumeRole statement on that ARN). Drift detection reads every resource
+// with the caller's permissions, so the checks run as that role; the target
+// account and region default to the stage's, else the pipeline's, and the
+// target must be bootstrapped trusting the pipeline's account (--trust or
+// --trust-for-lookup). This repository's commands are cmd/drift's.
+//
 // # Notifications
 //
 // A CodeStar notification rule on the pipeline sends failed executions and
@@ -87,7 +102,8 @@
 // or GOTOOLCHAIN, empty Synth.Commands, and a stack without an explicit
 // account and region. The stages' problems are only all known after the last
 // AddStage (a stage with an account but no region, check outputs of another
-// stage or without checks, an approval on the only stage of a pipeline,
+// stage or without checks, a drift check without commands or with a malformed
+// account, region or qualifier, an approval on the only stage of a pipeline,
 // which has no earlier deployment to approve): they are checked when the app
 // synthesizes, and app.Synth panics with CDK's "Validation failed" message
 // listing every one. A stage with a problem is not added to the pipeline.

@@ -49,6 +49,7 @@ type Pipeline struct {
 	NotificationTopic awssns.ITopic
 
 	props    *Props
+	source   pipelines.IFileSetProducer
 	problems []string
 	stages   []*stageEntry
 }

@@ -60,9 +60,13 @@ func TestMain(m *testing.M) {
 	p.AddStage(staging, &pipeline.StageOptions{
 		PostDeployChecks: jsii.Strings(`curl -fsS "$API_URL/health"`),
 		CheckOutputs:     map[string]awscdk.CfnOutput{"API_URL": stagingURL},
+		DriftCheck:       &pipeline.DriftCheck{Commands: jsii.Strings(`go run ./cmd/drift -role-arn "$DRIFT_ROLE_ARN" Staging`)},
 	})
 	prod, _ := appStage(&app, "Production", env(prodAccount))
-	p.AddStage(prod, &pipeline.StageOptions{ManualApproval: jsii.Bool(true)})
+	p.AddStage(prod, &pipeline.StageOptions{
+		ManualApproval: jsii.Bool(true),
+		DriftCheck:     &pipeline.DriftCheck{Commands: jsii.Strings(`go run ./cmd/drift -role-arn "$DRIFT_ROLE_ARN" Production`)},
+	})
 
 	// Connection source, an existing topic, one stage.
 	connStack = awscdk.NewStack(app, jsii.String("ConnectionPipeline"), &awscdk.StackProps{Env: env(pipelineAccount)})
@@ -107,7 +111,9 @@ func TestMain(m *testing.M) {
 	first, _ := appStage(&bad, "First", env(pipelineAccount))
 	other, otherURL := appStage(&bad, "Other", env(pipelineAccount))
 	second.AddStage(first, &pipeline.StageOptions{CheckOutputs: map[string]awscdk.CfnOutput{"api-url": otherURL, "URL": otherURL}})
-	second.AddStage(other, nil)
+	second.AddStage(other, &pipeline.StageOptions{DriftCheck: &pipeline.DriftCheck{
+		Commands: jsii.Strings(""), Account: jsii.String("2222"), Region: jsii.String("Europe"), BootstrapQualifier: jsii.String("Not_Valid"),
+	}})
 	invalidPanic = cdktest.Recover(func() { bad.Synth(nil) })
 
 	code := m.Run()
@@ -465,6 +471,10 @@ func TestInvalidStagesFailSynthWithEveryProblem(t *testing.T) {
 		`AddStage("First"): CheckOutputs ["URL" "api-url"]: without PostDeployChecks`,
 		`AddStage("First"): CheckOutputs["URL"] "Other/App/ApiUrl": not an output of a stack in this stage`,
 		`AddStage("First"): CheckOutputs "api-url": key is not an environment variable name`,
+		`AddStage("Other"): DriftCheck.Commands[0] "": an empty command`,
+		`AddStage("Other"): DriftCheck.Account "2222": not a 12-digit account id`,
+		`AddStage("Other"): DriftCheck.Region "Europe": not a region name like eu-west-1`,
+		`AddStage("Other"): DriftCheck.BootstrapQualifier "Not_Valid": not a bootstrap qualifier`,
 	} {
 		if !strings.Contains(invalidPanic, want) {
 			t.Errorf("panic does not name %q:\n%s", want, invalidPanic)
@@ -516,4 +526,122 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// driftProject is the CodeBuild project and buildspec of a stage's DriftCheck
+// action, and the action.
+func driftProject(t *testing.T, tpl assertions.Template, stageName string) (action, map[string]any, map[string]any) {
+	t.Helper()
+	for _, a := range findStage(t, pipelineStages(t, tpl), stageName).Actions {
+		if a.Name != "DriftCheck" {
+			continue
+		}
+		ref := a.Config["ProjectName"].(map[string]any)["Ref"].(string)
+		project := props(resources(tpl, "AWS::CodeBuild::Project")[ref])
+		var spec map[string]any
+		if err := json.Unmarshal([]byte(project["Source"].(map[string]any)["BuildSpec"].(string)), &spec); err != nil {
+			t.Fatal(err)
+		}
+		return a, project, spec
+	}
+	t.Fatalf("stage %s has no DriftCheck action", stageName)
+	return action{}, nil, nil
+}
+
+// The drift check runs in each stage before any of its deploy actions, and
+// in Production after the approval, so it sees the stacks as the deploy
+// will find them.
+func TestDriftCheckRunsBeforeTheStagesDeployAndAfterItsApproval(t *testing.T) {
+	stages := pipelineStages(t, ccTpl)
+	for _, name := range []string{"Staging", "Production"} {
+		check, _, _ := driftProject(t, ccTpl, name)
+		if check.Category != "Build" || check.Provider != "CodeBuild" {
+			t.Errorf("%s: drift check is %s/%s", name, check.Category, check.Provider)
+		}
+		deploys := 0
+		for _, a := range findStage(t, stages, name).Actions {
+			switch {
+			case a.Category == "Deploy":
+				deploys++
+				if a.RunOrder <= check.RunOrder {
+					t.Errorf("%s: deploy %v runs at %v, not after the drift check (%v)", name, a.Name, a.RunOrder, check.RunOrder)
+				}
+			case a.Category == "Approval" && a.RunOrder >= check.RunOrder:
+				t.Errorf("%s: the approval (%v) does not come before the drift check (%v)", name, a.RunOrder, check.RunOrder)
+			}
+		}
+		if deploys == 0 {
+			t.Errorf("%s: no deploy action", name)
+		}
+	}
+	if s := findStage(t, stages, "Production"); s.Actions[0].Category != "Approval" {
+		t.Errorf("production's first action is %v, want the approval", s.Actions[0].Name)
+	}
+	// A stage without the option has none.
+	for _, a := range findStage(t, pipelineStages(t, connTpl), "Dev").Actions {
+		if a.Name == "DriftCheck" {
+			t.Error("Dev got a drift check it did not ask for")
+		}
+	}
+}
+
+// The check runs the caller's commands in the source checkout with the
+// synthesized assembly at cdk.out, on the synth step's toolchain, told the
+// target's lookup role: the stage's account (Production: another one).
+func TestDriftCheckRunsTheCommandsAgainstTheTargetAccount(t *testing.T) {
+	for _, c := range []struct{ stage, account string }{{"Staging", pipelineAccount}, {"Production", prodAccount}} {
+		check, project, spec := driftProject(t, ccTpl, c.stage)
+		phases := spec["phases"].(map[string]any)
+		build := strs(phases["build"].(map[string]any)["commands"])
+		if want := `go run ./cmd/drift -role-arn "$DRIFT_ROLE_ARN" ` + c.stage; !slices.Contains(build, want) {
+			t.Errorf("%s: build commands %q lack %q", c.stage, build, want)
+		}
+		install := strs(phases["install"].(map[string]any)["commands"])
+		if !slices.Contains(install, "go version") || !strings.Contains(strings.Join(install, "\n"), `"cdk.out"`) {
+			t.Errorf("%s: install commands %q: want the toolchain and the assembly linked at cdk.out", c.stage, install)
+		}
+		if check.Config["PrimarySource"] == nil {
+			t.Errorf("%s: no primary source (the checkout): %v", c.stage, check.Config)
+		}
+		vars := map[string]string{}
+		for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+			vm := v.(map[string]any)
+			b, _ := json.Marshal(vm["Value"])
+			vars[vm["Name"].(string)] = string(b)
+		}
+		role := "cdk-hnb659fds-lookup-role-" + c.account + "-" + region
+		if !strings.Contains(vars["DRIFT_ROLE_ARN"], ":iam::"+c.account+":role/"+role) || vars["DRIFT_ACCOUNT"] != `"`+c.account+`"` ||
+			vars["DRIFT_REGION"] != `"`+region+`"` || vars["GOTOOLCHAIN"] != `"`+pipeline.DefaultGoToolchain+`"` {
+			t.Errorf("%s: environment %v", c.stage, vars)
+		}
+	}
+}
+
+// Least privilege: the check's own role may assume the one lookup role of
+// the target account, and call no CloudFormation API itself.
+func TestDriftCheckMayOnlyAssumeTheLookupRole(t *testing.T) {
+	_, project, _ := driftProject(t, ccTpl, "Production")
+	roleRef := project["ServiceRole"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+	var stsResources []string
+	for _, pol := range resources(ccTpl, "AWS::IAM::Policy") {
+		pp := props(pol)
+		b, _ := json.Marshal(pp["Roles"])
+		if !strings.Contains(string(b), `"`+roleRef+`"`) {
+			continue
+		}
+		for _, st := range pp["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			sm := st.(map[string]any)
+			b, _ := json.Marshal(sm["Action"])
+			if strings.Contains(string(b), "cloudformation:") || strings.Contains(string(b), `"*"`) {
+				t.Errorf("the drift check's role is granted %s", b)
+			}
+			if strings.Contains(string(b), "sts:") {
+				r, _ := json.Marshal(sm["Resource"])
+				stsResources = append(stsResources, string(r))
+			}
+		}
+	}
+	if len(stsResources) != 1 || !strings.Contains(stsResources[0], ":iam::"+prodAccount+":role/cdk-hnb659fds-lookup-role-"+prodAccount+"-"+region) {
+		t.Errorf("sts statements on %v, want one on Production's lookup role", stsResources)
+	}
 }

@@ -122,12 +122,43 @@ type StageOptions struct {
 	// CfnOutput of a stack in the stage (e.g. "API_URL" → the API's URL).
 	// Default: - no variables.
 	CheckOutputs map[string]awscdk.CfnOutput
+	// DriftCheck runs CloudFormation drift detection on the stage's stacks
+	// before they deploy (after ManualApproval, if any); a failing command
+	// fails the release.
+	// Default: - no drift check.
+	DriftCheck *DriftCheck
+}
+
+// DriftCheck is a CodeBuild step before a stage's deploy that checks its
+// deployed stacks for drift. It runs on the synth step's image and Go
+// toolchain, in the source checkout with the synthesized cloud assembly at
+// cdk.out, with DRIFT_ROLE_ARN (the target account's CDK lookup role, which
+// the step may assume and nothing else), DRIFT_ACCOUNT and DRIFT_REGION set.
+type DriftCheck struct {
+	// Commands check the stage, e.g. `go run ./cmd/drift -role-arn
+	// "$DRIFT_ROLE_ARN" Prod`; a failing command fails the release. A
+	// pointer, like CDK's own command lists.
+	// Default: - none; required.
+	Commands *[]*string
+	// Account the stage's stacks are deployed in: the lookup role assumed
+	// is that account's.
+	// Default: - the stage's account, else the pipeline's.
+	Account *string
+	// Region of the lookup role (its name carries the bootstrapped region;
+	// the role itself, ReadOnlyAccess, reads every region).
+	// Default: - the stage's region, else the pipeline's.
+	Region *string
+	// BootstrapQualifier of the target account's CDK bootstrap.
+	// Default: - DefaultBootstrapQualifier.
+	BootstrapQualifier *string
 }
 
 // Defaults documented on the props.
 const (
 	DefaultBranch      = "main"
 	DefaultGoToolchain = "go1.26.8"
+	// DefaultBootstrapQualifier is `cdk bootstrap`'s default qualifier.
+	DefaultBootstrapQualifier = "hnb659fds"
 )
 
 // DefaultInstallCommands prepare the synth build of a Go CDK app whose
@@ -145,6 +176,9 @@ var (
 	repoName       = regexp.MustCompile(`^[\w.-]{1,100}$`)
 	connectionArn  = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[\w-]+$`)
 	fullRepoID     = regexp.MustCompile(`^[^/\s]+(/[^/\s]+)+$`)
+	accountID      = regexp.MustCompile(`^\d{12}$`)
+	qualifier      = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
+	regionName     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	toolchainValue = regexp.MustCompile(`^(go1\.\d+(\.\d+)?((rc|beta)\d+)?|local)(\+(auto|path))?$`)
 )
 

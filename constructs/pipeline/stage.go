@@ -36,10 +36,23 @@ func (p *Pipeline) AddStage(stage awscdk.Stage, opts *StageOptions) {
 		return
 	}
 	addOpts := &pipelines.AddStageOpts{}
+	var pre []pipelines.Step
 	if opts.ManualApproval != nil && *opts.ManualApproval {
-		addOpts.Pre = &[]pipelines.Step{pipelines.NewManualApprovalStep(jsii.String("Approve"), &pipelines.ManualApprovalStepProps{
+		pre = append(pre, pipelines.NewManualApprovalStep(jsii.String("Approve"), &pipelines.ManualApprovalStepProps{
 			Comment: jsii.String("Approve the deployment of " + name),
-		})}
+		}))
+	}
+	if opts.DriftCheck != nil {
+		check := p.driftCheckStep(stage, opts.DriftCheck)
+		// After the approval: the check sees the stacks as they are when
+		// the deploy starts, not when the release was proposed.
+		for _, s := range pre {
+			check.AddStepDependency(s)
+		}
+		pre = append(pre, check)
+	}
+	if len(pre) > 0 {
+		addOpts.Pre = &pre
 	}
 	if checks := propcheck.Elems(opts.PostDeployChecks); len(checks) > 0 {
 		outputs := map[string]awscdk.CfnOutput{}
@@ -73,6 +86,25 @@ func stageProblems(stage awscdk.Stage, name string, opts *StageOptions) []string
 	for i, cmd := range propcheck.Elems(opts.PostDeployChecks) {
 		if cmd == nil || *cmd == "" {
 			c.Add(fmt.Sprintf("PostDeployChecks[%d]", i), cmd, "an empty command")
+		}
+	}
+	if d := opts.DriftCheck; d != nil {
+		if len(propcheck.Elems(d.Commands)) == 0 {
+			c.Add("DriftCheck.Commands", d.Commands, "required: the commands that check the stage's stacks for drift")
+		}
+		for i, cmd := range propcheck.Elems(d.Commands) {
+			if cmd == nil || *cmd == "" {
+				c.Add(fmt.Sprintf("DriftCheck.Commands[%d]", i), cmd, "an empty command")
+			}
+		}
+		if propcheck.Known(d.Account) && !accountID.MatchString(*d.Account) {
+			c.Add("DriftCheck.Account", d.Account, "not a 12-digit account id")
+		}
+		if propcheck.Known(d.Region) && !regionName.MatchString(*d.Region) {
+			c.Add("DriftCheck.Region", d.Region, "not a region name like eu-west-1")
+		}
+		if propcheck.Known(d.BootstrapQualifier) && !qualifier.MatchString(*d.BootstrapQualifier) {
+			c.Add("DriftCheck.BootstrapQualifier", d.BootstrapQualifier, "not a bootstrap qualifier (1-10 lowercase letters and digits)")
 		}
 	}
 	stagePath := *stage.Node().Path()

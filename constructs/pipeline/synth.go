@@ -38,11 +38,22 @@ func (p *Pipeline) createSource() pipelines.IFileSetProducer {
 		&pipelines.ConnectionSourceOptions{ConnectionArn: conn.ConnectionArn})
 }
 
-// createSynth is the CodeBuild step that tests and synthesizes the app. The
-// image's Go (1.21+) fetches the toolchain named by GOTOOLCHAIN from the Go
-// module proxy; the module, build and npm caches persist in the artifact
-// bucket (an S3 cache survives across build hosts, a local cache does not).
-func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
+// goBuild is what every Go build of the pipeline (the synth step, the drift
+// checks) runs on: the image, its compute type, GOTOOLCHAIN and the cache
+// locations, and the partial buildspec with the runtime versions and the
+// cached paths.
+type goBuild struct {
+	env  *awscodebuild.BuildEnvironment
+	vars map[string]*string
+	spec awscodebuild.BuildSpec
+}
+
+// goBuildSettings are SynthOptions' image, compute type and toolchain, with
+// their defaults. The image's Go (1.21+) fetches the toolchain named by
+// GOTOOLCHAIN from the Go module proxy; the module, build and npm caches
+// persist in the artifact bucket (an S3 cache survives across build hosts, a
+// local cache does not).
+func (p *Pipeline) goBuildSettings() goBuild {
 	o := p.props.Synth
 	if o == nil {
 		o = &SynthOptions{}
@@ -58,17 +69,40 @@ func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
 	if compute == "" {
 		compute = awscodebuild.ComputeType_MEDIUM
 	}
-	timeout := o.Timeout
-	if timeout == nil {
-		timeout = awscdk.Duration_Minutes(jsii.Number(60))
-	}
 	toolchain := jsii.String(propcheck.OrIfZero(propcheck.Or(o.GoToolchain, ""), DefaultGoToolchain))
-	env := map[string]*string{
+	vars := map[string]*string{
 		"GOTOOLCHAIN":      toolchain,
 		"GOMODCACHE":       jsii.String(goModCache),
 		"GOCACHE":          jsii.String(goBuildCache),
 		"npm_config_cache": jsii.String(npmCache),
 	}
+	spec := map[string]interface{}{
+		"cache": map[string]interface{}{
+			"paths": []string{goModCache + "/**/*", goBuildCache + "/**/*", npmCache + "/**/*"},
+		},
+	}
+	if len(install) > 0 {
+		spec["phases"] = map[string]interface{}{"install": install}
+	}
+	return goBuild{
+		env:  &awscodebuild.BuildEnvironment{BuildImage: image, ComputeType: compute},
+		vars: vars,
+		spec: awscodebuild.BuildSpec_FromObject(&spec),
+	}
+}
+
+// createSynth is the CodeBuild step that tests and synthesizes the app.
+func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
+	o := p.props.Synth
+	if o == nil {
+		o = &SynthOptions{}
+	}
+	b := p.goBuildSettings()
+	timeout := o.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(60))
+	}
+	env := b.vars
 	if o.Env != nil {
 		for k, v := range *o.Env {
 			env[k] = v
@@ -84,28 +118,18 @@ func (p *Pipeline) createSynth(source pipelines.IFileSetProducer) {
 	if commands == nil {
 		commands = jsii.Strings(DefaultCommands()...)
 	}
-	spec := map[string]interface{}{
-		"cache": map[string]interface{}{
-			"paths": []string{goModCache + "/**/*", goBuildCache + "/**/*", npmCache + "/**/*"},
-		},
-	}
-	if len(install) > 0 {
-		spec["phases"] = map[string]interface{}{"install": install}
-	}
+	p.source = source
 	p.Synth = pipelines.NewCodeBuildStep(jsii.String("Synth"), &pipelines.CodeBuildStepProps{
 		Input:                  source,
 		InstallCommands:        &all,
 		Commands:               commands,
 		Env:                    &env,
 		PrimaryOutputDirectory: jsii.String("cdk.out"),
-		BuildEnvironment: &awscodebuild.BuildEnvironment{
-			BuildImage:  image,
-			ComputeType: compute,
-		},
+		BuildEnvironment:       b.env,
 		Cache: awscodebuild.Cache_Bucket(p.ArtifactBucket, &awscodebuild.BucketCacheOptions{
 			Prefix: jsii.String("cache/synth"),
 		}),
-		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&spec),
+		PartialBuildSpec: b.spec,
 		Timeout:          timeout,
 	})
 }
