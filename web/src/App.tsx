@@ -1,9 +1,10 @@
 // The shell: skip link, header and navigation, sign-in guard, and the route switch.
 
 import { useEffect } from 'react';
-import { AnnouncerProvider, useAnnounce } from './components/ui';
+import { AnnouncerProvider } from './components/ui';
 import { Link, PUBLIC_ROUTES, RouterProvider, useRouter } from './router';
-import { ServicesProvider, useAuthState, useServices, type Services } from './services';
+import { ServicesProvider, useAuthState, type Services } from './services';
+import { useSignOut } from './useSignOut';
 import { Activity } from './views/Activity';
 import { Account } from './views/Account';
 import { Confirm, ForgotPassword, ResetPassword, SignIn, SignUp } from './views/AuthViews';
@@ -58,9 +59,8 @@ function Shell() {
 }
 
 function SignedInNav({ email }: { email: string }) {
-  const { auth } = useServices();
-  const { route, navigate } = useRouter();
-  const announce = useAnnounce();
+  const { route } = useRouter();
+  const signOut = useSignOut();
   const current = (name: string) => (route.name === name ? 'page' : undefined);
   return (
     <nav aria-label="Main">
@@ -84,14 +84,7 @@ function SignedInNav({ email }: { email: string }) {
       <span className="user" data-testid="user-email">
         {email}
       </span>
-      <button
-        type="button"
-        onClick={() => {
-          void auth.signOut();
-          announce('Signed out.');
-          navigate('/signin', { replace: true });
-        }}
-      >
+      <button type="button" onClick={signOut}>
         Sign out
       </button>
     </nav>

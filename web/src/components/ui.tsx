@@ -13,6 +13,7 @@ import {
   type RefObject,
 } from 'react';
 import type { AttachmentStatus, ItemStatus } from '../api/types';
+import { PASSWORD_HINT } from '../auth/password';
 import { useRouter } from '../router';
 
 type TextFieldProps = {
@@ -50,6 +51,45 @@ export function TextField({ id, label, value, onChange, hint, inputRef, ...input
         </p>
       )}
     </div>
+  );
+}
+
+type FieldProps = Omit<TextFieldProps, 'label' | 'type' | 'autoComplete' | 'required' | 'hint'> & { label?: string };
+
+/** The email address of an account (the user name): `autoComplete` is `username` unless told. */
+export function EmailField({ label = 'Email', autoComplete = 'username', ...field }: FieldProps & { autoComplete?: string }) {
+  return <TextField label={label} type="email" autoComplete={autoComplete} required {...field} />;
+}
+
+/**
+ * A password: the one the user has (`current`), or one they choose (`new`), with the pools' password
+ * rules as its hint and `new-password` for password managers.
+ */
+export function PasswordField({ purpose, label, ...field }: FieldProps & { purpose: 'current' | 'new' }) {
+  return purpose === 'new' ? (
+    <TextField label={label ?? 'New password'} type="password" autoComplete="new-password" required hint={PASSWORD_HINT} {...field} />
+  ) : (
+    <TextField label={label ?? 'Password'} type="password" autoComplete="current-password" required {...field} />
+  );
+}
+
+/** A form's submit button: disabled, and saying what it does, while the form is busy. */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  disabled = busy,
+  children,
+}: {
+  busy: boolean;
+  busyLabel: string;
+  /** Default: while busy. */
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <button type="submit" className="primary" disabled={disabled}>
+      {busy ? busyLabel : children}
+    </button>
   );
 }
 

@@ -1,22 +1,24 @@
 // The account page: two-step sign-in with an authenticator app (where the pool lets users choose),
 // change password, and sign out on this device or everywhere.
 
-import { useEffect, useState, type FormEvent } from 'react';
-import { PASSWORD_HINT } from '../auth/password';
+import { useEffect, useState } from 'react';
 import type { TotpEnrollment } from '../auth/session';
 import { CodeField, TotpKey } from '../components/Totp';
 import {
   ErrorMessage,
   Loading,
   PageHeading,
+  PasswordField,
   StatusMessage,
-  TextField,
+  SubmitButton,
   messageOf,
   useAnnounce,
   useFocusLater,
 } from '../components/ui';
 import { useRouter } from '../router';
 import { useAuthState, useServices } from '../services';
+import { useFormAction } from '../useFormAction';
+import { useSignOut } from '../useSignOut';
 
 export function Account() {
   const { config, auth } = useServices();
@@ -49,9 +51,8 @@ type MfaView =
 function TwoStepSignIn({ required }: { required: boolean }) {
   const { auth } = useServices();
   const [view, setView] = useState<MfaView>({ kind: 'loading' });
-  const [status, setStatus] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useFormAction();
+  const { busy, error, status, setError, setStatus } = form;
   const [code, setCode] = useState('');
   const [attempt, setAttempt] = useState(0);
   const [codeRef, focusCode] = useFocusLater<HTMLInputElement>();
@@ -68,26 +69,16 @@ function TwoStepSignIn({ required }: { required: boolean }) {
     };
   }, [auth, attempt]);
 
-  async function start(replacing: boolean) {
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
+  const start = (replacing: boolean) =>
+    form.run(async () => {
       const enrollment = await auth.startTotpEnrollment();
       setCode('');
       setView({ kind: 'enrolling', enrollment, replacing });
       focusCode();
-    } catch (err) {
-      setError(messageOf(err));
-    }
-    setBusy(false);
-  }
+    });
 
-  async function confirm(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = form.submit(
+    async () => {
       await auth.confirmTotpEnrollment(code);
       const replaced = view.kind === 'enrolling' && view.replacing;
       setView({ kind: 'on' });
@@ -97,26 +88,22 @@ function TwoStepSignIn({ required }: { required: boolean }) {
           : 'Two-step sign-in is on. From now on, signing in asks for a code from your authenticator app.',
       );
       focusHeading();
-    } catch (err) {
-      setError(messageOf(err));
-      focusCode(true);
-    }
-    setBusy(false);
-  }
+    },
+    {
+      keepStatus: true,
+      onError: (err) => {
+        setError(messageOf(err));
+        focusCode(true);
+      },
+    },
+  );
 
-  async function turnOff() {
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
+  const turnOff = () =>
+    form.run(async () => {
       await auth.disableTotp();
       setView({ kind: 'off' });
       setStatus('Two-step sign-in is off. Signing in asks for your password only.');
-    } catch (err) {
-      setError(messageOf(err));
-    }
-    setBusy(false);
-  }
+    });
 
   function cancel() {
     const replacing = view.kind === 'enrolling' && view.replacing;
@@ -188,9 +175,9 @@ function TwoStepSignIn({ required }: { required: boolean }) {
             />
             {error && <ErrorMessage message={error} testId="mfa-error" id="mfa-error" />}
             <div className="actions">
-              <button type="submit" className="primary" disabled={busy}>
-                {busy ? 'Checking…' : view.replacing ? 'Use this app' : 'Turn on'}
-              </button>
+              <SubmitButton busy={busy} busyLabel="Checking…">
+                {view.replacing ? 'Use this app' : 'Turn on'}
+              </SubmitButton>
               <button type="button" onClick={cancel} disabled={busy}>
                 Cancel
               </button>
@@ -208,54 +195,30 @@ function ChangePassword() {
   const { auth } = useServices();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
+  const { busy, error, status, setStatus, submit } = useFormAction();
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
-      await auth.changePassword(current, next);
-      setCurrent('');
-      setNext('');
-      setStatus('Your password is changed.');
-    } catch (err) {
-      setError(messageOf(err));
-    }
-    setBusy(false);
-  }
+  const onSubmit = submit(async () => {
+    await auth.changePassword(current, next);
+    setCurrent('');
+    setNext('');
+    setStatus('Your password is changed.');
+  });
 
   return (
     <section aria-labelledby="password-heading" className="account-section">
       <h2 id="password-heading">Change password</h2>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
+        <PasswordField
           id="current-password"
+          purpose="current"
           label="Current password"
-          type="password"
-          autoComplete="current-password"
-          required
           value={current}
           onChange={setCurrent}
         />
-        <TextField
-          id="new-password"
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint={PASSWORD_HINT}
-          value={next}
-          onChange={setNext}
-        />
+        <PasswordField id="new-password" purpose="new" value={next} onChange={setNext} />
         {error && <ErrorMessage message={error} testId="password-error" />}
         <StatusMessage testId="password-status">{status}</StatusMessage>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Changing…' : 'Change password'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Changing…">Change password</SubmitButton>
       </form>
     </section>
   );
@@ -265,21 +228,19 @@ function SignOutSection() {
   const { auth } = useServices();
   const { navigate } = useRouter();
   const announce = useAnnounce();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const signOut = useSignOut();
+  const { busy, error, setError, run } = useFormAction();
 
-  async function everywhere() {
-    setBusy(true);
-    setError(null);
-    try {
-      await auth.signOutEverywhere();
-      announce('Signed out on every device.');
-      navigate('/signin', { replace: true });
-    } catch (err) {
-      setError(`You are still signed in: ${messageOf(err)}`);
-      setBusy(false);
-    }
-  }
+  const everywhere = () =>
+    run(
+      async () => {
+        await auth.signOutEverywhere();
+        announce('Signed out on every device.');
+        navigate('/signin', { replace: true });
+        return 'left';
+      },
+      { onError: (err) => setError(`You are still signed in: ${messageOf(err)}`) },
+    );
 
   return (
     <section aria-labelledby="signout-heading" className="account-section">
@@ -290,15 +251,7 @@ function SignOutSection() {
       </p>
       {error && <ErrorMessage message={error} testId="signout-error" />}
       <div className="actions">
-        <button
-          type="button"
-          onClick={() => {
-            void auth.signOut();
-            announce('Signed out.');
-            navigate('/signin', { replace: true });
-          }}
-          disabled={busy}
-        >
+        <button type="button" onClick={signOut} disabled={busy}>
           Sign out on this device
         </button>
         <button type="button" onClick={() => void everywhere()} disabled={busy}>

@@ -2,6 +2,7 @@
 
 import { useCallback } from 'react';
 import type { ActivityEntry } from '../api/types';
+import { LoadMore } from '../components/LoadMore';
 import { ErrorMessage, Loading, PageHeading, formatDateTime } from '../components/ui';
 import { Link } from '../router';
 import { useServices } from '../services';
@@ -44,14 +45,7 @@ export function Activity() {
           ))}
         </ol>
       )}
-      {!feed.loading && !feed.error && feed.nextCursor && (
-        <div className="more">
-          <button type="button" onClick={feed.loadMore} disabled={feed.loadingMore} data-testid="load-more">
-            {feed.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
-      {feed.moreError && <ErrorMessage message={feed.moreError} onRetry={feed.loadMore} testId="load-more-error" />}
+      <LoadMore list={feed} />
     </section>
   );
 }

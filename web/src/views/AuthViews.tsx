@@ -1,16 +1,18 @@
 // Sign in (with its authenticator-app steps), sign up, confirm (the code Cognito sends by email),
 // and the forgotten-password pair: ask for a code, then set a new password with it.
 
-import { useState, type FormEvent } from 'react';
+import { useState, type ReactNode, type RefObject } from 'react';
 import { CognitoError, isSessionExpired } from '../auth/cognito';
-import { PASSWORD_HINT } from '../auth/password';
-import type { SignInStep } from '../auth/session';
+import type { AuthManager, SignInStep } from '../auth/session';
 import { CodeField, TotpKey } from '../components/Totp';
 import {
+  EmailField,
   ErrorMessage,
   PageHeading,
+  PasswordField,
   StatusMessage,
   StepHeading,
+  SubmitButton,
   TextField,
   messageOf,
   useAnnounce,
@@ -18,13 +20,15 @@ import {
 } from '../components/ui';
 import { Link, useRouter } from '../router';
 import { useAuthState, useServices } from '../services';
+import { useFormAction, type FormAction, type Left } from '../useFormAction';
 
 /** Only same-site paths are followed after sign-in (no open redirects). */
 function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-type Step = { kind: 'password' } | Extract<SignInStep, { kind: 'totp' | 'setupTotp' | 'newPassword' }>;
+type ChallengeStep = Extract<SignInStep, { kind: 'totp' | 'setupTotp' | 'newPassword' }>;
+type Step = { kind: 'password' } | ChallengeStep;
 
 export function SignIn() {
   const { auth } = useServices();
@@ -33,8 +37,8 @@ export function SignIn() {
   const announce = useAnnounce();
   const [email, setEmail] = useState(query.get('email') ?? '');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const form = useFormAction();
+  const { busy, error } = form;
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [passwordRef, focusPassword] = useFocusLater<HTMLInputElement>();
 
@@ -49,83 +53,50 @@ export function SignIn() {
             ? 'You are signed out on every device. Sign in again to continue here.'
             : '';
 
-  /** Moves on from a step: signed in (go where the user was headed), or the next challenge. */
-  function proceed(next: SignInStep) {
+  /**
+   * Moves on from a step: signed in (go where the user was headed), or the next challenge. The
+   * password form's busy ends (when it was the one sending) unless the user goes elsewhere.
+   */
+  function proceed(next: SignInStep): void | Left {
     if (next.kind === 'signedIn') {
       announce('Signed in.');
       navigate(safeNext(query.get('next')), { replace: true });
-      return;
+      return 'left';
     }
     if (next.kind === 'unsupported') {
       // Not a dead end: back on the password form, with what happened and what to do.
       setStep({ kind: 'password' });
-      setError(next.message);
-      setBusy(false);
+      form.setError(next.message);
       return;
     }
     setStep(next);
-    setBusy(false);
   }
 
-  /** A challenge step failed for good (its session expired): start over with the password. */
+  /**
+   * A challenge step failed for good (its session expired), or the user starts over: back to the
+   * password form (whose busy ended when the challenge came).
+   */
   function restart(message: string | null) {
     setStep({ kind: 'password' });
     setPassword('');
-    setError(message);
-    setBusy(false);
+    form.setError(message);
     // The password field is empty again: put the user there.
     focusPassword();
   }
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      proceed(await auth.signIn(email.trim(), password));
-    } catch (err) {
+  const onSubmit = form.submit(async () => proceed(await auth.signIn(email.trim(), password)), {
+    onError: (err) => {
       if (err instanceof CognitoError && err.code === 'UserNotConfirmedException') {
         navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
-        return;
+        return 'left';
       }
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  }
+      form.setError(messageOf(err));
+    },
+  });
 
-  if (step.kind === 'totp') {
-    return (
-      <TotpChallenge
-        key={step.pending.session}
-        onSubmitCode={(code) => auth.answerTotp(step.pending, code)}
-        onDone={proceed}
-        onRestart={restart}
-      />
-    );
-  }
-  if (step.kind === 'newPassword') {
-    return (
-      <NewPasswordChallenge
-        key={step.pending.session}
-        email={step.pending.email}
-        onSubmitCode={(password) => auth.setNewPassword(step.pending, password)}
-        onDone={proceed}
-        onRestart={restart}
-      />
-    );
-  }
-  if (step.kind === 'setupTotp') {
-    return (
-      <TotpSetupChallenge
-        key={step.pending.session}
-        email={step.pending.email}
-        secret={step.secret}
-        uri={step.uri}
-        onSubmitCode={(code) => auth.completeTotpSetup(step.pending, code)}
-        onDone={proceed}
-        onRestart={restart}
-      />
-    );
+  if (step.kind !== 'password') {
+    // Keyed by the step: each challenge starts with an empty field (and its heading takes focus).
+    return <Challenge key={`${step.kind} ${step.pending.session}`} step={step} onDone={proceed} onRestart={restart} />;
   }
 
   return (
@@ -133,29 +104,10 @@ export function SignIn() {
       <PageHeading title="Sign in">Sign in</PageHeading>
       <StatusMessage testId="signin-notice">{notice}</StatusMessage>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
-          id="signin-email"
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={setEmail}
-        />
-        <TextField
-          id="signin-password"
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          required
-          inputRef={passwordRef}
-          value={password}
-          onChange={setPassword}
-        />
+        <EmailField id="signin-email" value={email} onChange={setEmail} />
+        <PasswordField id="signin-password" purpose="current" inputRef={passwordRef} value={password} onChange={setPassword} />
         {error && <ErrorMessage message={error} testId="signin-error" />}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…">Sign in</SubmitButton>
       </form>
       <p>
         <Link to={email.trim() ? `/forgot-password?email=${encodeURIComponent(email.trim())}` : '/forgot-password'}>
@@ -169,137 +121,147 @@ export function SignIn() {
   );
 }
 
-interface ChallengeProps {
-  /** Sends the code; resolves to the next step, throws when Cognito refuses it. */
-  onSubmitCode: (code: string) => Promise<SignInStep>;
-  onDone: (next: SignInStep) => void;
-  /** Back to the password form, with an error to show (null: the user chose to start over). */
-  onRestart: (message: string | null) => void;
+/** The answer field of a challenge: its value, and the input to focus after a refused answer. */
+interface AnswerField {
+  value: string;
+  setValue: (value: string) => void;
+  inputRef: RefObject<HTMLInputElement | null>;
+}
+
+/** What one challenge step asks; the form around its answer is the same for all (see Challenge). */
+interface ChallengeCopy {
+  title: string;
+  /** What comes between the heading and the form. */
+  intro: ReactNode;
+  /** Sends the answer; resolves to the next step, throws when Cognito refuses it. */
+  answer: (value: string) => Promise<SignInStep>;
+  /** The answer's field; `errorId` is the id of the error shown about it, if any. */
+  field: (f: AnswerField, errorId: string | undefined) => ReactNode;
+  errorId: string;
+  errorTestId: string;
+  submitLabel: string;
+  busyLabel: string;
+}
+
+/** The answer part of a step that asks for a code from the authenticator app. */
+function codeAnswer(idPrefix: string, submitLabel: string) {
+  return {
+    field: (f: AnswerField, errorId: string | undefined) => (
+      <CodeField id={`${idPrefix}-code`} value={f.value} onChange={f.setValue} inputRef={f.inputRef} errorId={errorId} />
+    ),
+    errorId: `${idPrefix}-error`,
+    errorTestId: `${idPrefix}-error`,
+    submitLabel,
+    busyLabel: 'Checking…',
+  };
+}
+
+function challengeCopy(step: ChallengeStep, auth: AuthManager): ChallengeCopy {
+  switch (step.kind) {
+    case 'totp':
+      return {
+        title: 'Enter your sign-in code',
+        intro: <p>Open your authenticator app and enter the 6-digit code it shows for Stratus.</p>,
+        answer: (code) => auth.answerTotp(step.pending, code),
+        ...codeAnswer('totp', 'Verify'),
+      };
+    case 'setupTotp':
+      return {
+        title: 'Set up two-step sign-in',
+        intro: (
+          <>
+            <p>
+              This site asks for a code from an authenticator app each time you sign in. Set one up for{' '}
+              <strong>{step.pending.email}</strong> now; it takes a minute.
+            </p>
+            <TotpKey secret={step.secret} uri={step.uri} idPrefix="setup" />
+          </>
+        ),
+        answer: (code) => auth.completeTotpSetup(step.pending, code),
+        ...codeAnswer('setup', 'Verify and sign in'),
+      };
+    case 'newPassword':
+      // NEW_PASSWORD_REQUIRED: the account was created with a temporary password; the user picks their own.
+      return {
+        title: 'Choose your password',
+        intro: (
+          <p>
+            Your account <strong>{step.pending.email}</strong> was set up with a temporary password. Choose the password
+            you will use from now on.
+          </p>
+        ),
+        answer: (password) => auth.setNewPassword(step.pending, password),
+        field: (f, errorId) => (
+          <PasswordField
+            id="first-password"
+            purpose="new"
+            aria-invalid={errorId ? true : undefined}
+            aria-describedby={errorId}
+            inputRef={f.inputRef}
+            value={f.value}
+            onChange={f.setValue}
+          />
+        ),
+        errorId: 'first-password-error',
+        errorTestId: 'new-password-error',
+        submitLabel: 'Set password and sign in',
+        busyLabel: 'Saving…',
+      };
+  }
 }
 
 /**
- * The answer form of the challenges (a code, or NEW_PASSWORD_REQUIRED's password): a refused answer is shown (and the field focused and selected
- * for another try, within the same sign-in session); an expired session starts over.
+ * A challenge step of sign-in (a code, or NEW_PASSWORD_REQUIRED's password): a refused answer is
+ * shown (and the field focused and selected for another try, within the same sign-in session); an
+ * expired session starts over. An accepted answer hands over to the next step (`onDone`).
  */
-function useCodeForm({ onSubmitCode, onDone, onRestart }: ChallengeProps) {
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [inputRef, focusInput] = useFocusLater<HTMLInputElement>();
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await onSubmitCode(code));
-    } catch (err) {
-      if (isSessionExpired(err)) {
-        onRestart(messageOf(err));
-        return;
-      }
-      setError(messageOf(err));
-      setBusy(false);
-      focusInput(true);
-    }
-  }
-  return { code, setCode, busy, error, inputRef, onSubmit };
-}
-
-/** A challenge step's code field, its error and its buttons: submit, or start the sign-in over. */
-function ChallengeCodeForm({
-  form: f,
-  idPrefix,
-  submitLabel,
+function Challenge({
+  step,
+  onDone,
   onRestart,
 }: {
-  form: ReturnType<typeof useCodeForm>;
-  idPrefix: string;
-  submitLabel: string;
-  onRestart: ChallengeProps['onRestart'];
+  step: ChallengeStep;
+  onDone: (next: SignInStep) => void;
+  /** Back to the password form, with an error to show (null: the user chose to start over). */
+  onRestart: (message: string | null) => void;
 }) {
-  return (
-    <form onSubmit={f.onSubmit} aria-busy={f.busy}>
-      <CodeField
-        id={`${idPrefix}-code`}
-        value={f.code}
-        onChange={f.setCode}
-        inputRef={f.inputRef}
-        errorId={f.error ? `${idPrefix}-error` : undefined}
-      />
-      {f.error && <ErrorMessage message={f.error} testId={`${idPrefix}-error`} id={`${idPrefix}-error`} />}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={f.busy}>
-          {f.busy ? 'Checking…' : submitLabel}
-        </button>
-        <button type="button" onClick={() => onRestart(null)} disabled={f.busy}>
-          Start over
-        </button>
-      </div>
-    </form>
-  );
-}
+  const { auth } = useServices();
+  const c = challengeCopy(step, auth);
+  const [value, setValue] = useState('');
+  const [inputRef, focusInput] = useFocusLater<HTMLInputElement>();
+  const form = useFormAction();
 
-function TotpChallenge(props: ChallengeProps) {
-  const f = useCodeForm(props);
+  const onSubmit = form.submit(
+    async () => {
+      onDone(await c.answer(value));
+      return 'left';
+    },
+    {
+      onError: (err) => {
+        if (isSessionExpired(err)) {
+          onRestart(messageOf(err));
+          return 'left';
+        }
+        form.setError(messageOf(err));
+        focusInput(true);
+      },
+    },
+  );
+
   return (
     <section className="card narrow">
-      <StepHeading title="Enter your sign-in code">Enter your sign-in code</StepHeading>
-      <p>Open your authenticator app and enter the 6-digit code it shows for Stratus.</p>
-      <ChallengeCodeForm form={f} idPrefix="totp" submitLabel="Verify" onRestart={props.onRestart} />
-    </section>
-  );
-}
-
-/** NEW_PASSWORD_REQUIRED: the account was created with a temporary password; the user picks their own. */
-function NewPasswordChallenge(props: ChallengeProps & { email: string }) {
-  const f = useCodeForm(props);
-  return (
-    <section className="card narrow">
-      <StepHeading title="Choose your password">Choose your password</StepHeading>
-      <p>
-        Your account <strong>{props.email}</strong> was set up with a temporary password. Choose the password you
-        will use from now on.
-      </p>
-      <form onSubmit={f.onSubmit} aria-busy={f.busy}>
-        <TextField
-          id="first-password"
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint={PASSWORD_HINT}
-          aria-invalid={f.error ? true : undefined}
-          aria-describedby={f.error ? 'first-password-error' : undefined}
-          inputRef={f.inputRef}
-          value={f.code}
-          onChange={f.setCode}
-        />
-        {f.error && <ErrorMessage message={f.error} testId="new-password-error" id="first-password-error" />}
+      <StepHeading title={c.title}>{c.title}</StepHeading>
+      {c.intro}
+      <form onSubmit={onSubmit} aria-busy={form.busy}>
+        {c.field({ value, setValue, inputRef }, form.error ? c.errorId : undefined)}
+        {form.error && <ErrorMessage message={form.error} testId={c.errorTestId} id={c.errorId} />}
         <div className="actions">
-          <button type="submit" className="primary" disabled={f.busy}>
-            {f.busy ? 'Saving…' : 'Set password and sign in'}
-          </button>
-          <button type="button" onClick={() => props.onRestart(null)} disabled={f.busy}>
+          <SubmitButton busy={form.busy} busyLabel={c.busyLabel}>{c.submitLabel}</SubmitButton>
+          <button type="button" onClick={() => onRestart(null)} disabled={form.busy}>
             Start over
           </button>
         </div>
       </form>
-    </section>
-  );
-}
-
-function TotpSetupChallenge(props: ChallengeProps & { email: string; secret: string; uri: string }) {
-  const f = useCodeForm(props);
-  return (
-    <section className="card narrow">
-      <StepHeading title="Set up two-step sign-in">Set up two-step sign-in</StepHeading>
-      <p>
-        This site asks for a code from an authenticator app each time you sign in. Set one up for{' '}
-        <strong>{props.email}</strong> now; it takes a minute.
-      </p>
-      <TotpKey secret={props.secret} uri={props.uri} idPrefix="setup" />
-      <ChallengeCodeForm form={f} idPrefix="setup" submitLabel="Verify and sign in" onRestart={props.onRestart} />
     </section>
   );
 }
@@ -309,50 +271,23 @@ export function SignUp() {
   const { navigate } = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, submit } = useFormAction();
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const out = await auth.signUp(email.trim(), password);
-      const q = `email=${encodeURIComponent(email.trim())}`;
-      navigate(out.userConfirmed ? `/signin?${q}&confirmed=1` : `/confirm?${q}`);
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  }
+  const onSubmit = submit(async () => {
+    const out = await auth.signUp(email.trim(), password);
+    const q = `email=${encodeURIComponent(email.trim())}`;
+    navigate(out.userConfirmed ? `/signin?${q}&confirmed=1` : `/confirm?${q}`);
+    return 'left';
+  });
 
   return (
     <section className="card narrow">
       <PageHeading title="Create an account">Create an account</PageHeading>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
-          id="signup-email"
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={setEmail}
-        />
-        <TextField
-          id="signup-password"
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint={PASSWORD_HINT}
-          value={password}
-          onChange={setPassword}
-        />
+        <EmailField id="signup-email" autoComplete="email" value={email} onChange={setEmail} />
+        <PasswordField id="signup-password" purpose="new" label="Password" value={password} onChange={setPassword} />
         {error && <ErrorMessage message={error} testId="signup-error" />}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Creating account…' : 'Create account'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Creating account…">Create account</SubmitButton>
       </form>
       <p>
         Already have an account? <Link to="/signin">Sign in</Link>
@@ -361,55 +296,48 @@ export function SignUp() {
   );
 }
 
+/**
+ * "Resend code" (confirmation or password reset): says it is sending, then what `send` resolves to;
+ * a failure is the form's error. Busy is left alone: the resend button is disabled while the form
+ * is busy, and resending does not disable the form.
+ */
+async function resendCode(form: FormAction<true>, send: () => Promise<string>) {
+  form.setError(null);
+  form.setStatus('Sending a new code…');
+  try {
+    form.setStatus(await send());
+  } catch (err) {
+    form.setStatus('');
+    form.setError(messageOf(err));
+  }
+}
+
 export function Confirm() {
   const { auth } = useServices();
   const { query, navigate } = useRouter();
   const [email, setEmail] = useState(query.get('email') ?? '');
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
+  const form = useFormAction();
+  const { busy, error, status } = form;
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
-      await auth.confirmSignUp(email.trim(), code.trim());
-      navigate(`/signin?email=${encodeURIComponent(email.trim())}&confirmed=1`);
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  }
+  const onSubmit = form.submit(async () => {
+    await auth.confirmSignUp(email.trim(), code.trim());
+    navigate(`/signin?email=${encodeURIComponent(email.trim())}&confirmed=1`);
+    return 'left';
+  });
 
-  async function resend() {
-    setError(null);
-    setStatus('Sending a new code…');
-    try {
+  const resend = () =>
+    resendCode(form, async () => {
       await auth.resendCode(email.trim());
-      setStatus('A new code is on its way. Check your email.');
-    } catch (err) {
-      setStatus('');
-      setError(messageOf(err));
-    }
-  }
+      return 'A new code is on its way. Check your email.';
+    });
 
   return (
     <section className="card narrow">
       <PageHeading title="Confirm your account">Confirm your account</PageHeading>
       <p>We sent a confirmation code to your email address. Enter it below.</p>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
-          id="confirm-email"
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={setEmail}
-        />
+        <EmailField id="confirm-email" value={email} onChange={setEmail} />
         <TextField
           id="confirm-code"
           label="Confirmation code"
@@ -422,9 +350,7 @@ export function Confirm() {
         <StatusMessage testId="confirm-status">{status}</StatusMessage>
         {error && <ErrorMessage message={error} testId="confirm-error" />}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Confirming…' : 'Confirm'}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Confirming…">Confirm</SubmitButton>
           <button type="button" onClick={resend} disabled={busy || email.trim() === ''}>
             Resend code
           </button>
@@ -438,42 +364,24 @@ export function ForgotPassword() {
   const { auth } = useServices();
   const { query, navigate } = useRouter();
   const [email, setEmail] = useState(query.get('email') ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, submit } = useFormAction();
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const out = await auth.forgotPassword(email.trim());
-      const q = new URLSearchParams({ email: email.trim() });
-      if (out.codeDestination) q.set('sent', out.codeDestination);
-      navigate(`/reset-password?${q.toString()}`);
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  }
+  const onSubmit = submit(async () => {
+    const out = await auth.forgotPassword(email.trim());
+    const q = new URLSearchParams({ email: email.trim() });
+    if (out.codeDestination) q.set('sent', out.codeDestination);
+    navigate(`/reset-password?${q.toString()}`);
+    return 'left';
+  });
 
   return (
     <section className="card narrow">
       <PageHeading title="Reset your password">Reset your password</PageHeading>
       <p>Enter the email address of your account. We will send you a code to set a new password with.</p>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
-          id="forgot-email"
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={setEmail}
-        />
+        <EmailField id="forgot-email" value={email} onChange={setEmail} />
         {error && <ErrorMessage message={error} testId="forgot-error" />}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Sending…' : 'Send code'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…">Send code</SubmitButton>
       </form>
       <p>
         Remembered it? <Link to="/signin">Sign in</Link>
@@ -488,70 +396,34 @@ export function ResetPassword() {
   const [email, setEmail] = useState(query.get('email') ?? '');
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const sent = query.get('sent');
-  const [status, setStatus] = useState(
-    sent ? `We sent a code to ${sent}.` : 'If an account has this address, we sent a code to it.',
-  );
+  const form = useFormAction(sent ? `We sent a code to ${sent}.` : 'If an account has this address, we sent a code to it.');
+  const { busy, error, status } = form;
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
-      await auth.confirmForgotPassword(email.trim(), code.trim(), password);
-      navigate(`/signin?email=${encodeURIComponent(email.trim())}&reset=1`);
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  }
+  const onSubmit = form.submit(async () => {
+    await auth.confirmForgotPassword(email.trim(), code.trim(), password);
+    navigate(`/signin?email=${encodeURIComponent(email.trim())}&reset=1`);
+    return 'left';
+  });
 
-  async function resend() {
-    setError(null);
-    setStatus('Sending a new code…');
-    try {
+  const resend = () =>
+    resendCode(form, async () => {
       const out = await auth.forgotPassword(email.trim());
-      setStatus(`A new code is on its way${out.codeDestination ? ` to ${out.codeDestination}` : ''}. Use the newest one.`);
-    } catch (err) {
-      setStatus('');
-      setError(messageOf(err));
-    }
-  }
+      return `A new code is on its way${out.codeDestination ? ` to ${out.codeDestination}` : ''}. Use the newest one.`;
+    });
 
   return (
     <section className="card narrow">
       <PageHeading title="Choose a new password">Choose a new password</PageHeading>
       <p>Enter the code from the email we sent you and the password you want from now on.</p>
       <form onSubmit={onSubmit} aria-busy={busy}>
-        <TextField
-          id="reset-email"
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          value={email}
-          onChange={setEmail}
-        />
+        <EmailField id="reset-email" value={email} onChange={setEmail} />
         <CodeField id="reset-code" label="Code from the email" value={code} onChange={setCode} />
-        <TextField
-          id="reset-password"
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint={PASSWORD_HINT}
-          value={password}
-          onChange={setPassword}
-        />
+        <PasswordField id="reset-password" purpose="new" value={password} onChange={setPassword} />
         <StatusMessage testId="reset-status">{status}</StatusMessage>
         {error && <ErrorMessage message={error} testId="reset-error" />}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Set new password'}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Saving…">Set new password</SubmitButton>
           <button type="button" onClick={() => void resend()} disabled={busy || email.trim() === ''}>
             Resend code
           </button>

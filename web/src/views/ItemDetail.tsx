@@ -16,6 +16,7 @@ import {
 } from '../components/ui';
 import { Link, useRouter } from '../router';
 import { useServices } from '../services';
+import { useFormAction } from '../useFormAction';
 import { Attachments } from './Attachments';
 
 type Load = { state: 'loading' } | { state: 'error'; message: string; notFound: boolean } | { state: 'loaded'; item: Item };
@@ -94,10 +95,9 @@ export function ItemEditor({ initial }: { initial: Item }) {
   const announce = useAnnounce();
   const [item, setItem] = useState(initial);
   const [values, setValues] = useState<FormValues>(() => valuesOf(initial));
-  const [busy, setBusy] = useState<null | 'save' | 'status' | 'delete' | 'reload'>(null);
-  const [error, setError] = useState<string | null>(null);
+  // What is being sent ('save', 'status', 'delete' or 'reload'); the buttons show which.
+  const { busy, error, status, setError, setStatus, run } = useFormAction<'save' | 'status' | 'delete' | 'reload'>();
   const [conflict, setConflict] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const titleRef = useRef<HTMLInputElement>(null);
   const conflictRef = useRef<HTMLDivElement>(null);
@@ -120,22 +120,23 @@ export function ItemEditor({ initial }: { initial: Item }) {
 
   const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => setValues((v) => ({ ...v, [key]: value }));
 
-  async function change(kind: 'save' | 'status', body: ItemPatch, done: string) {
-    setBusy(kind);
-    setError(null);
-    setStatus('');
-    try {
-      const updated = await api.updateItem(item.id, body, item.version);
-      setItem(updated);
-      // Keep unsaved edits of other fields; the changed fields now match the saved item.
-      setValues((v) => (kind === 'save' ? valuesOf(updated) : { ...v, status: updated.status }));
-      setStatus(done);
-    } catch (err) {
-      if (err instanceof ConflictError) setConflict(err.message);
-      else setError(messageOf(err));
-    } finally {
-      setBusy(null);
-    }
+  function change(kind: 'save' | 'status', body: ItemPatch, done: string) {
+    return run(
+      async () => {
+        const updated = await api.updateItem(item.id, body, item.version);
+        setItem(updated);
+        // Keep unsaved edits of other fields; the changed fields now match the saved item.
+        setValues((v) => (kind === 'save' ? valuesOf(updated) : { ...v, status: updated.status }));
+        setStatus(done);
+      },
+      {
+        busy: kind,
+        onError: (err) => {
+          if (err instanceof ConflictError) setConflict(err.message);
+          else setError(messageOf(err));
+        },
+      },
+    );
   }
 
   function onSave(e: FormEvent) {
@@ -157,36 +158,36 @@ export function ItemEditor({ initial }: { initial: Item }) {
     void change('status', { status: next }, next === 'done' ? 'Marked as done.' : 'Reopened.');
   }
 
-  async function reloadLatest() {
-    setBusy('reload');
-    setError(null);
-    try {
-      const latest = await api.getItem(item.id);
-      setItem(latest);
-      setValues(valuesOf(latest));
-      setConflict(null);
-      setStatus('Loaded the latest version. Make your changes again.');
-      titleRef.current?.focus();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(null);
-    }
-  }
+  const reloadLatest = () =>
+    run(
+      async () => {
+        const latest = await api.getItem(item.id);
+        setItem(latest);
+        setValues(valuesOf(latest));
+        setConflict(null);
+        setStatus('Loaded the latest version. Make your changes again.');
+        titleRef.current?.focus();
+      },
+      { busy: 'reload', keepStatus: true },
+    );
 
-  async function onDelete() {
-    setBusy('delete');
-    setError(null);
-    try {
-      await api.deleteItem(item.id);
-      announce(`Deleted “${item.title}”.`);
-      navigate('/');
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(null);
-      setConfirmingDelete(false);
-    }
-  }
+  const onDelete = () =>
+    run(
+      async () => {
+        await api.deleteItem(item.id);
+        announce(`Deleted “${item.title}”.`);
+        navigate('/');
+        return 'left';
+      },
+      {
+        busy: 'delete',
+        keepStatus: true,
+        onError: (err) => {
+          setError(messageOf(err));
+          setConfirmingDelete(false);
+        },
+      },
+    );
 
   return (
     <section data-testid="item-detail">
@@ -207,7 +208,7 @@ export function ItemEditor({ initial }: { initial: Item }) {
             <strong>{conflict}</strong> Your changes were not saved. Reload the latest version, then make your changes
             again.
           </p>
-          <button type="button" className="primary" onClick={reloadLatest} disabled={busy !== null}>
+          <button type="button" className="primary" onClick={reloadLatest} disabled={busy !== false}>
             {busy === 'reload' ? 'Reloading…' : 'Reload latest'}
           </button>
         </div>
@@ -260,10 +261,10 @@ export function ItemEditor({ initial }: { initial: Item }) {
         {error && <ErrorMessage message={error} testId="edit-error" />}
         <StatusMessage testId="edit-status-message">{status}</StatusMessage>
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy !== null || conflict !== null}>
+          <button type="submit" className="primary" disabled={busy !== false || conflict !== null}>
             {busy === 'save' ? 'Saving…' : 'Save changes'}
           </button>
-          <button type="button" onClick={toggleDone} disabled={busy !== null || conflict !== null}>
+          <button type="button" onClick={toggleDone} disabled={busy !== false || conflict !== null}>
             {busy === 'status' ? 'Updating…' : item.status === 'done' ? 'Reopen' : 'Mark as done'}
           </button>
           {!confirmingDelete && (
@@ -272,7 +273,7 @@ export function ItemEditor({ initial }: { initial: Item }) {
               className="danger"
               ref={deleteRef}
               onClick={() => setConfirmingDelete(true)}
-              disabled={busy !== null}
+              disabled={busy !== false}
             >
               Delete…
             </button>
@@ -281,7 +282,7 @@ export function ItemEditor({ initial }: { initial: Item }) {
         {confirmingDelete && (
           <div className="confirm-delete" role="group" aria-labelledby="confirm-delete-text" data-testid="confirm-delete">
             <p id="confirm-delete-text">Delete “{item.title}” and its attachments? This cannot be undone.</p>
-            <button type="button" className="danger" ref={confirmRef} onClick={onDelete} disabled={busy !== null}>
+            <button type="button" className="danger" ref={confirmRef} onClick={onDelete} disabled={busy !== false}>
               {busy === 'delete' ? 'Deleting…' : 'Delete item'}
             </button>
             <button

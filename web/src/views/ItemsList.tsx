@@ -3,9 +3,11 @@
 import { useCallback, useRef, useState, type FormEvent } from 'react';
 import { newIdempotencyKey } from '../api/client';
 import { LIMITS, type Item, type ItemStatus } from '../api/types';
-import { ErrorMessage, Loading, PageHeading, StatusBadge, StatusMessage, messageOf, today } from '../components/ui';
+import { LoadMore } from '../components/LoadMore';
+import { ErrorMessage, Loading, PageHeading, StatusBadge, StatusMessage, SubmitButton, today } from '../components/ui';
 import { Link, useRouter } from '../router';
 import { useServices } from '../services';
+import { useFormAction } from '../useFormAction';
 import { usePaged } from '../usePaged';
 
 export const PAGE_SIZE = 20;
@@ -73,14 +75,7 @@ export function ItemsList() {
         </ul>
       )}
 
-      {!list.loading && !list.error && list.nextCursor && (
-        <div className="more">
-          <button type="button" onClick={list.loadMore} disabled={list.loadingMore} data-testid="load-more">
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
-      {list.moreError && <ErrorMessage message={list.moreError} onRetry={list.loadMore} testId="load-more-error" />}
+      <LoadMore list={list} />
     </section>
   );
 }
@@ -110,9 +105,7 @@ export function CreateItemForm({ onCreated }: { onCreated: (item: Item) => void 
   const [title, setTitle] = useState('');
   const [notes, setNotes] = useState('');
   const [dueDate, setDueDate] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
+  const { busy, error, status, setError, setStatus, run } = useFormAction();
   const titleRef = useRef<HTMLInputElement>(null);
   // One key per submitted content: retrying after a failure reuses it, so the API creates one item.
   const keyRef = useRef<string | null>(null);
@@ -129,14 +122,11 @@ export function CreateItemForm({ onCreated }: { onCreated: (item: Item) => void 
       titleRef.current?.focus();
       return;
     }
-    keyRef.current ??= newIdempotencyKey();
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
+    const key = (keyRef.current ??= newIdempotencyKey());
+    await run(async () => {
       const item = await api.createItem(
         { title: t, ...(notes.trim() ? { notes } : {}), ...(dueDate ? { dueDate } : {}) },
-        keyRef.current,
+        key,
       );
       keyRef.current = null;
       setTitle('');
@@ -145,11 +135,7 @@ export function CreateItemForm({ onCreated }: { onCreated: (item: Item) => void 
       setStatus(`Added “${item.title}”.`);
       onCreated(item);
       titleRef.current?.focus();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -197,9 +183,7 @@ export function CreateItemForm({ onCreated }: { onCreated: (item: Item) => void 
       </div>
       {error && <ErrorMessage message={error} testId="create-error" />}
       <StatusMessage testId="create-status">{status}</StatusMessage>
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Adding…' : 'Add item'}
-      </button>
+      <SubmitButton busy={busy} busyLabel="Adding…">Add item</SubmitButton>
     </form>
   );
 }
