@@ -333,7 +333,8 @@ func TestReadmeBootstrapsEveryEnvironment(t *testing.T) {
 // account, holds for stages that only move accounts (Dev, Staging, and the
 // tools account's support stacks): nothing in them is replaced. Prod also
 // moves region, and there the lock does object, to every subnet and Aurora
-// instance (their AvailabilityZone changes with the region): a region move
+// instance (their AvailabilityZone changes with the region), and to the
+// uploads' replica in the copy region, which moves with it: a region move
 // is a new stage there, acknowledged with `make lock REASON=…` once the
 // data has moved. `make diff` names either move (package changes).
 func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
@@ -341,16 +342,24 @@ func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zoneMoves := 0
+	zoneMoves, copyMoves := 0, 0
 	for _, p := range readLock(t).Check(list) {
-		if line := p.String(); strings.HasPrefix(line, "Prod/Data ") && strings.Contains(line, "(AvailabilityZone changed)") {
+		switch line := p.String(); {
+		case strings.HasPrefix(line, "Prod/Data ") && strings.Contains(line, "(AvailabilityZone changed)"):
 			zoneMoves++
-		} else {
+		case strings.HasPrefix(line, "Prod/BackupCopy ") && strings.Contains(line, "(BucketName changed)"):
+			// The copy region moves with Prod (eu-central-1 pairs with
+			// eu-west-1), and the uploads' replica is named by its region.
+			copyMoves++
+		default:
 			t.Error(p)
 		}
 	}
 	// Six subnets, the writer and the reader.
 	if zoneMoves != 8 {
 		t.Errorf("the lock reports %d of Prod/Data's zoned resources as replaced by its move to eu-central-1, want 8", zoneMoves)
+	}
+	if copyMoves != 1 {
+		t.Errorf("the lock reports %d replica buckets of Prod/BackupCopy as replaced by the copy region's move, want 1", copyMoves)
 	}
 }
