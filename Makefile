@@ -228,6 +228,9 @@ watch: deps web $(APP) ## on every save, hotswap Dev's changed Lambda code and s
 # Previews (README "Previews"): a branch's own short-lived stage, derived from Dev, deployed from a
 # workstation (never by the pipeline), destroyed with nothing left behind.
 preview preview-destroy: PREVIEW = $(NAME)
+# A redeploy keeps the preview's creation date: the one its Data stack's tag holds, if it is deployed.
+preview: PREVIEW_CREATED = $(or $(shell aws cloudformation describe-stacks --stack-name "$$($(GO) run ./cmd/previews -name '$(NAME)' 2>/dev/null)-Data" \
+	--query "Stacks[0].Tags[?Key=='stratus:preview-created'].Value" --output text 2>/dev/null | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}$$'),$(shell date -u +%F))
 
 preview-name:
 	@if [ -z '$(NAME)' ]; then echo 'needs a branch name: make preview NAME=feature/x (make preview-destroy NAME=feature/x)' >&2; exit 2; fi
