@@ -22,7 +22,13 @@ GO_SRC   := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path
 # handlers for, checks and writes that stage alone. Unset, synth builds every stage (and, with an
 # account, the Pipeline stack); deploy and watch default to Dev.
 STAGE    ?=
-STAGE_CONTEXT = $(if $(STAGE),-c stage=$(STAGE))
+STAGE_CONTEXT = $(if $(STAGE),-c stage=$(STAGE))$(if $(PREVIEW), -c 'preview=$(PREVIEW)' -c previewCreated=$(PREVIEW_CREATED))
+# A branch's preview stage (README "Previews"): `make synth PREVIEW=<branch>` builds it alone into
+# cdk.out/assembly-Preview-<name>, dated today (UTC) in its stratus:preview-created tag; the app reads no clock.
+PREVIEW  ?=
+PREVIEW_CREATED ?= $(shell date -u +%F)
+# previews-older lists the previews created more than DAYS days ago.
+DAYS     ?= 7
 # Where `make dev` listens; port 0 picks a free one.
 DEV_ADDR ?= 127.0.0.1:8080
 LOCAL    := bin/stratus-local
@@ -31,7 +37,7 @@ ifneq ($(wildcard .tmp/cfn-lint/bin/cfn-lint),)
 export PATH := $(CURDIR)/.tmp/cfn-lint/bin:$(PATH)
 endif
 
-.PHONY: help synth test prereqs test-race flaky cfnlint compliance example e2e dev faults restore-drill snapshot lock diff drift cost diagram lint bench deploy watch clean deps web
+.PHONY: help preview preview-destroy preview-name previews-older synth test prereqs test-race flaky cfnlint compliance example e2e dev faults restore-drill snapshot lock diff drift cost diagram lint bench deploy watch clean deps web
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -60,7 +66,7 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 
 web: web/dist/index.html ## build the single-page app into web/dist
 
-synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline); STAGE=Dev for one stage
+synth: deps web $(APP) ## build the app and every handler, synthesize every stack into cdk.out (offline); STAGE=Dev for one stage, PREVIEW=<branch> for a preview
 	rm -rf cdk.out
 	$(CDK) synth $(CDK_FLAGS) $(STAGE_CONTEXT) --quiet '**'
 	$(GO) run ./cmd/synthsummary cdk.out
@@ -226,6 +232,39 @@ watch: deps web $(APP) ## on every save, hotswap Dev's changed Lambda code and s
 	@if [ '$(STAGE)' = Staging ] || [ '$(STAGE)' = Prod ]; then \
 		echo 'make watch hotswaps Dev only: $(STAGE) is deployed by the pipeline, and a hotswap would drift it from its templates' >&2; exit 2; fi
 	$(CDK) watch $(CDK_FLAGS) --hotswap --app 'make --no-print-directory -s $(APP) && $(APP)' -c stage=$(STAGE) '$(STAGE)/*'
+
+# Previews (README "Previews"): a branch's own short-lived stage, derived from Dev, deployed from a
+# workstation (never by the pipeline), destroyed with nothing left behind.
+preview preview-destroy: PREVIEW = $(NAME)
+# A redeploy keeps the preview's creation date: the one its Data stack's tag holds, if it is deployed.
+preview: PREVIEW_CREATED = $(or $(shell aws cloudformation describe-stacks --stack-name "$$($(GO) run ./cmd/previews -name '$(NAME)' 2>/dev/null)-Data" \
+	--query "Stacks[0].Tags[?Key=='stratus:preview-created'].Value" --output text 2>/dev/null | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}$$'),$(shell date -u +%F))
+
+preview-name:
+	@if [ -z '$(NAME)' ]; then echo 'needs a branch name: make preview NAME=feature/x (make preview-destroy NAME=feature/x)' >&2; exit 2; fi
+	@$(GO) run ./cmd/previews -name '$(NAME)' >/dev/null
+
+preview: preview-name synth ## deploy the preview stage of a branch: make preview NAME=feature/x (needs AWS credentials and a bootstrapped account)
+	$(CDK) deploy $(CDK_FLAGS) --app cdk.out --require-approval never "$$($(GO) run ./cmd/previews -name '$(NAME)')/*"
+
+# cdk destroy deletes every resource (the preview retains nothing); the log groups Lambda creates on its
+# own for CDK's provider functions and the rotation function, which no template holds, go after it: their
+# functions' names are read from the stacks (and the rotation's nested stack) before they are deleted.
+preview-destroy: preview-name synth ## destroy a branch's preview, leaving nothing behind: make preview-destroy NAME=feature/x (needs AWS credentials)
+	stage=$$($(GO) run ./cmd/previews -name '$(NAME)'); fns=; \
+	for stack in $$stage-Data $$stage-App $$stage-Web; do \
+		aws cloudformation describe-stacks --stack-name $$stack >/dev/null 2>&1 || continue; \
+		for s in $$stack $$(aws cloudformation list-stack-resources --stack-name $$stack --output text \
+				--query "StackResourceSummaries[?ResourceType=='AWS::CloudFormation::Stack'].PhysicalResourceId"); do \
+			fns="$$fns $$(aws cloudformation list-stack-resources --stack-name $$s --output text \
+				--query "StackResourceSummaries[?ResourceType=='AWS::Lambda::Function'].PhysicalResourceId")"; \
+		done; \
+	done; \
+	$(CDK) destroy $(CDK_FLAGS) --app cdk.out --force "$$stage/*"; \
+	for fn in $$fns; do [ "$$fn" = None ] || aws logs delete-log-group --log-group-name "/aws/lambda/$$fn" 2>/dev/null || true; done
+
+previews-older: ## list the previews created more than DAYS days ago (default 7), by their stratus:preview-created tag (needs AWS credentials)
+	aws cloudformation describe-stacks --output json | $(GO) run ./cmd/previews -older-than $(DAYS)
 
 clean: ## remove build output, the local stack's data (.tmp/dev) and the assembly make cost and make diagram read (.tmp/cdk.out)
 	rm -rf cdk.out bin web/dist .tmp/dev $(REF_OUT)

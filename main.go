@@ -6,6 +6,7 @@
 //
 //	cdk synth                                   # offline, account-agnostic, no pipeline
 //	cdk synth -c stage=Dev                      # one stage alone (Dev, Staging or Prod), never the pipeline
+//	cdk synth -c preview=feature/x -c previewCreated=2026-12-07  # a branch's preview stage alone
 //	cdk synth -c account=111111111111 -c region=eu-west-1 \
 //	          -c connectionArn=arn:aws:codeconnections:… -c repo=owner/stratus \
 //	          -c alarmEmail=oncall@example.org \
@@ -68,6 +69,10 @@ func run() int {
 		// Context only: an environment variable would follow the pipeline's
 		// own synth, which must build every stage.
 		Stage: setting(app, "stage", ""),
+		// A branch's preview stage, alone, dated by the caller (the
+		// Makefile: `date -u +%F`), so synth reads no clock.
+		Preview:        setting(app, "preview", ""),
+		PreviewCreated: setting(app, "previewCreated", ""),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

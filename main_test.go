@@ -38,6 +38,13 @@ func TestBadConfigExitsTwoListingEveryProblem(t *testing.T) {
 			`domain "app.example.com" and hostedZoneId "" go together`,
 		},
 	}, {
+		name:    "preview",
+		context: map[string]string{"preview": "--", "previewCreated": "yesterday"},
+		want: []string{
+			`preview "--" has no letter or digit`,
+			`previewCreated "yesterday" is not a date`,
+		},
+	}, {
 		name:    "region",
 		context: map[string]string{"region": "ap-nowhere-9"},
 		want: []string{

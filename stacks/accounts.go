@@ -41,6 +41,9 @@ func (o Options) stageSettings() []stageSetting {
 }
 
 func (o Options) stageSetting(stage string) stageSetting {
+	if strings.HasPrefix(stage, PreviewPrefix) {
+		stage = "Dev" // a preview is derived from Dev and deploys where Dev does
+	}
 	for _, s := range o.stageSettings() {
 		if s.stage == stage {
 			return s

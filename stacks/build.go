@@ -60,6 +60,15 @@ type Options struct {
 	// full build, which is what its own synth step runs.
 	// Default: - every stage, and the Pipeline stack with an account.
 	Stage string
+	// Preview, when set, is a branch name: Build builds that branch's
+	// preview stage alone (Preview(branch), named Preview-<PreviewName>),
+	// never Dev, Staging, Prod or the Pipeline stack. Not with Stage.
+	// Default: - no preview.
+	Preview string
+	// PreviewCreated is the preview's creation date (YYYY-MM-DD, UTC), the
+	// value of its PreviewCreatedTag: given, so synth stays deterministic.
+	// Required with Preview.
+	PreviewCreated string
 }
 
 // The environment variables main.go reads a setting from when CDK context
@@ -123,8 +132,11 @@ func (o Options) env() *awscdk.Environment {
 
 // App is everything Build made.
 type App struct {
-	// Dev, Staging and Prod are nil when Options.Stage selected another.
+	// Dev, Staging and Prod are nil when Options.Stage selected another,
+	// or Options.Preview a preview.
 	Dev, Staging, Prod *Stage
+	// Preview is the stage Options.Preview asked for; nil without one.
+	Preview *Stage
 	// Pipeline deploys Staging, then Prod after an approval; nil without
 	// an account.
 	Pipeline *pipeline.Pipeline
@@ -152,6 +164,9 @@ func Build(app awscdk.App, opts Options) (*App, error) {
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
+	}
+	if opts.Preview != "" {
+		return buildPreview(app, opts)
 	}
 	out := &App{}
 	for _, s := range []struct {
@@ -182,6 +197,22 @@ func Build(app awscdk.App, opts Options) (*App, error) {
 		out.Stacks = append(out.Stacks, stack)
 	}
 	return out, nil
+}
+
+// buildPreview builds the preview stage of opts.Preview alone, under the
+// compliance checks every stage passes. opts has been checked.
+func buildPreview(app awscdk.App, opts Options) (*App, error) {
+	cfg, err := Preview(opts.Preview)
+	if err != nil {
+		return nil, &ConfigError{Problems: []string{err.Error()}}
+	}
+	if p := stageProblems(opts.Region, opts.apply(cfg)); len(p) > 0 {
+		return nil, &ConfigError{Problems: p}
+	}
+	s := NewStage(app, cfg, opts)
+	nag.Check(app, nag.AwsSolutions, nag.Serverless)
+	nag.Check(s.Stage, nag.AwsSolutions, nag.Serverless)
+	return &App{Preview: s, Stacks: s.Stacks()}, nil
 }
 
 // synthInstallCommands install what `make test` needs on the pipeline's

@@ -43,7 +43,11 @@ type Stage struct {
 func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	opts = opts.withDefaults()
 	cfg = opts.apply(cfg)
-	if p := append(opts.problems(), stageProblemsIn(opts.stageRegion, cfg)...); len(p) > 0 {
+	p := append(opts.problems(), stageProblemsIn(opts.stageRegion, cfg)...)
+	if cfg.IsPreview() && opts.Preview == "" {
+		p = append(p, previewCreatedProblems(opts.PreviewCreated)...)
+	}
+	if len(p) > 0 {
 		panic(&ConfigError{Problems: p})
 	}
 	// From here on opts.Account and opts.Region are the stage's own.
@@ -61,6 +65,9 @@ func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	s.Data = NewDataStack(s.Stage, cfg, opts, s.BackupCopy)
 	s.App = NewAppStack(s.Stage, cfg, s.Data)
 	s.Web = NewWebStack(s.Stage, cfg, s.App, s.Edge)
+	if cfg.IsPreview() {
+		makeDisposable(s.Stage, cfg, opts.PreviewCreated)
+	}
 	return s
 }
 

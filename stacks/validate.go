@@ -43,7 +43,7 @@ func (o Options) problems() []string {
 		out = append(out, fmt.Sprintf("stage %q is not a stage of the app: want one of %s (or none, for all of them)",
 			o.Stage, strings.Join(StageNames(), ", ")))
 	}
-	return out
+	return append(out, o.previewProblems()...)
 }
 
 // stageProblems lists what is wrong with the configurations, each line

@@ -92,6 +92,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The previews, as `make synth PREVIEW=<branch>` builds them.
+	if err := synthPreviews(ctx, filepath.Join(selectedDir, "previews")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	// The accounts synth, if a test made it (accounts_test.go).
 	defer func() {
 		if accountsSynth.outDir != "" {
