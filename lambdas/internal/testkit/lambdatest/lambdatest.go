@@ -89,6 +89,10 @@ func build(pkg, name string, flags ...string) (string, error) {
 		}
 		key = abs
 	}
+	// The module's checkout is part of the key: two worktrees of this
+	// repository testing at once build the same package path from different
+	// sources, and one must not run the other's binary.
+	key = moduleRoot() + "/" + key
 	sub := filepath.Join(os.TempDir(), fmt.Sprintf("stratus-lambdatest-%d", os.Getuid()), strings.NewReplacer("/", "_", ".", "_").Replace(key))
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		return "", err
@@ -112,6 +116,24 @@ func build(pkg, name string, flags ...string) (string, error) {
 	}
 	built[pkg] = out
 	return out, nil
+}
+
+// moduleRoot is the directory of the go.mod above the working directory ("" if none).
+func moduleRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // Emulator is a running aws-lambda-rie with one function.
