@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/awscall"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/ssmadapter"
@@ -167,7 +168,7 @@ func s3Client(endpoint string) *s3.Client {
 
 func TestS3HeadReadsSizeAndType(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Length": {"1234"}, "Content-Type": {"image/png"}, "Etag": {`"abc"`}}, "")
-	info, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
+	info, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestS3HeadReadsSizeAndType(t *testing.T) {
 
 func TestS3HeadNotFound(t *testing.T) {
 	f := newFake(t, 404, nil, "")
-	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "missing")
+	_, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "missing")
 	if !errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want ErrObjectNotFound", err)
 	}
@@ -193,7 +194,7 @@ func TestS3HeadNotFound(t *testing.T) {
 
 func TestS3HeadOtherErrorIsNotNotFound(t *testing.T) {
 	f := newFake(t, 403, nil, "")
-	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "k")
+	_, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "k")
 	if err == nil || errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want a non-NotFound error", err)
 	}
@@ -312,7 +313,7 @@ func TestSSMParametersReturnsServiceError(t *testing.T) {
 	f := newFake(t, 400, http.Header{"Content-Type": {"application/x-amz-json-1.1"}},
 		`{"__type":"com.amazonaws.ssm#AccessDeniedException","message":"not allowed"}`)
 	_, err := ssmadapter.New(cfg(f.URL)).Parameters(context.Background(), "/stratus/dev/a")
-	var e *ssmadapter.Error
+	var e *awscall.Error
 	if !errors.As(err, &e) || e.Code != "AccessDeniedException" || e.Status != 400 || !strings.Contains(err.Error(), "/stratus/dev/a") {
 		t.Fatalf("err = %v, want the SSM error code and the parameter name", err)
 	}
@@ -400,5 +401,29 @@ func TestPresignerMatchesTheSDK(t *testing.T) {
 	if _, err := s3adapter.NewPresigner(cfg("")).PresignPut(context.Background(), awsx.PutRequest{Key: "k", Size: -1}); err == nil ||
 		!strings.Contains(err.Error(), "invalid request") {
 		t.Errorf("bad request: err = %v", err)
+	}
+}
+
+func TestS3HeadRetriesServerErrors(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		if r.Header.Get("X-Amz-Content-Sha256") == "" {
+			w.WriteHeader(400)
+			return
+		}
+		w.Header().Set("Content-Length", "7")
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	c := cfg(srv.URL)
+	c.RetryMaxAttempts = 2
+	info, err := s3adapter.NewInspector(c).Head(context.Background(), "uploads", "k")
+	if err != nil || calls != 2 || info.Size != 7 {
+		t.Fatalf("calls %d info %+v err %v, want the 503 retried", calls, info, err)
 	}
 }

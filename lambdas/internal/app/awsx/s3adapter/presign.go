@@ -14,6 +14,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/awscall"
 )
 
 // Presigner is the [awsx.Presigner] of a function that only presigns (the
@@ -38,19 +39,7 @@ var _ awsx.Presigner = (*Presigner)(nil)
 
 // NewPresigner is the presigner of cfg's region, credentials and endpoint.
 func NewPresigner(cfg aws.Config) *Presigner {
-	e := ""
-	for _, src := range cfg.ConfigSources {
-		if p, ok := src.(interface {
-			GetServiceBaseEndpoint(context.Context, string) (string, bool, error)
-		}); ok {
-			if v, found, err := p.GetServiceBaseEndpoint(context.Background(), "S3"); found && err == nil {
-				e = v
-			}
-		}
-	}
-	if e == "" && cfg.BaseEndpoint != nil {
-		e = *cfg.BaseEndpoint
-	}
+	e := awscall.Endpoint(cfg, "S3", "s3")
 	return &Presigner{cfg: cfg, endpoint: e, Now: time.Now, signer: v4.NewSigner(func(o *v4.SignerOptions) {
 		o.DisableURIPathEscaping = true // S3 signs the path as sent, escaped once
 	})}
@@ -62,7 +51,7 @@ func (p *Presigner) PresignPut(ctx context.Context, r awsx.PutRequest) (awsx.Pre
 		return awsx.PresignedPut{}, fmt.Errorf("presign put: invalid request (bucket %q, key %q, size %d, expires %s)",
 			r.Bucket, r.Key, r.Size, r.Expires)
 	}
-	u, err := p.objectURL(r.Bucket, r.Key)
+	u, err := objectURL(p.endpoint, p.PathStyle, r.Bucket, r.Key)
 	if err != nil {
 		return awsx.PresignedPut{}, fmt.Errorf("presign put %s/%s: %w", r.Bucket, r.Key, err)
 	}
@@ -96,20 +85,16 @@ func (p *Presigner) PresignPut(ctx context.Context, r awsx.PutRequest) (awsx.Pre
 	return awsx.PresignedPut{URL: signed, Method: http.MethodPut, Headers: h, Expires: start.Add(r.Expires)}, nil
 }
 
-func (p *Presigner) objectURL(bucket, key string) (*url.URL, error) {
+// objectURL is the URL of key in bucket at endpoint (awscall.Endpoint):
+// virtual-hosted (BUCKET.HOST/KEY), or path-style (HOST/BUCKET/KEY) if asked
+// or if the host is an IP address, as the SDK decides.
+func objectURL(endpoint string, pathStyle bool, bucket, key string) (*url.URL, error) {
 	path := "/" + escapeKey(key)
-	if p.endpoint == "" {
-		suffix := "amazonaws.com"
-		if strings.HasPrefix(p.cfg.Region, "cn-") {
-			suffix = "amazonaws.com.cn"
-		}
-		return url.Parse("https://" + bucket + ".s3." + p.cfg.Region + "." + suffix + path)
-	}
-	u, err := url.Parse(strings.TrimSuffix(p.endpoint, "/"))
+	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
 	if err != nil {
 		return nil, err
 	}
-	if p.PathStyle || net.ParseIP(u.Hostname()) != nil { // no virtual host on an IP address (as the SDK decides)
+	if pathStyle || net.ParseIP(u.Hostname()) != nil { // no virtual host on an IP address (as the SDK decides)
 		return url.Parse(u.Scheme + "://" + u.Host + u.EscapedPath() + "/" + url.PathEscape(bucket) + path)
 	}
 	return url.Parse(u.Scheme + "://" + bucket + "." + u.Host + u.EscapedPath() + path)
