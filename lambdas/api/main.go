@@ -1,6 +1,7 @@
 // Command api is the items API Lambda (API Gateway REST API, Lambda proxy
 // integration). It only wires: configuration from the environment → adapters
-// (pgx pool, S3 presigner, SSM settings) → the items service → the HTTP
+// (pgx pool, S3 presigner, SSM settings: both without their SDK service clients, see
+// package awsx) → the items service → the HTTP
 // transport → lambda.Start. See doc.go for the API and its environment.
 package main
 
@@ -9,9 +10,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
@@ -59,11 +58,11 @@ func main() {
 func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {
 	var params awsx.ParameterReader
 	if cfg.AppConfigParam != "" {
-		params = ssmadapter.New(ssm.NewFromConfig(fn.AWS))
+		params = ssmadapter.New(fn.AWS)
 	}
 	svc := &items.Service{
 		Store:   store.New(fn.DB),
-		Uploads: &uploads.S3{Presigner: s3adapter.New(s3.NewFromConfig(fn.AWS)), Bucket: cfg.UploadsBucket},
+		Uploads: &uploads.S3{Presigner: s3adapter.NewPresigner(fn.AWS), Bucket: cfg.UploadsBucket},
 		Limits:  &appconfig.Source{Reader: params, Name: cfg.AppConfigParam},
 	}
 	if cfg.EventTopicArn != "" {

@@ -12,7 +12,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
@@ -35,7 +34,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
-	consumer := worker.New(fn.DB, s3adapter.New(s3.NewFromConfig(fn.AWS)),
+	consumer := worker.New(fn.DB, s3adapter.NewInspector(fn.AWS),
 		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: fn.Log})
 	lambda.Start(consumer.HandleSQS)
 }

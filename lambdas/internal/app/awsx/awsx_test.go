@@ -3,6 +3,7 @@ package awsx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/awscall"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/ssmadapter"
@@ -167,7 +168,7 @@ func s3Client(endpoint string) *s3.Client {
 
 func TestS3HeadReadsSizeAndType(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Length": {"1234"}, "Content-Type": {"image/png"}, "Etag": {`"abc"`}}, "")
-	info, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
+	info, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "attachments/u1/i1/a1/my file.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestS3HeadReadsSizeAndType(t *testing.T) {
 
 func TestS3HeadNotFound(t *testing.T) {
 	f := newFake(t, 404, nil, "")
-	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "missing")
+	_, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "missing")
 	if !errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want ErrObjectNotFound", err)
 	}
@@ -193,7 +194,7 @@ func TestS3HeadNotFound(t *testing.T) {
 
 func TestS3HeadOtherErrorIsNotNotFound(t *testing.T) {
 	f := newFake(t, 403, nil, "")
-	_, err := s3adapter.New(s3Client(f.URL)).Head(context.Background(), "uploads", "k")
+	_, err := s3adapter.NewInspector(cfg(f.URL)).Head(context.Background(), "uploads", "k")
 	if err == nil || errors.Is(err, awsx.ErrObjectNotFound) {
 		t.Fatalf("err = %v, want a non-NotFound error", err)
 	}
@@ -247,7 +248,7 @@ func TestSSMParametersChunksAndDecrypts(t *testing.T) {
 	for i := range 10 {
 		names = append(names, "/stratus/dev/p"+string(rune('a'+i)))
 	}
-	vals, err := ssmadapter.New(ssm.NewFromConfig(cfg(f.URL))).Parameters(context.Background(), names...)
+	vals, err := ssmadapter.New(cfg(f.URL)).Parameters(context.Background(), names...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,11 +286,144 @@ func TestSSMParametersByPathPaginates(t *testing.T) {
 		_, _ = io.WriteString(w, `{"Parameters":[{"Name":"/stratus/dev/b/c","Value":"2"}]}`)
 	}))
 	defer srv.Close()
-	vals, err := ssmadapter.New(ssm.NewFromConfig(cfg(srv.URL))).ParametersByPath(context.Background(), "/stratus/dev")
+	vals, err := ssmadapter.New(cfg(srv.URL)).ParametersByPath(context.Background(), "/stratus/dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls != 2 || len(vals) != 2 || vals["/stratus/dev/a"] != "1" || vals["/stratus/dev/b/c"] != "2" {
 		t.Errorf("calls %d vals %v", calls, vals)
+	}
+}
+
+func TestSSMParametersSignedForSSM(t *testing.T) {
+	f := newFake(t, 200, http.Header{"Content-Type": {"application/x-amz-json-1.1"}}, `{"Parameters":[]}`)
+	if _, err := ssmadapter.New(cfg(f.URL)).Parameters(context.Background(), "/stratus/dev/a"); err != nil {
+		t.Fatal(err)
+	}
+	r := f.only(t)
+	if r.Method != http.MethodPost || r.Path != "/" || r.Header.Get("Content-Type") != "application/x-amz-json-1.1" ||
+		!strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") ||
+		!strings.Contains(r.Header.Get("Authorization"), "/eu-west-1/ssm/aws4_request") ||
+		!strings.Contains(r.Header.Get("Authorization"), "x-amz-target") {
+		t.Errorf("request not a SigV4-signed JSON 1.1 POST for ssm in eu-west-1: %s %s %v", r.Method, r.Path, r.Header)
+	}
+}
+
+func TestSSMParametersReturnsServiceError(t *testing.T) {
+	f := newFake(t, 400, http.Header{"Content-Type": {"application/x-amz-json-1.1"}},
+		`{"__type":"com.amazonaws.ssm#AccessDeniedException","message":"not allowed"}`)
+	_, err := ssmadapter.New(cfg(f.URL)).Parameters(context.Background(), "/stratus/dev/a")
+	var e *awscall.Error
+	if !errors.As(err, &e) || e.Code != "AccessDeniedException" || e.Status != 400 || !strings.Contains(err.Error(), "/stratus/dev/a") {
+		t.Fatalf("err = %v, want the SSM error code and the parameter name", err)
+	}
+	if len(f.reqs) != 1 {
+		t.Errorf("%d requests: a client error must not be retried", len(f.reqs))
+	}
+}
+
+func TestSSMParametersRetriesThrottlingAndServerErrors(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch calls {
+		case 1:
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+		case 2:
+			w.WriteHeader(503)
+		default:
+			_, _ = io.WriteString(w, `{"Parameters":[{"Name":"/stratus/dev/a","Value":"1"}]}`)
+		}
+	}))
+	defer srv.Close()
+	c := cfg(srv.URL)
+	c.RetryMaxAttempts = 3
+	vals, err := ssmadapter.New(c).Parameters(context.Background(), "/stratus/dev/a")
+	if err != nil || calls != 3 || vals["/stratus/dev/a"] != "1" {
+		t.Fatalf("calls %d vals %v err %v, want throttling and 503 retried", calls, vals, err)
+	}
+	calls = 0
+	c.RetryMaxAttempts = 1
+	if _, err := ssmadapter.New(c).Parameters(context.Background(), "/stratus/dev/a"); err == nil || calls != 1 {
+		t.Errorf("RetryMaxAttempts 1: calls %d err %v", calls, err)
+	}
+}
+
+// The api's Presigner (no service/s3) signs exactly what the SDK's presigner
+// signs: same URL, query and signature at the same time, same headers to send.
+func TestPresignerMatchesTheSDK(t *testing.T) {
+	for _, tc := range []struct {
+		name, endpoint string
+		pathStyle      bool
+	}{{"regional", "", false}, {"custom endpoint, path style", "http://127.0.0.1:4566", true}, {"custom endpoint", "http://127.0.0.1:4566", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cfg(tc.endpoint)
+			if tc.endpoint == "" {
+				c.BaseEndpoint = nil
+			}
+			sdk := s3adapter.New(s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = tc.pathStyle }))
+			req := awsx.PutRequest{Bucket: "stratus-uploads-1a2b", Key: "attachments/u 1/i1/a1/rapport été+(1).pdf",
+				ContentType: "application/pdf", Size: 2048, Expires: 5 * time.Minute}
+			want, err := sdk.PresignPut(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wu, _ := url.Parse(want.URL)
+			at, err := time.Parse("20060102T150405Z", wu.Query().Get("X-Amz-Date"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := s3adapter.NewPresigner(c)
+			p.PathStyle, p.Now = tc.pathStyle, func() time.Time { return at }
+			got, err := p.PresignPut(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gu, _ := url.Parse(got.URL)
+			if gu.Scheme != wu.Scheme || gu.Host != wu.Host || gu.EscapedPath() != wu.EscapedPath() {
+				t.Errorf("URL = %s\nSDK = %s", got.URL, want.URL)
+			}
+			for k := range wu.Query() {
+				if gu.Query().Get(k) != wu.Query().Get(k) {
+					t.Errorf("query %s = %q, SDK %q", k, gu.Query().Get(k), wu.Query().Get(k))
+				}
+			}
+			if len(gu.Query()) != len(wu.Query()) {
+				t.Errorf("query = %v, SDK %v", gu.Query(), wu.Query())
+			}
+			if got.Method != want.Method || fmt.Sprint(got.Headers) != fmt.Sprint(want.Headers) {
+				t.Errorf("%s %v, SDK %s %v", got.Method, got.Headers, want.Method, want.Headers)
+			}
+		})
+	}
+	if _, err := s3adapter.NewPresigner(cfg("")).PresignPut(context.Background(), awsx.PutRequest{Key: "k", Size: -1}); err == nil ||
+		!strings.Contains(err.Error(), "invalid request") {
+		t.Errorf("bad request: err = %v", err)
+	}
+}
+
+func TestS3HeadRetriesServerErrors(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		if r.Header.Get("X-Amz-Content-Sha256") == "" {
+			w.WriteHeader(400)
+			return
+		}
+		w.Header().Set("Content-Length", "7")
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	c := cfg(srv.URL)
+	c.RetryMaxAttempts = 2
+	info, err := s3adapter.NewInspector(c).Head(context.Background(), "uploads", "k")
+	if err != nil || calls != 2 || info.Size != 7 {
+		t.Fatalf("calls %d info %+v err %v, want the 503 retried", calls, info, err)
 	}
 }

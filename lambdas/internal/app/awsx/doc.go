@@ -6,12 +6,13 @@
 //     FIFO topic).
 //   - [ObjectInspector] / s3adapter.Objects: HEADs an uploaded object (size and Content-Type).
 //   - [Presigner] / s3adapter.Objects: presigns a PUT of a declared size and content type.
-//   - [ParameterReader] / ssmadapter.Store: reads configuration from SSM Parameter Store.
+//   - [ParameterReader] / ssmadapter.Store: reads configuration from SSM Parameter Store (its own
+//     JSON 1.1 client with the SDK's signer and retryer: service/ssm weighs 1.3 MB).
 //
 // The domain packages depend on the interfaces only; main packages build the adapters once, at
 // cold start, from an aws.Config:
 //
-//	cfg, err := config.LoadDefaultConfig(ctx)
+//	cfg, err := boot.AWS(ctx) // the environment's region, credentials, endpoints
 //	pub := snsadapter.New(sns.NewFromConfig(cfg), os.Getenv(contract.EnvEventTopicArn))
 //	objs := s3adapter.New(s3.NewFromConfig(cfg))
 //

@@ -11,7 +11,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
@@ -36,10 +35,10 @@ func Must(log *slog.Logger, what string, err error) {
 	}
 }
 
-// AWS loads the SDK configuration from the environment and shared files
-// only; credentials resolve on first use.
+// AWS builds the SDK configuration from the environment that Lambda gives a
+// function, and nothing else: see FromEnv.
 func AWS(ctx context.Context) (aws.Config, error) {
-	return config.LoadDefaultConfig(ctx)
+	return FromEnv(os.Getenv)
 }
 
 // Function is what a function that uses the database starts with.
