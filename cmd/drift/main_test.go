@@ -117,7 +117,7 @@ func TestRenderNamesEachDriftedPropertyAndTheVerdict(t *testing.T) {
 func fakeAWS(t *testing.T, account string) {
 	t.Helper()
 	recorded := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "drift", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "analysis", "drift", "testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
