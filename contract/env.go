@@ -35,6 +35,13 @@ const (
 	EnvVersion        = "VERSION"          // reported by GET /health (default "dev")
 	EnvCORSOrigins    = "CORS_ORIGINS"     // comma-separated origins allowed by CORS (none behind CloudFront)
 
+	// Tracing: OpenTelemetry's own variables (lambdas/internal/app/tracing). The stacks set them on
+	// every function that serves traffic; the endpoint is the ADOT collector extension's.
+	EnvOTLPEndpoint    = "OTEL_EXPORTER_OTLP_ENDPOINT" // OTLP/HTTP base URL (spans go to …/v1/traces)
+	EnvOTELServiceName = "OTEL_SERVICE_NAME"           // service.name of the function's spans
+	EnvOTELSampler     = "OTEL_TRACES_SAMPLER"         // e.g. traceidratio
+	EnvOTELSamplerArg  = "OTEL_TRACES_SAMPLER_ARG"     // its ratio, 0 to 1
+
 	EnvOutboxMinAge    = "OUTBOX_MIN_AGE"    // outbox rows younger than this are left to the API's own flush
 	EnvOutboxBatchSize = "OUTBOX_BATCH_SIZE" // outbox rows per transaction
 
@@ -79,6 +86,11 @@ func (f Function) Reads() []string {
 // dbConnection is what a function connecting as the app's login role reads.
 var dbConnection = []string{EnvDBHost, EnvDBPort, EnvDBName, EnvDBUser, EnvDBIAMAuth}
 
+// Tracing is what a function that makes spans reads (tracing.FromEnv).
+func Tracing() []string {
+	return []string{EnvOTLPEndpoint, EnvOTELServiceName, EnvOTELSampler, EnvOTELSamplerArg}
+}
+
 // API is the items API function. Each call returns a new value (as do
 // Worker, Outbox, Migrate, Rotate and Functions): a caller changing its
 // lists changes nobody else's.
@@ -87,7 +99,7 @@ func API() Function {
 		Name:         "api",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        []string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins},
+		Unset:        slices.Concat([]string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins}, Tracing()),
 	}
 }
 
@@ -97,7 +109,7 @@ func Worker() Function {
 		Name:         "worker",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        []string{EnvDatabaseURL},
+		Unset:        slices.Concat([]string{EnvDatabaseURL}, Tracing()),
 	}
 }
 
@@ -107,7 +119,7 @@ func Outbox() Function {
 		Name:         "outbox",
 		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        []string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize},
+		Unset:        slices.Concat([]string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize}, Tracing()),
 	}
 }
 
