@@ -97,9 +97,9 @@ func Tracing() []string {
 func API() Function {
 	return Function{
 		Name:         "api",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        slices.Concat([]string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins}, Tracing()),
+		Unset:        []string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins},
 	}
 }
 
@@ -107,9 +107,9 @@ func API() Function {
 func Worker() Function {
 	return Function{
 		Name:         "worker",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        slices.Concat([]string{EnvDatabaseURL}, Tracing()),
+		Unset:        []string{EnvDatabaseURL},
 	}
 }
 
@@ -117,9 +117,9 @@ func Worker() Function {
 func Outbox() Function {
 	return Function{
 		Name:         "outbox",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
-		Unset:        slices.Concat([]string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize}, Tracing()),
+		Unset:        []string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize},
 	}
 }
 
