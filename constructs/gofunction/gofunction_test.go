@@ -355,7 +355,7 @@ func TestCollectorLayer(t *testing.T) {
 	tpl := assertions.Template_FromStack(stack, nil)
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 		"TracingConfig": map[string]any{"Mode": "Active"},
-		"Layers": []any{map[string]any{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"}},
+		"Layers":        []any{map[string]any{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"}},
 	})
 	msg := cdktest.Recover(func() {
 		gofunction.New(newStack(), "Bad", &gofunction.Props{Entry: jsii.String("./testdata/hello"), CollectorLayer: jsii.String("latest"),
