@@ -35,6 +35,13 @@ const (
 	EnvVersion        = "VERSION"          // reported by GET /health (default "dev")
 	EnvCORSOrigins    = "CORS_ORIGINS"     // comma-separated origins allowed by CORS (none behind CloudFront)
 
+	// Tracing: OpenTelemetry's own variables (lambdas/internal/app/tracing). The stacks set them on
+	// every function that serves traffic; the endpoint is the ADOT collector extension's.
+	EnvOTLPEndpoint    = "OTEL_EXPORTER_OTLP_ENDPOINT" // OTLP/HTTP base URL (spans go to …/v1/traces)
+	EnvOTELServiceName = "OTEL_SERVICE_NAME"           // service.name of the function's spans
+	EnvOTELSampler     = "OTEL_TRACES_SAMPLER"         // e.g. traceidratio
+	EnvOTELSamplerArg  = "OTEL_TRACES_SAMPLER_ARG"     // its ratio, 0 to 1
+
 	EnvOutboxMinAge    = "OUTBOX_MIN_AGE"    // outbox rows younger than this are left to the API's own flush
 	EnvOutboxBatchSize = "OUTBOX_BATCH_SIZE" // outbox rows per transaction
 
@@ -79,13 +86,18 @@ func (f Function) Reads() []string {
 // dbConnection is what a function connecting as the app's login role reads.
 var dbConnection = []string{EnvDBHost, EnvDBPort, EnvDBName, EnvDBUser, EnvDBIAMAuth}
 
+// Tracing is what a function that makes spans reads (tracing.FromEnv).
+func Tracing() []string {
+	return []string{EnvOTLPEndpoint, EnvOTELServiceName, EnvOTELSampler, EnvOTELSamplerArg}
+}
+
 // API is the items API function. Each call returns a new value (as do
 // Worker, Outbox, Migrate, Rotate and Functions): a caller changing its
 // lists changes nobody else's.
 func API() Function {
 	return Function{
 		Name:         "api",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvAppConfigParam, EnvUploadsBucket, EnvEventTopicArn}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL, EnvVersion, EnvCORSOrigins},
 	}
@@ -95,7 +107,7 @@ func API() Function {
 func Worker() Function {
 	return Function{
 		Name:         "worker",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvUploadsBucket}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL},
 	}
@@ -105,7 +117,7 @@ func Worker() Function {
 func Outbox() Function {
 	return Function{
 		Name:         "outbox",
-		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}),
+		Set:          slices.Concat(dbConnection, []string{EnvStage, EnvEventTopicArn}, Tracing()),
 		SetSometimes: []string{EnvDBProxy},
 		Unset:        []string{EnvDatabaseURL, EnvOutboxMinAge, EnvOutboxBatchSize},
 	}

@@ -136,22 +136,47 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 // to connect as AppDBUser, logging to a log group encrypted with the
 // stage's key.
 func (s *AppStack) newFunction(cfg Config, data *DataStack, id, entry, description string) awslambda.Function {
+	env := map[string]*string{contract.EnvStage: jsii.String(cfg.Name)}
+	for k, v := range tracingEnv(cfg, entry) {
+		env[k] = jsii.String(v)
+	}
+	var collector *string
+	if cfg.Tracing.CollectorLayer != "" {
+		collector = jsii.String(cfg.Tracing.CollectorLayer)
+	}
 	fn := gofunction.New(s.Stack, id, &gofunction.Props{
 		Entry:            jsii.String(entry),
 		LogEncryptionKey: data.LogsKey,
 		Egress:           functionEgress(),
+		CollectorLayer:   collector,
 		FunctionOptions: awslambda.FunctionOptions{
 			Description:      jsii.String(description),
 			Vpc:              data.DB.Vpc,
 			VpcSubnets:       data.DB.FunctionSubnets(),
 			LogRetention:     cfg.LogRetention,
 			LogRemovalPolicy: cfg.RemovalPolicy,
-			Environment:      &map[string]*string{contract.EnvStage: jsii.String(cfg.Name)},
+			Environment:      &env,
 		},
 	})
 	data.DB.GrantConnect(fn, AppDBUser)
 	data.DB.Bind(fn, AppDBUser)
 	return fn
+}
+
+// tracingEnv is the OpenTelemetry settings of the function built from entry
+// (contract.Tracing): its service name (the folder under lambdas/), the
+// stage's sampling, and the ADOT collector extension's OTLP/HTTP endpoint
+// when the stage has the collector.
+func tracingEnv(cfg Config, entry string) map[string]string {
+	env := map[string]string{
+		contract.EnvOTELServiceName: strings.TrimPrefix(entry, "./lambdas/"),
+		contract.EnvOTELSampler:     "traceidratio",
+		contract.EnvOTELSamplerArg:  strconv.FormatFloat(cfg.Tracing.SampleRatio, 'g', -1, 64),
+	}
+	if cfg.Tracing.CollectorLayer != "" {
+		env[contract.EnvOTLPEndpoint] = "http://localhost:4318"
+	}
+	return env
 }
 
 // suppressUploadGrant excuses cdk-nag's AwsSolutions-IAM5 findings of

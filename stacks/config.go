@@ -43,6 +43,27 @@ type Config struct {
 	// shorter than Aurora's auto-pause delay (5 minutes) keeps a cluster with
 	// MinCapacity 0 from ever pausing.
 	OutboxInterval time.Duration
+
+	// Tracing samples and exports the functions' OpenTelemetry spans.
+	Tracing TracingConfig
+}
+
+// ADOTCollectorLayer is the version of the AWS Distro for OpenTelemetry
+// collector Lambda layer every stage uses (gofunction.Props.CollectorLayer):
+// the one place to bump it. Check the current one in ADOT's Lambda docs
+// before a release.
+const ADOTCollectorLayer = "0-117-0:1"
+
+// TracingConfig is how the API, worker and outbox functions trace.
+type TracingConfig struct {
+	// SampleRatio is the share of traces the functions record, 0 to 1
+	// (OTEL_TRACES_SAMPLER=traceidratio): decided on the trace id, so a
+	// request's spans in the API, the outbox and the worker are all kept or
+	// all dropped.
+	SampleRatio float64
+	// CollectorLayer is the ADOT collector layer's version; "" leaves the
+	// collector out, and the functions' spans unexported.
+	CollectorLayer string
 }
 
 // DatabaseConfig sizes Aurora Serverless v2 and its network.
@@ -258,6 +279,9 @@ func Dev() Config {
 		// Hourly: between runs the database pauses (MinCapacity 0). A publish
 		// that failed after its commit reaches the bus within the hour.
 		OutboxInterval: time.Hour,
+		// Every trace: traffic is a developer's, and X-Ray's free tier (100,000
+		// traces recorded a month) covers it.
+		Tracing: TracingConfig{SampleRatio: 1, CollectorLayer: ADOTCollectorLayer},
 	}
 }
 
@@ -274,6 +298,8 @@ func Staging() Config {
 			ThreatProtection: awscognito.StandardThreatProtectionMode_FULL_FUNCTION},
 		Site:           SiteConfig{WebAcl: true},
 		OutboxInterval: time.Minute,
+		// Every trace: a release is proven here, at test traffic.
+		Tracing: TracingConfig{SampleRatio: 1, CollectorLayer: ADOTCollectorLayer},
 	}
 }
 
@@ -302,6 +328,10 @@ func Prod() Config {
 			Lock: VaultLock{Mode: "compliance", MinRetentionDays: 7, MaxRetentionDays: 400, ChangeableForDays: 3}},
 		OnCall:         true,
 		OutboxInterval: time.Minute,
+		// 5%: X-Ray bills per trace recorded and scanned, and at Prod's traffic
+		// one in twenty still shows every route and failure mode many times a
+		// minute; logs carry every request's trace id regardless.
+		Tracing: TracingConfig{SampleRatio: 0.05, CollectorLayer: ADOTCollectorLayer},
 	}
 }
 

@@ -49,7 +49,10 @@ func TestConfigProblemsNameEveryBadValue(t *testing.T) {
 	bad.Api.OriginSecretRotation = time.Hour
 	bad.Database.AvailabilityZones = map[string][]string{"eu-west-1": {"eu-west-1a", "eu-west-1a", "us-east-1b"}}
 	bad.Site.Domain = Domain{Name: "App.example.com", HostedZoneId: "zone"}
+	bad.Tracing = TracingConfig{SampleRatio: 1.5, CollectorLayer: "latest"}
 	wantAll(t, stageProblems("eu-west-1", bad),
+		"Dev: Tracing.SampleRatio 1.5 must be from 0 to 1",
+		`Dev: Tracing.CollectorLayer "latest" is not an ADOT collector layer version`,
 		"Dev: OutboxInterval 1m30s must be whole minutes",
 		"Dev: Database.EnhancedMonitoring 2m0s must be 1, 5, 10, 15, 30 or 60 seconds, or 0 for none",
 		`Dev: Database.AvailabilityZones[eu-west-1] lists "eu-west-1a" twice`,

@@ -72,6 +72,9 @@ func stageProblemsIn(regionOf func(stage string) string, configs ...Config) []st
 	return out
 }
 
+// collectorLayer is the form of an ADOT collector layer version (gofunction checks it too).
+var collectorLayer = regexp.MustCompile(`^[0-9]+-[0-9]+-[0-9]+:[0-9]+$`)
+
 // problems lists what is wrong with c for an app in region, each line
 // naming the field and its value.
 func (c Config) problems(region string) []string {
@@ -82,6 +85,12 @@ func (c Config) problems(region string) []string {
 	}
 	if c.OutboxInterval < time.Minute || c.OutboxInterval%time.Minute != 0 {
 		add("OutboxInterval %v must be whole minutes, at least one (EventBridge schedules run at most every minute)", c.OutboxInterval)
+	}
+	if r := c.Tracing.SampleRatio; r < 0 || r > 1 || r != r {
+		add("Tracing.SampleRatio %v must be from 0 to 1", r)
+	}
+	if v := c.Tracing.CollectorLayer; v != "" && !collectorLayer.MatchString(v) {
+		add(`Tracing.CollectorLayer %q is not an ADOT collector layer version such as "0-117-0:1"`, v)
 	}
 	switch c.Database.EnhancedMonitoring {
 	case 0, time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute:

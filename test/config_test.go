@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/stratus-cdk/stratus/constructs/serverlessdb"
+	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/internal/analysis/refsynth"
 	"github.com/stratus-cdk/stratus/stacks"
 )
@@ -697,6 +699,28 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 		})
 		if subs[0].Condition == "" || st.data.Conditions[subs[0].Condition] == nil {
 			t.Errorf("the subscription has no condition on the address (%q)", subs[0].Condition)
+		}
+	},
+	"Tracing.SampleRatio": func(t *testing.T, st stageTemplates) {
+		for _, fn := range []string{"ApiHandler", "Worker", "Outbox"} {
+			_, r := st.app.one(t, "AWS::Lambda::Function", fn)
+			vars, _ := property(r, "Environment").(map[string]any)["Variables"].(map[string]any)
+			eq(t, fn+" OTEL_TRACES_SAMPLER", vars[contract.EnvOTELSampler], "traceidratio")
+			eq(t, fn+" OTEL_TRACES_SAMPLER_ARG", vars[contract.EnvOTELSamplerArg], strconv.FormatFloat(st.cfg.Tracing.SampleRatio, 'g', -1, 64))
+		}
+	},
+	"Tracing.CollectorLayer": func(t *testing.T, st stageTemplates) {
+		for _, fn := range []string{"ApiHandler", "Worker", "Outbox"} {
+			_, r := st.app.one(t, "AWS::Lambda::Function", fn)
+			vars, _ := property(r, "Environment").(map[string]any)["Variables"].(map[string]any)
+			tracing, _ := property(r, "TracingConfig").(map[string]any)
+			eq(t, fn+" TracingConfig.Mode", tracing["Mode"], "Active")
+			if st.cfg.Tracing.CollectorLayer == "" {
+				eq(t, fn+" Layers", property(r, "Layers"), nil)
+				continue
+			}
+			eq(t, fn+" Layers", property(r, "Layers"), []any{map[string]any{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:901920570463:layer:aws-otel-collector-arm64-ver-" + st.cfg.Tracing.CollectorLayer}})
+			eq(t, fn+" OTEL_EXPORTER_OTLP_ENDPOINT", vars[contract.EnvOTLPEndpoint], "http://localhost:4318")
 		}
 	},
 	"OutboxInterval": func(t *testing.T, st stageTemplates) {

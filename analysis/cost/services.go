@@ -2,6 +2,7 @@ package cost
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/stratus-cdk/stratus/internal/analysis/wiring"
@@ -22,11 +23,35 @@ func priceFunction(e *estimator, n *wiring.Node) ([]Line, string) {
 		arch = "arm64"
 	}
 	gbs := mem / 1024 * e.profile.LambdaMS / 1000
-	return []Line{
+	lines := []Line{
 		e.line(n, "Lambda requests", "lambda.requests.million", idle/million, profile/million, note),
 		e.line(n, fmt.Sprintf("Lambda compute (%g MB, %s, %g ms)", mem, arch, e.profile.LambdaMS),
 			"lambda."+arch+".gb-second", idle*gbs, profile*gbs, ""),
-	}, ""
+	}
+	return append(lines, traces(e, n, idle, profile)...), ""
+}
+
+// traces bills the X-Ray traces of a function that exports its OpenTelemetry spans (active
+// tracing, OTEL_TRACES_SAMPLER=traceidratio and its ratio): each invocation's root span starts or
+// joins one trace (the worker's message spans join the API's traces, its batch span is a trace of
+// its own), recorded at the ratio, and each recorded trace scanned once (a console view or a
+// query; an upper bound for traces nobody looks at). X-Ray's free tier (100,000 recorded, 1,000,000
+// scanned a month per account) is not deducted.
+func traces(e *estimator, n *wiring.Node, idle, profile float64) []Line {
+	if mode, _ := n.Prop("TracingConfig", "Mode").(string); mode != "Active" {
+		return nil
+	}
+	vars, _ := n.Prop("Environment", "Variables").(map[string]any)
+	arg, _ := vars["OTEL_TRACES_SAMPLER_ARG"].(string)
+	ratio, err := strconv.ParseFloat(arg, 64)
+	if sampler, _ := vars["OTEL_TRACES_SAMPLER"].(string); sampler != "traceidratio" || err != nil {
+		return nil
+	}
+	note := fmt.Sprintf("%g%% of invocations sampled (OTEL_TRACES_SAMPLER_ARG)", ratio*100)
+	return []Line{
+		e.line(n, "X-Ray traces recorded", "xray.traces.recorded.million", idle*ratio/million, profile*ratio/million, note),
+		e.line(n, "X-Ray traces scanned", "xray.traces.scanned.million", idle*ratio/million, profile*ratio/million, "each recorded trace scanned once"),
+	}
 }
 
 // priceStage bills the detailed metrics of a stage whose MethodSettings

@@ -269,3 +269,35 @@ func TestEnhancedMonitoringAndDetailedMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A function exporting its spans with active tracing is billed X-Ray traces, recorded and scanned,
+// at its sampling ratio of its invocations; one without the OTEL settings, or with tracing off, is not.
+func TestXRayTracesAtTheSamplingRatio(t *testing.T) {
+	fn := func(id, mode, ratio string) string {
+		return `"` + id + `": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": 256, "TracingConfig": {"Mode": "` + mode + `"},
+			"Environment": {"Variables": {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "` + ratio + `"}}}},
+		"` + id + `Schedule": {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 minute)",
+			"Targets": [{"Id": "T", "Arn": {"Fn::GetAtt": ["` + id + `", "Arn"]}}]}}`
+	}
+	res, err := Estimate(writeAssembly(t, fn("Sampled", "Active", "0.05")+","+fn("Off", "PassThrough", "1")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Line{}
+	for _, l := range res.Stacks[0].Lines {
+		got[l.LogicalID+" "+l.Item] = l
+	}
+	runs := 60 * 730.0 // rate(1 minute) for a month of 730 hours
+	rec, ok := got["Sampled X-Ray traces recorded"]
+	if !ok || math.Abs(rec.IdleQty-runs*0.05/1e6) > 1e-12 || math.Abs(rec.Idle-runs*0.05/1e6*5) > 1e-9 || !strings.Contains(rec.Note, "5%") {
+		t.Errorf("recorded: %+v (found %v), want %g million traces at $5", rec, ok, runs*0.05/1e6)
+	}
+	if scan, ok := got["Sampled X-Ray traces scanned"]; !ok || math.Abs(scan.Idle-runs*0.05/1e6*0.5) > 1e-9 {
+		t.Errorf("scanned: %+v (found %v)", scan, ok)
+	}
+	for k := range got {
+		if strings.HasPrefix(k, "Off X-Ray") {
+			t.Errorf("a function with tracing off is billed %s", k)
+		}
+	}
+}

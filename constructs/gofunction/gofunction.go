@@ -71,6 +71,16 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	if props.Egress != nil {
 		fp.AllowAllOutbound = jsii.Bool(false)
 	}
+	if v := props.CollectorLayer; v != nil {
+		arch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[*fp.Architecture.Name()]
+		layer := awslambda.LayerVersion_FromLayerVersionArn(scope, jsii.String(id+"Collector"), awscdk.Fn_Sub(jsii.String(
+			"arn:${AWS::Partition}:lambda:${AWS::Region}:"+CollectorLayerAccount+":layer:aws-otel-collector-"+arch+"-ver-"+*v), nil))
+		layers := []awslambda.ILayerVersion{layer}
+		if fp.Layers != nil {
+			layers = append(layers, *fp.Layers...)
+		}
+		fp.Layers = &layers
+	}
 	fn := awslambda.NewFunction(scope, jsii.String(id), fp)
 	if props.Egress != nil {
 		restrictEgress(fn, props.Egress)

@@ -347,3 +347,23 @@ func TestLibraryPackageIsRefused(t *testing.T) {
 		t.Errorf("panic %q does not explain that the entry is not a main package", msg)
 	}
 }
+
+// CollectorLayer adds the ADOT collector layer of the function's architecture and region.
+func TestCollectorLayer(t *testing.T) {
+	stack := newStack()
+	gofunction.New(stack, "Traced", &gofunction.Props{Entry: jsii.String("./testdata/hello"), CollectorLayer: jsii.String("0-117-0:1")})
+	tpl := assertions.Template_FromStack(stack, nil)
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"TracingConfig": map[string]any{"Mode": "Active"},
+		"Layers":        []any{map[string]any{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"}},
+	})
+	msg := cdktest.Recover(func() {
+		gofunction.New(newStack(), "Bad", &gofunction.Props{Entry: jsii.String("./testdata/hello"), CollectorLayer: jsii.String("latest"),
+			FunctionOptions: awslambda.FunctionOptions{Tracing: awslambda.Tracing_DISABLED}})
+	})
+	for _, want := range []string{`CollectorLayer "latest": is not an ADOT collector layer version`, "Tracing", "must stay ACTIVE with CollectorLayer"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic does not contain %q:\n%s", want, msg)
+		}
+	}
+}

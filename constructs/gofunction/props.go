@@ -3,6 +3,7 @@ package gofunction
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -39,6 +40,16 @@ type Props struct {
 	// region may use it); an imported key's policy must already allow it.
 	// Default: - CloudWatch Logs' own encryption, with a key AWS owns.
 	LogEncryptionKey awskms.IKey
+
+	// CollectorLayer adds the AWS Distro for OpenTelemetry collector Lambda
+	// layer of this version (its name's version and the layer version, e.g.
+	// "0-117-0:1"): arn:aws:lambda:<region>:901920570463:layer:aws-otel-collector-<arm64|amd64>-ver-<CollectorLayer>.
+	// The collector runs as an extension, receives OTLP/HTTP on
+	// localhost:4318 and exports the function's spans to X-Ray with its role
+	// (active tracing's xray:PutTraceSegments, which New grants with it).
+	// Point the function's exporter there (OTEL_EXPORTER_OTLP_ENDPOINT).
+	// Default: - no collector: the function's own spans are not exported.
+	CollectorLayer *string
 
 	// Egress restricts a function in a VPC to HTTPS out (see Egress); other
 	// destinations, such as a database's port, are opened by what connects
@@ -93,8 +104,20 @@ const (
 func validate(c *propcheck.Problems, props *Props, archName string) buildcache.Spec {
 	spec := newSpec(c, props, archName)
 	checkOptions(c, props)
+	if v := props.CollectorLayer; v != nil && !collectorVersion.MatchString(*v) {
+		c.Add("CollectorLayer", v, `is not an ADOT collector layer version such as "0-117-0:1"`)
+	}
+	if v := props.CollectorLayer; v != nil && (props.Tracing == awslambda.Tracing_DISABLED || props.Tracing == awslambda.Tracing_PASS_THROUGH) {
+		c.Add("Tracing", props.Tracing, "must stay ACTIVE with CollectorLayer: the collector exports to X-Ray with active tracing's permissions")
+	}
 	return spec
 }
+
+// collectorVersion is an ADOT collector layer version: its name's version, a colon, the layer version.
+var collectorVersion = regexp.MustCompile(`^[0-9]+-[0-9]+-[0-9]+:[0-9]+$`)
+
+// CollectorLayerAccount is the AWS account that publishes the ADOT Lambda layers.
+const CollectorLayerAccount = "901920570463"
 
 // newSpec resolves the entry and the build options into a build spec,
 // recording what is wrong with them.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/appconfig"
@@ -24,6 +25,7 @@ import (
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/store"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/uploads"
 )
 
@@ -32,6 +34,7 @@ type config struct {
 	Stage, AppConfigParam, UploadsBucket, EventTopicArn, Version string
 	CORSOrigins                                                  []string
 	DB                                                           dbpool.Config
+	Tracing                                                      tracing.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -44,15 +47,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Version:        getenv(contract.EnvVersion),
 		CORSOrigins:    contract.ListValue(getenv(contract.EnvCORSOrigins)),
 		DB:             db,
+		Tracing:        tracing.FromEnv(getenv),
 	}, err
 }
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "api", DB: cfg.DB, Tracing: cfg.Tracing}, err)
 	h, err := wire(cfg, fn)
 	boot.Must(fn.Log, "routes", err)
-	lambda.Start(h.Handle)
+	lambda.Start(tracing.Invocation(fn.Tracing, "api", trace.SpanKindServer, h.Handle))
 }
 
 func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {

@@ -35,7 +35,7 @@ func TestCreateEventUnderTheEmulator(t *testing.T) {
 	}
 	out := fn.Invoke(t, ev)
 	var res dbsetup.Response
-	if err := json.Unmarshal(out, &res); err != nil || res.PhysicalResourceID != dbsetup.PhysicalID || res.Data["SchemaVersion"] != "1" {
+	if err := json.Unmarshal(out, &res); err != nil || res.PhysicalResourceID != dbsetup.PhysicalID || res.Data["SchemaVersion"] != "2" {
 		t.Fatalf("response %s", out)
 	}
 	ctx := context.Background()

@@ -153,8 +153,12 @@ func TestBootstrapPublishesWaitingRowsOnSchedule(t *testing.T) {
 			t.Errorf("message %q (%v) is not one of the waiting rows", f.Get("Message"), err)
 		}
 		delete(waiting, body.ID)
-		if f.Get("MessageAttributes.entry.2.Name") != "type" || f.Get("MessageAttributes.entry.2.Value.StringValue") != "item.created" ||
-			f.Get("MessageAttributes.entry.1.Value.StringValue") != body.ID {
+		attrs := map[string]string{}
+		for i := 1; f.Has(fmt.Sprintf("MessageAttributes.entry.%d.Name", i)); i++ {
+			attrs[f.Get(fmt.Sprintf("MessageAttributes.entry.%d.Name", i))] = f.Get(fmt.Sprintf("MessageAttributes.entry.%d.Value.StringValue", i))
+		}
+		// traceparent: the publish span's, in the run's trace (these rows were written outside a span).
+		if attrs["type"] != "item.created" || attrs["event_id"] != body.ID || len(attrs["traceparent"]) != 55 || len(attrs) != 3 {
 			t.Errorf("attributes of %s: %v", body.ID, f)
 		}
 	}

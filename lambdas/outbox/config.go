@@ -10,6 +10,7 @@ import (
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // Config is the outbox Lambda's configuration from its environment (contract.Outbox).
@@ -19,6 +20,7 @@ type Config struct {
 	MinAge    time.Duration
 	BatchSize int
 	DB        dbpool.Config
+	Tracing   tracing.Config
 }
 
 // loadConfig reads the configuration through getenv, reporting every problem at once.
@@ -45,5 +47,6 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	db, err := dbpool.FromEnv(getenv)
 	c.DB = db
+	c.Tracing = tracing.FromEnv(getenv)
 	return c, errors.Join(append(errs, err)...)
 }

@@ -19,23 +19,25 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/outbox"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "outbox", DB: cfg.DB, Tracing: cfg.Tracing}, err)
 	relay := outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
 	run := handler(relay, cfg, fn.Log)
-	lambda.Start(func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {
+	lambda.Start(tracing.Invocation(fn.Tracing, "outbox", trace.SpanKindInternal, func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {
 		defer dbpool.CloseIdle(ctx, fn.DB)
 		return run(ctx, ev)
-	})
+	}))
 }
 
 // handler runs the relay once per scheduled event.

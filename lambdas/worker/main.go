@@ -12,11 +12,13 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/s3adapter"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/boot"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/dbpool"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/worker"
 )
 
@@ -24,17 +26,19 @@ import (
 type config struct {
 	Stage, UploadsBucket string
 	DB                   dbpool.Config
+	Tracing              tracing.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
 	db, err := dbpool.FromEnv(getenv)
-	return config{Stage: getenv(contract.EnvStage), UploadsBucket: getenv(contract.EnvUploadsBucket), DB: db}, err
+	return config{Stage: getenv(contract.EnvStage), UploadsBucket: getenv(contract.EnvUploadsBucket), DB: db,
+		Tracing: tracing.FromEnv(getenv)}, err
 }
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), cfg.Stage, cfg.DB, err)
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "worker", DB: cfg.DB, Tracing: cfg.Tracing}, err)
 	consumer := worker.New(fn.DB, s3adapter.NewInspector(fn.AWS),
 		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: fn.Log})
-	lambda.Start(consumer.HandleSQS)
+	lambda.Start(tracing.Invocation(fn.Tracing, "worker", trace.SpanKindConsumer, consumer.HandleSQS))
 }

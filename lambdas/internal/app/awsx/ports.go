@@ -17,6 +17,9 @@ type Message struct {
 	Group string
 	// Body is the message body (the event JSON); subscribers with raw delivery receive it as is.
 	Body []byte
+	// TraceParent is the W3C traceparent of the publish span: the `traceparent` message attribute
+	// (omitted when ""), so the consumer's span joins the trace.
+	TraceParent string
 }
 
 // Publisher publishes one message to the event bus.

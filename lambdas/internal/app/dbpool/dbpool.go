@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/contract"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // Config is where and how to connect.
@@ -96,6 +97,8 @@ func PoolConfig(c Config, creds aws.CredentialsProvider, region string) (*pgxpoo
 		return nil, fmt.Errorf("dbpool: %w", err)
 	}
 	pc.MaxConns, pc.MinConns = 1, 0
+	// A span per statement, batch and new connection, within a request's trace.
+	pc.ConnConfig.Tracer = tracing.PGXTracer{}
 	pc.MaxConnIdleTime = 10 * time.Minute
 	pc.MaxConnLifetime = 50 * time.Minute
 	if pc.ConnConfig.ConnectTimeout == 0 {

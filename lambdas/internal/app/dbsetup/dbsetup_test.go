@@ -71,7 +71,7 @@ func TestCreateAppliesMigrationsFromTheSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.PhysicalResourceID != PhysicalID || res.Data["SchemaVersion"] != "1" || sm.asked != h.SecretARN {
+	if res.PhysicalResourceID != PhysicalID || res.Data["SchemaVersion"] != "2" || sm.asked != h.SecretARN {
 		t.Fatalf("%+v (asked %q)", res, sm.asked)
 	}
 	got := strings.Join(tables(t, dsn), " ")

@@ -29,6 +29,10 @@ type Event struct {
 	Time    time.Time       `json:"time"`
 	Owner   string          `json:"owner"` // the Cognito sub of the user whose data changed
 	Payload json.RawMessage `json:"payload"`
+	// TraceContext is the W3C traceparent of the request that wrote the event (the outbox row's
+	// trace_context), "" when unknown. It travels as the `traceparent` message attribute, never in
+	// the body.
+	TraceContext string `json:"-"`
 }
 
 // EventFlusher publishes events after their transaction committed. It never

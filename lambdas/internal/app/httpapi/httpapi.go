@@ -18,6 +18,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/santhosh-tekuri/jsonschema/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/contract"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
@@ -123,6 +126,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 			res.err = fmt.Errorf("panic: %v", p)
 		}
 		out = h.encode(&ev, res)
+		h.annotate(ctx, &ev, routeName, res)
 		h.log(ctx, &ev, routeName, res, time.Since(start))
 	}()
 	res = h.serve(ctx, &ev, &routeName)
@@ -219,6 +223,30 @@ func matchPath(tmpl, segs []string) (map[string]string, bool) {
 		}
 	}
 	return params, true
+}
+
+// annotate names the request's span (the function's root span, tracing.Invocation) after its
+// route and gives it the request's method, route, status and API Gateway request id.
+func (h *Handler) annotate(ctx context.Context, ev *events.APIGatewayProxyRequest, routeName string, res response) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	path := ev.Resource
+	for _, rt := range h.routes {
+		if rt.Name == routeName {
+			path = rt.Path
+		}
+	}
+	span.SetName(ev.HTTPMethod + " " + path)
+	span.SetAttributes(attribute.String("http.request.method", ev.HTTPMethod), attribute.String("http.route", path),
+		attribute.Int("http.response.status_code", res.status), attribute.String("aws.api_gateway.request_id", ev.RequestContext.RequestID))
+	if res.status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(res.status))
+		if res.err != nil {
+			span.RecordError(res.err)
+		}
+	}
 }
 
 func (h *Handler) log(ctx context.Context, ev *events.APIGatewayProxyRequest, routeName string, res response, d time.Duration) {

@@ -9,9 +9,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // DB is what the relay needs of a connection pool (*pgxpool.Pool fits).
@@ -79,6 +83,8 @@ func (r *Relay) Flush(ctx context.Context, events []event.Event) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.FlushTimeout)
 	defer cancel()
+	ctx, span := otel.Tracer(tracing.Name).Start(ctx, "outbox flush", trace.WithAttributes(attribute.Int("outbox.events", len(events))))
+	defer span.End()
 	ids := make([]string, len(events))
 	for i, e := range events {
 		ids[i] = e.ID
@@ -157,7 +163,7 @@ func (r *Relay) Run(ctx context.Context, minAge time.Duration) (Result, error) {
 
 // claimDue locks up to limit due rows that no one else holds, oldest first.
 func claimDue(ctx context.Context, tx pgx.Tx, minAge time.Duration, exclude []string, limit int) ([]event.Event, error) {
-	rows, err := tx.Query(ctx, `SELECT id::text, type, owner, payload, created_at FROM outbox
+	rows, err := tx.Query(ctx, `SELECT id::text, type, owner, payload, created_at, coalesce(trace_context, '') FROM outbox
 		WHERE published_at IS NULL
 		  AND created_at <= now() - make_interval(secs => $1::float8)
 		  AND id <> ALL($2::uuid[])
@@ -170,7 +176,7 @@ func claimDue(ctx context.Context, tx pgx.Tx, minAge time.Duration, exclude []st
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (event.Event, error) {
 		var e event.Event
 		var payload []byte
-		err := row.Scan(&e.ID, &e.Type, &e.Owner, &payload, &e.Time)
+		err := row.Scan(&e.ID, &e.Type, &e.Owner, &payload, &e.Time, &e.TraceContext)
 		e.Payload = payload
 		e.Time = e.Time.UTC()
 		return e, err
@@ -197,7 +203,6 @@ func (r *Relay) inTx(ctx context.Context, claim func(pgx.Tx) ([]event.Event, err
 	for _, e := range evs {
 		if err := r.publish(ctx, e); err != nil {
 			failed = append(failed, e.ID)
-			r.log(ctx).WarnContext(ctx, "outbox publish failed", "event_id", e.ID, "type", e.Type, "error", err)
 			continue
 		}
 		ok = append(ok, e.ID)
@@ -220,11 +225,30 @@ func (r *Relay) inTx(ctx context.Context, claim func(pgx.Tx) ([]event.Event, err
 	return len(ok), failed, nil
 }
 
-func (r *Relay) publish(ctx context.Context, e event.Event) error {
+// publish sends e in the trace of the request that wrote it: its span is a child of the row's
+// trace context (linked to the run that found the row), and the message carries the span's
+// traceparent, so the worker's span joins the same trace. Without a stored context (a row written
+// outside a span, or the API's own flush, whose context is the request's) the span is a child of ctx.
+// A failure is logged in that trace.
+func (r *Relay) publish(ctx context.Context, e event.Event) (err error) {
+	opts := []trace.SpanStartOption{trace.WithAttributes(attribute.String("event.id", e.ID), attribute.String("event.type", e.Type))}
+	if sc, ok := tracing.ParseTraceParent(e.TraceContext); ok && sc.TraceID() != trace.SpanContextFromContext(ctx).TraceID() {
+		opts = append(opts, trace.WithLinks(trace.LinkFromContext(ctx)))
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+	}
+	ctx, span := otel.Tracer(tracing.Name).Start(ctx, "outbox publish", opts...)
+	defer func() {
+		if err != nil {
+			tracing.Fail(span, err)
+			r.log(ctx).WarnContext(ctx, "outbox publish failed", "event_id", e.ID, "type", e.Type, "error", err)
+		}
+		span.End()
+	}()
 	m, err := MessageOf(e)
 	if err != nil {
 		return err
 	}
+	m.TraceParent = tracing.TraceParent(ctx)
 	return r.pub.Publish(ctx, m)
 }
 

@@ -29,6 +29,7 @@ import (
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/event"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // Store implements items.Store on a pgx pool.
@@ -66,6 +67,15 @@ func scanItem(row pgx.Row) (items.Item, error) {
 	return it, nil
 }
 
+// traceContext is the outbox row's trace_context: the traceparent of the request's span, or NULL
+// outside a span. The relay publishes the row in that trace, so the worker's span joins it.
+func traceContext(ctx context.Context) *string {
+	if tp := tracing.TraceParent(ctx); tp != "" {
+		return &tp
+	}
+	return nil
+}
+
 func dateArg(d *items.Date) pgtype.Date {
 	if d == nil {
 		return pgtype.Date{}
@@ -76,9 +86,9 @@ func dateArg(d *items.Date) pgtype.Date {
 // CreateItem implements items.Store.
 func (s *Store) CreateItem(ctx context.Context, it items.Item, ev event.Event, idem *items.Idempotency) (items.Item, bool, error) {
 	insertItem := `INSERT INTO items (` + itemCols + `) SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::date, $7::int, $8::timestamptz, $9::timestamptz`
-	insertEvent := `INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::timestamptz`
+	insertEvent := `INSERT INTO outbox (id, type, owner, payload, created_at, trace_context) SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::timestamptz, $6::text`
 	itemArgs := []any{it.ID, it.Owner, it.Title, it.Notes, string(it.Status), dateArg(it.DueDate), it.Version, it.CreatedAt, it.UpdatedAt}
-	evArgs := []any{ev.ID, ev.Type, ev.Owner, string(ev.Payload), ev.Time}
+	evArgs := []any{ev.ID, ev.Type, ev.Owner, string(ev.Payload), ev.Time, traceContext(ctx)}
 	if idem == nil {
 		return it, false, s.do(ctx, true, func(c *pgxpool.Conn) error {
 			var b pgx.Batch // a new batch per attempt: pgx caches statement descriptions in it
@@ -108,7 +118,7 @@ func (s *Store) CreateItem(ctx context.Context, it items.Item, ev event.Event, i
 			return nil
 		})
 		b.Queue(insertItem+fmt.Sprintf(ours, 10, 11), append(itemArgs, it.Owner, idem.Key)...)
-		b.Queue(insertEvent+` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $3::text AND key = $6::text AND resource_id = $7::uuid)`,
+		b.Queue(insertEvent+` WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE owner = $3::text AND key = $7::text AND resource_id = $8::uuid)`,
 			append(evArgs, idem.Key, it.ID)...)
 		return c.SendBatch(ctx, &b).Close()
 	})
@@ -193,9 +203,9 @@ func (s *Store) UpdateItem(ctx context.Context, owner string, id uuid.UUID, chan
 			tag, err := c.Exec(ctx, `WITH u AS (
 				UPDATE items SET title = $3, notes = $4, status = $5, due_date = $6, version = $7, updated_at = $8
 				WHERE id = $1 AND owner = $2 AND version = $9 RETURNING id)
-				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10::uuid, $11::text, $2::text, $12::jsonb, $13::timestamptz FROM u`,
+				INSERT INTO outbox (id, type, owner, payload, created_at, trace_context) SELECT $10::uuid, $11::text, $2::text, $12::jsonb, $13::timestamptz, $14::text FROM u`,
 				id, owner, next.Title, next.Notes, string(next.Status), dateArg(next.DueDate), next.Version, next.UpdatedAt, cur.Version,
-				ev.ID, ev.Type, string(ev.Payload), ev.Time)
+				ev.ID, ev.Type, string(ev.Payload), ev.Time, traceContext(ctx))
 			n = tag.RowsAffected()
 			return err
 		})
@@ -226,8 +236,8 @@ func (s *Store) DeleteItem(ctx context.Context, owner string, id uuid.UUID, chec
 		var n int64
 		err = s.do(ctx, true, func(c *pgxpool.Conn) error {
 			tag, err := c.Exec(ctx, `WITH d AS (DELETE FROM items WHERE id = $1 AND owner = $2 AND version = $3 RETURNING id)
-				INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $4::uuid, $5::text, $2::text, $6::jsonb, $7::timestamptz FROM d`,
-				id, owner, cur.Version, ev.ID, ev.Type, string(ev.Payload), ev.Time)
+				INSERT INTO outbox (id, type, owner, payload, created_at, trace_context) SELECT $4::uuid, $5::text, $2::text, $6::jsonb, $7::timestamptz, $8::text FROM d`,
+				id, owner, cur.Version, ev.ID, ev.Type, string(ev.Payload), ev.Time, traceContext(ctx))
 			n = tag.RowsAffected()
 			return err
 		})
@@ -247,9 +257,9 @@ func (s *Store) CreateAttachment(ctx context.Context, a items.Attachment, ev eve
 		tag, err := c.Exec(ctx, `WITH i AS (SELECT id FROM items WHERE id = $2 AND owner = $3 FOR KEY SHARE),
 			a AS (INSERT INTO attachments (id, item_id, owner, file_name, content_type, size, status, s3_key, created_at, updated_at)
 			      SELECT $1::uuid, i.id, $3::text, $4::text, $5::text, $6::bigint, $7::text, $8::text, $9::timestamptz, $9::timestamptz FROM i RETURNING id)
-			INSERT INTO outbox (id, type, owner, payload, created_at) SELECT $10::uuid, $11::text, $3::text, $12::jsonb, $13::timestamptz FROM a`,
+			INSERT INTO outbox (id, type, owner, payload, created_at, trace_context) SELECT $10::uuid, $11::text, $3::text, $12::jsonb, $13::timestamptz, $14::text FROM a`,
 			a.ID, a.ItemID, a.Owner, a.FileName, a.ContentType, a.Size, a.Status, a.Key, a.CreatedAt,
-			ev.ID, ev.Type, string(ev.Payload), ev.Time)
+			ev.ID, ev.Type, string(ev.Payload), ev.Time, traceContext(ctx))
 		n = tag.RowsAffected()
 		return err
 	})

@@ -121,9 +121,13 @@ func NewQueue(db *pgxpool.Pool, handler SQSHandler, opts QueueOptions) *Queue {
 }
 
 // Publish implements awsx.Publisher: SNS delivers m to the queue with its `type` and `event_id`
-// message attributes.
+// message attributes, and `traceparent` when it has one (raw delivery passes every attribute).
 func (q *Queue) Publish(ctx context.Context, m awsx.Message) error {
-	return q.Send(ctx, q.db, string(m.Body), map[string]string{"type": m.Type, "event_id": m.ID})
+	attrs := map[string]string{"type": m.Type, "event_id": m.ID}
+	if m.TraceParent != "" {
+		attrs["traceparent"] = m.TraceParent
+	}
+	return q.Send(ctx, q.db, string(m.Body), attrs)
 }
 
 // Execer runs a statement: the pool, or a transaction the message commits with.

@@ -26,6 +26,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
+	"github.com/stratus-cdk/stratus/lambdas/internal/local/traces"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"net"
 	"net/http"
@@ -82,6 +85,7 @@ func newPool(ctx context.Context, dsn string, conns int32, params map[string]str
 		return nil, fmt.Errorf("devstack: database URL: %w", err)
 	}
 	cfg.MaxConns = conns
+	cfg.ConnConfig.Tracer = tracing.PGXTracer{} // as dbpool's: a span per statement within a request's trace
 	for k, v := range params {
 		cfg.ConnConfig.RuntimeParams[k] = v
 	}
@@ -143,6 +147,8 @@ type Stack struct {
 	objects *Objects
 	cancel  context.CancelFunc
 	workers sync.WaitGroup
+	traces  *traces.Receiver
+	tracing *tracing.Provider
 }
 
 // Start brings the stack up and serves it; it returns once requests are answered.
@@ -231,10 +237,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
+	// Spans go to the stack's own OTLP receiver (/_local/traces), each function's invocation
+	// wrapped as its main wraps it in AWS.
+	s.traces = &traces.Receiver{}
+	tp, err := tracing.Setup(tracing.Config{Endpoint: base + "_local", Sampler: "always_on"}, "local")
+	if err != nil {
+		return nil, err
+	}
+	s.tracing = tp
+
 	// The bucket notifies the queue, whose handler is the worker, which inspects the bucket.
 	var consumer *worker.Consumer
 	s.queue = NewQueue(s.qpool, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		return consumer.HandleSQS(ctx, ev)
+		return tracing.Invocation(tp, "worker", trace.SpanKindConsumer, consumer.HandleSQS)(ctx, ev)
 	}, queueOptions(stage.Queue, cfg.QueueVisibilityTimeout, cfg.Logger.With("function", "queue")))
 	objects, err := NewObjects(ctx, s.pool, filepath.Join(cfg.DataDir, "objects"), base+"_local/s3/", s.queue)
 	if err != nil {
@@ -274,7 +289,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux := http.NewServeMux()
 	// As in AWS: the stage's web ACL, then API Gateway's throttle, authorizer and request
 	// validator, then the function within the integration timeout.
-	apiHandler, err := validated(integrationTimeout(gateway.New(api, verifier.Authenticate, apiLog), cfg.Timeouts.Integration, stage.API),
+	apiHandler, err := validated(integrationTimeout(gateway.Wrapped(api, tracing.Invocation(tp, "api", trace.SpanKindServer, api.Handle),
+		verifier.Authenticate, apiLog), cfg.Timeouts.Integration, stage.API),
 		stage.API, verifier.Authenticate)
 	if err != nil {
 		return nil, err
@@ -284,6 +300,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	mux.Handle("/cognito/", http.StripPrefix("/cognito", issuer))
 	mux.Handle("/_local/mail", issuer.Mailbox())
 	mux.Handle("/_local/dead-letters", s.queue)
+	mux.Handle("/_local/v1/traces", s.traces)
+	mux.Handle("/_local/v1/traces/", s.traces)
 	mux.Handle("/_local/s3/", http.StripPrefix("/_local/s3", objects))
 	mux.Handle("/", site.serve(s.URLs.Cognito, siteHandler(cfg.WebDir)))
 
@@ -291,7 +309,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.cancel = cancel
 	s.workers.Add(2)
 	go func() { defer s.workers.Done(); s.queue.Run(loops) }()
-	go func() { defer s.workers.Done(); runOutbox(loops, relay, cfg.OutboxInterval, cfg.Logger) }()
+	go func() { defer s.workers.Done(); runOutbox(loops, tp, relay, cfg.OutboxInterval, cfg.Logger) }()
 
 	s.srv = cfg.Timeouts.server(mux)
 	s.served = make(chan error, 1)
@@ -351,10 +369,11 @@ func StartDatabase(ctx context.Context, dir string, log *slog.Logger) (*pgserver
 
 // runOutbox publishes what the API could not, like the scheduled outbox Lambda; at start it also
 // publishes whatever an earlier run left.
-func runOutbox(ctx context.Context, relay *outbox.Relay, every time.Duration, log *slog.Logger) {
+func runOutbox(ctx context.Context, tp *tracing.Provider, relay *outbox.Relay, every time.Duration, log *slog.Logger) {
 	minAge := time.Duration(0)
 	for {
-		if res, err := relay.Run(ctx, minAge); err != nil && ctx.Err() == nil {
+		run := tracing.Invocation(tp, "outbox", trace.SpanKindInternal, relay.Run)
+		if res, err := run(ctx, minAge); err != nil && ctx.Err() == nil {
 			log.Error("outbox run failed", "error", err.Error())
 		} else if res.Published+res.Failed > 0 {
 			log.Info("outbox run", "published", res.Published, "failed", res.Failed)
@@ -368,12 +387,18 @@ func runOutbox(ctx context.Context, relay *outbox.Relay, every time.Duration, lo
 	}
 }
 
+// Traces is the stack's trace receiver: every span its functions made (also at /_local/v1/traces).
+func (s *Stack) Traces() *traces.Receiver { return s.traces }
+
 // Done reports why the server stopped serving (http.ErrServerClosed after Shutdown).
 func (s *Stack) Done() <-chan error { return s.served }
 
 // Shutdown stops taking requests, lets those in flight and the worker's current batch finish, and
 // stops the database it started. Queued events stay in the database for the next run.
 func (s *Stack) Shutdown(ctx context.Context) {
+	if s.tracing != nil {
+		_ = s.tracing.Shutdown(ctx)
+	}
 	if s.srv != nil {
 		if err := s.srv.Shutdown(ctx); err != nil {
 			s.log.Warn("http shutdown", "error", err.Error())

@@ -8,6 +8,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -38,6 +39,13 @@ const UnauthorizedBody = `{"error":{"code":"UNAUTHORIZED","message":"Unauthorize
 // receives a line for each request the authorizer rejects (nil:
 // slog.Default()); api logs the others.
 func New(api *httpapi.Handler, auth Authenticator, log *slog.Logger) http.Handler {
+	return Wrapped(api, api.Handle, auth, log)
+}
+
+// Wrapped is New with the function's handler as Lambda runs it: api.Handle wrapped
+// (tracing.Invocation); api still routes and answers the authorizer's rejections.
+func Wrapped(api *httpapi.Handler, handle func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error),
+	auth Authenticator, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -86,7 +94,7 @@ func New(api *httpapi.Handler, auth Authenticator, log *slog.Logger) http.Handle
 				return
 			}
 		}
-		res, _ := api.Handle(r.Context(), ev)
+		res, _ := handle(r.Context(), ev)
 		writeProxyResponse(w, res)
 	})
 }

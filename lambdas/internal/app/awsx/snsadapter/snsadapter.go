@@ -11,7 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // Publisher publishes to one SNS topic.
@@ -41,11 +46,19 @@ func (p *Publisher) Publish(ctx context.Context, m awsx.Message) error {
 			"event_id": {DataType: aws.String("String"), StringValue: aws.String(m.ID)},
 		},
 	}
+	if m.TraceParent != "" {
+		in.MessageAttributes["traceparent"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(m.TraceParent)}
+	}
 	if p.fifo {
 		in.MessageGroupId = aws.String(m.Group)
 		in.MessageDeduplicationId = aws.String(m.ID)
 	}
+	ctx, span := otel.Tracer(tracing.Name).Start(ctx, "SNS Publish", trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attribute.String("messaging.system", "aws_sns"), attribute.String("messaging.destination.name", p.topicARN),
+			attribute.String("messaging.message.id", m.ID), attribute.String("event.type", m.Type)))
+	defer span.End()
 	if _, err := p.client.Publish(ctx, in); err != nil {
+		tracing.Fail(span, err)
 		return fmt.Errorf("sns publish %s %s: %w", m.Type, m.ID, err)
 	}
 	return nil
