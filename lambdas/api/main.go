@@ -53,10 +53,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "api", DB: cfg.DB, Tracing: cfg.Tracing}, err)
+	cfg.DB.Tracer = tracing.PGXTracer{}
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, LogHandler: tracing.LogHandler, DB: cfg.DB}, err)
+	tp, err := tracing.Setup(cfg.Tracing, "api")
+	boot.Must(fn.Log, "tracing", err)
 	h, err := wire(cfg, fn)
 	boot.Must(fn.Log, "routes", err)
-	lambda.Start(tracing.Invocation(fn.Tracing, "api", trace.SpanKindServer, h.Handle))
+	lambda.Start(tracing.Invocation(tp, "api", trace.SpanKindServer, h.Handle))
 }
 
 func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {

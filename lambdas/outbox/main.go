@@ -30,11 +30,14 @@ import (
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "outbox", DB: cfg.DB, Tracing: cfg.Tracing}, err)
+	cfg.DB.Tracer = tracing.PGXTracer{}
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, LogHandler: tracing.LogHandler, DB: cfg.DB}, err)
+	tp, err := tracing.Setup(cfg.Tracing, "outbox")
+	boot.Must(fn.Log, "tracing", err)
 	relay := outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
 	run := handler(relay, cfg, fn.Log)
-	lambda.Start(tracing.Invocation(fn.Tracing, "outbox", trace.SpanKindInternal, func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {
+	lambda.Start(tracing.Invocation(tp, "outbox", trace.SpanKindInternal, func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {
 		defer dbpool.CloseIdle(ctx, fn.DB)
 		return run(ctx, ev)
 	}))

@@ -37,8 +37,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, Service: "worker", DB: cfg.DB, Tracing: cfg.Tracing}, err)
+	cfg.DB.Tracer = tracing.PGXTracer{}
+	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, LogHandler: tracing.LogHandler, DB: cfg.DB}, err)
+	tp, err := tracing.Setup(cfg.Tracing, "worker")
+	boot.Must(fn.Log, "tracing", err)
 	consumer := worker.New(fn.DB, s3adapter.NewInspector(fn.AWS),
 		worker.Options{UploadsBucket: cfg.UploadsBucket, Logger: fn.Log})
-	lambda.Start(tracing.Invocation(fn.Tracing, "worker", trace.SpanKindConsumer, consumer.HandleSQS))
+	lambda.Start(tracing.Invocation(tp, "worker", trace.SpanKindConsumer, consumer.HandleSQS))
 }

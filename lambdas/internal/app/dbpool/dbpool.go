@@ -35,7 +35,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stratus-cdk/stratus/contract"
-	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // Config is where and how to connect.
@@ -50,6 +49,10 @@ type Config struct {
 	// the client session to one database connection, so statements run in
 	// QueryExecModeExec (unnamed, one round trip, no server-side state).
 	Proxy bool
+	// Tracer is the connections' pgx tracer (tracing.PGXTracer in the traced
+	// functions: a span per statement, batch and new connection, within a
+	// request's trace); not from the environment. Default: none.
+	Tracer pgx.QueryTracer
 }
 
 // FromEnv reads the Config (getenv nil means os.Getenv).
@@ -97,8 +100,7 @@ func PoolConfig(c Config, creds aws.CredentialsProvider, region string) (*pgxpoo
 		return nil, fmt.Errorf("dbpool: %w", err)
 	}
 	pc.MaxConns, pc.MinConns = 1, 0
-	// A span per statement, batch and new connection, within a request's trace.
-	pc.ConnConfig.Tracer = tracing.PGXTracer{}
+	pc.ConnConfig.Tracer = c.Tracer
 	pc.MaxConnIdleTime = 10 * time.Minute
 	pc.MaxConnLifetime = 50 * time.Minute
 	if pc.ConnConfig.ConnectTimeout == 0 {
