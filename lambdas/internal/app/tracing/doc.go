@@ -1,5 +1,5 @@
 // Package tracing is the functions' OpenTelemetry setup: one trace per request, from the API
-// through the outbox and SNS/SQS to the worker, exported over OTLP/HTTP (protobuf).
+// through the outbox and SNS/SQS to the worker, exported over OTLP/HTTP (JSON, [Exporter]).
 //
 //   - [Setup] builds the tracer provider from the standard variables the stacks set
 //     (contract.EnvOTLPEndpoint, EnvOTELServiceName, EnvOTELSampler, EnvOTELSamplerArg). In AWS the

@@ -3,6 +3,8 @@ package tracing
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,17 +12,16 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 )
 
-// Exporter sends spans over OTLP/HTTP, protobuf-encoded, to one URL (…/v1/traces): what
-// go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp does, without its imports of
-// gRPC and grpc-gateway (which, measured, doubled the API's bootstrap: 15.7 → 30.5 MB). The body is
-// a TracesData message, which is wire-identical to the collector's ExportTraceServiceRequest (both
-// are field 1: repeated ResourceSpans). A failed export is not retried: the invocation is waiting.
+// Exporter sends spans over OTLP/HTTP, JSON-encoded (see [TracesData]), to one URL (…/v1/traces):
+// what go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp does, without its imports
+// of gRPC and grpc-gateway (which, measured, doubled the API's bootstrap: 15.7 → 30.5 MB), and
+// without protobuf: the generated OTLP messages and the protobuf runtime cost 1.4 MB in every
+// traced function, measured (api 14.16 → 12.71 MB, worker 12.78 → 11.40, outbox 13.57 → 12.12),
+// where encoding/json is linked anyway. The
+// collector's OTLP receiver takes both encodings on /v1/traces, by Content-Type. A failed export
+// is not retried: the invocation is waiting.
 type Exporter struct {
 	URL    string
 	Client *http.Client
@@ -33,7 +34,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	body, err := proto.Marshal(Encode(spans))
+	body, err := json.Marshal(Encode(spans))
 	if err != nil {
 		return fmt.Errorf("otlp: encode: %w", err)
 	}
@@ -41,7 +42,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Type", "application/json")
 	client := e.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -62,71 +63,80 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 func (e *Exporter) Shutdown(context.Context) error { return nil }
 
 // Encode is spans as OTLP, grouped by resource and instrumentation scope.
-func Encode(spans []sdktrace.ReadOnlySpan) *tracepb.TracesData {
-	out := &tracepb.TracesData{}
+func Encode(spans []sdktrace.ReadOnlySpan) *TracesData {
+	out := &TracesData{}
 	type key struct {
 		res   attribute.Distinct
 		scope string
 	}
-	scopes := map[key]*tracepb.ScopeSpans{}
-	resources := map[attribute.Distinct]*tracepb.ResourceSpans{}
+	// Indexes into out.ResourceSpans and its ScopeSpans (the slices grow, so no pointers).
+	type at struct{ rs, ss int }
+	scopes := map[key]at{}
+	resources := map[attribute.Distinct]int{}
 	for _, s := range spans {
 		rk := s.Resource().Equivalent()
-		rs, ok := resources[rk]
+		ri, ok := resources[rk]
 		if !ok {
-			rs = &tracepb.ResourceSpans{Resource: &resourcepb.Resource{Attributes: keyValues(s.Resource().Attributes())}}
-			resources[rk] = rs
-			out.ResourceSpans = append(out.ResourceSpans, rs)
+			ri = len(out.ResourceSpans)
+			resources[rk] = ri
+			out.ResourceSpans = append(out.ResourceSpans, ResourceSpans{Resource: Resource{Attributes: keyValues(s.Resource().Attributes())}})
 		}
 		sk := key{rk, s.InstrumentationScope().Name}
-		ss, ok := scopes[sk]
+		si, ok := scopes[sk]
 		if !ok {
-			ss = &tracepb.ScopeSpans{Scope: &commonpb.InstrumentationScope{Name: s.InstrumentationScope().Name, Version: s.InstrumentationScope().Version}}
-			scopes[sk] = ss
-			rs.ScopeSpans = append(rs.ScopeSpans, ss)
+			rs := &out.ResourceSpans[ri]
+			si = at{ri, len(rs.ScopeSpans)}
+			scopes[sk] = si
+			rs.ScopeSpans = append(rs.ScopeSpans, ScopeSpans{Scope: Scope{Name: s.InstrumentationScope().Name, Version: s.InstrumentationScope().Version}})
 		}
+		ss := &out.ResourceSpans[si.rs].ScopeSpans[si.ss]
 		ss.Spans = append(ss.Spans, span(s))
 	}
 	return out
 }
 
-func span(s sdktrace.ReadOnlySpan) *tracepb.Span {
+func span(s sdktrace.ReadOnlySpan) Span {
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
-	p := &tracepb.Span{
-		TraceId:           tid[:],
-		SpanId:            sid[:],
+	p := Span{
+		TraceID:           hex.EncodeToString(tid[:]),
+		SpanID:            hex.EncodeToString(sid[:]),
 		TraceState:        sc.TraceState().String(),
 		Name:              s.Name(),
-		Kind:              tracepb.Span_SpanKind(s.SpanKind()), // trace.SpanKind's values are OTLP's
-		StartTimeUnixNano: uint64(s.StartTime().UnixNano()),
-		EndTimeUnixNano:   uint64(s.EndTime().UnixNano()),
+		Kind:              SpanKind(s.SpanKind()), // trace.SpanKind's values are OTLP's
+		StartTimeUnixNano: Uint64(s.StartTime().UnixNano()),
+		EndTimeUnixNano:   Uint64(s.EndTime().UnixNano()),
 		Attributes:        keyValues(s.Attributes()),
 		Flags:             uint32(sc.TraceFlags()),
-		Status:            &tracepb.Status{Message: s.Status().Description},
 	}
 	if s.Parent().IsValid() {
 		psid := s.Parent().SpanID()
-		p.ParentSpanId = psid[:]
+		p.ParentSpanID = hex.EncodeToString(psid[:])
 		if s.Parent().IsRemote() {
 			p.Flags |= 0x300 // SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK | SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
 		} else {
 			p.Flags |= 0x100
 		}
 	}
+	st := Status{Message: s.Status().Description}
 	switch s.Status().Code {
 	case codes.Ok:
-		p.Status.Code = tracepb.Status_STATUS_CODE_OK
+		st.Code = StatusOk
 	case codes.Error:
-		p.Status.Code = tracepb.Status_STATUS_CODE_ERROR
+		st.Code = StatusError
+	}
+	if st != (Status{}) {
+		p.Status = &st
 	}
 	for _, ev := range s.Events() {
-		p.Events = append(p.Events, &tracepb.Span_Event{TimeUnixNano: uint64(ev.Time.UnixNano()), Name: ev.Name, Attributes: keyValues(ev.Attributes)})
+		p.Events = append(p.Events, Event{TimeUnixNano: Uint64(ev.Time.UnixNano()), Name: ev.Name, Attributes: keyValues(ev.Attributes),
+			DroppedAttributesCount: uint32(ev.DroppedAttributeCount)})
 	}
 	for _, l := range s.Links() {
 		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
-		p.Links = append(p.Links, &tracepb.Span_Link{TraceId: ltid[:], SpanId: lsid[:], Attributes: keyValues(l.Attributes),
-			Flags: uint32(l.SpanContext.TraceFlags())})
+		p.Links = append(p.Links, Link{TraceID: hex.EncodeToString(ltid[:]), SpanID: hex.EncodeToString(lsid[:]),
+			TraceState: l.SpanContext.TraceState().String(), Attributes: keyValues(l.Attributes),
+			DroppedAttributesCount: uint32(l.DroppedAttributeCount), Flags: uint32(l.SpanContext.TraceFlags())})
 	}
 	p.DroppedAttributesCount = uint32(s.DroppedAttributes())
 	p.DroppedEventsCount = uint32(s.DroppedEvents())
@@ -134,30 +144,48 @@ func span(s sdktrace.ReadOnlySpan) *tracepb.Span {
 	return p
 }
 
-func keyValues(attrs []attribute.KeyValue) []*commonpb.KeyValue {
-	out := make([]*commonpb.KeyValue, 0, len(attrs))
+func keyValues(attrs []attribute.KeyValue) []KeyValue {
+	if len(attrs) == 0 {
+		return nil
+	}
+	out := make([]KeyValue, 0, len(attrs))
 	for _, a := range attrs {
-		out = append(out, &commonpb.KeyValue{Key: string(a.Key), Value: anyValue(a.Value)})
+		out = append(out, KeyValue{Key: string(a.Key), Value: anyValue(a.Value)})
 	}
 	return out
 }
 
-func anyValue(v attribute.Value) *commonpb.AnyValue {
+func anyValue(v attribute.Value) AnyValue {
 	switch v.Type() {
 	case attribute.BOOL:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: v.AsBool()}}
+		b := v.AsBool()
+		return AnyValue{BoolValue: &b}
 	case attribute.INT64:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: v.AsInt64()}}
+		n := Int64(v.AsInt64())
+		return AnyValue{IntValue: &n}
 	case attribute.FLOAT64:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: v.AsFloat64()}}
+		d := Double(v.AsFloat64())
+		return AnyValue{DoubleValue: &d}
 	case attribute.STRING:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.AsString()}}
+		s := v.AsString()
+		return AnyValue{StringValue: &s}
+	case attribute.BOOLSLICE:
+		return array(v.AsBoolSlice(), func(b bool) AnyValue { return AnyValue{BoolValue: &b} })
+	case attribute.INT64SLICE:
+		return array(v.AsInt64Slice(), func(n int64) AnyValue { i := Int64(n); return AnyValue{IntValue: &i} })
+	case attribute.FLOAT64SLICE:
+		return array(v.AsFloat64Slice(), func(f float64) AnyValue { d := Double(f); return AnyValue{DoubleValue: &d} })
 	case attribute.STRINGSLICE:
-		arr := &commonpb.ArrayValue{}
-		for _, s := range v.AsStringSlice() {
-			arr.Values = append(arr.Values, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}})
-		}
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: arr}}
+		return array(v.AsStringSlice(), func(s string) AnyValue { return AnyValue{StringValue: &s} })
 	}
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.Emit()}}
+	s := v.Emit()
+	return AnyValue{StringValue: &s}
+}
+
+func array[T any](xs []T, value func(T) AnyValue) AnyValue {
+	arr := &ArrayValue{Values: make([]AnyValue, 0, len(xs))}
+	for _, x := range xs {
+		arr.Values = append(arr.Values, value(x))
+	}
+	return AnyValue{ArrayValue: arr}
 }

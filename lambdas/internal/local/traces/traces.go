@@ -1,23 +1,24 @@
 // Package traces is the local stack's (and the tests') OTLP/HTTP trace receiver: it decodes the
-// protobuf ExportTraceServiceRequest bodies POSTed to /v1/traces (read as TracesData, the same
-// wire format), keeps the last spans in memory, and renders one trace as an indented tree with the
+// JSON-encoded ExportTraceServiceRequest bodies POSTed to /v1/traces (what the functions'
+// exporter sends: tracing.TracesData, the OTLP specification's JSON encoding; protobuf bodies are
+// refused with 415), keeps the last spans in memory, and renders one trace as an indented tree with the
 // spans that link into it, so a developer can follow a request from the API through the outbox to
 // the worker without AWS.
 package traces
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/stratus-cdk/stratus/lambdas/internal/app/tracing"
 )
 
 // MaxSpans is how many spans a Receiver keeps (the oldest go first).
@@ -55,6 +56,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
 	case r.Method == http.MethodPost && strings.HasSuffix(path, "/v1/traces"):
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+			http.Error(w, "this receiver takes OTLP/HTTP JSON (Content-Type: application/json), not "+ct, http.StatusUnsupportedMediaType)
+			return
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -64,8 +69,8 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(http.StatusOK) // an empty ExportTraceServiceResponse
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, "{}") // an empty ExportTraceServiceResponse: full success
 	case r.Method == http.MethodGet && strings.HasSuffix(path, "/v1/traces"):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		for _, id := range rc.TraceIDs() {
@@ -79,39 +84,19 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		http.Error(w, "POST /v1/traces (OTLP/HTTP protobuf), GET /v1/traces, GET /v1/traces/{trace id}", http.StatusNotFound)
+		http.Error(w, "POST /v1/traces (OTLP/HTTP JSON), GET /v1/traces, GET /v1/traces/{trace id}", http.StatusNotFound)
 	}
 }
 
-// Add decodes one OTLP/HTTP protobuf body and keeps its spans.
+// Add decodes one OTLP/HTTP JSON body and keeps its spans.
 func (rc *Receiver) Add(body []byte) error {
-	var td tracepb.TracesData
-	if err := proto.Unmarshal(body, &td); err != nil {
-		return fmt.Errorf("not an OTLP ExportTraceServiceRequest: %w", err)
+	var td tracing.TracesData
+	if err := json.Unmarshal(body, &td); err != nil {
+		return fmt.Errorf("not an OTLP/JSON ExportTraceServiceRequest: %w", err)
 	}
-	var got []Span
-	for _, rs := range td.ResourceSpans {
-		service := ""
-		for _, kv := range rs.GetResource().GetAttributes() {
-			if kv.Key == "service.name" {
-				service = value(kv.Value)
-			}
-		}
-		for _, ss := range rs.ScopeSpans {
-			for _, s := range ss.Spans {
-				sp := Span{Service: service, TraceID: hex.EncodeToString(s.TraceId), SpanID: hex.EncodeToString(s.SpanId),
-					ParentID: hex.EncodeToString(s.ParentSpanId), Name: s.Name, Kind: strings.TrimPrefix(s.Kind.String(), "SPAN_KIND_"),
-					Start: time.Unix(0, int64(s.StartTimeUnixNano)), End: time.Unix(0, int64(s.EndTimeUnixNano)),
-					Error: s.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_ERROR, Attrs: map[string]string{}}
-				for _, kv := range s.Attributes {
-					sp.Attrs[kv.Key] = value(kv.Value)
-				}
-				for _, l := range s.Links {
-					sp.Links = append(sp.Links, hex.EncodeToString(l.TraceId)+"/"+hex.EncodeToString(l.SpanId))
-				}
-				got = append(got, sp)
-			}
-		}
+	got, err := Flatten(&td)
+	if err != nil {
+		return err
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -122,18 +107,42 @@ func (rc *Receiver) Add(body []byte) error {
 	return nil
 }
 
-func value(v *commonpb.AnyValue) string {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		return x.StringValue
-	case *commonpb.AnyValue_IntValue:
-		return fmt.Sprint(x.IntValue)
-	case *commonpb.AnyValue_BoolValue:
-		return fmt.Sprint(x.BoolValue)
-	case *commonpb.AnyValue_DoubleValue:
-		return fmt.Sprint(x.DoubleValue)
+// Flatten is td's spans, each with its resource's service.name; an id that is not hex of the
+// right length is an error.
+func Flatten(td *tracing.TracesData) ([]Span, error) {
+	var got []Span
+	for _, rs := range td.ResourceSpans {
+		service := ""
+		for _, kv := range rs.Resource.Attributes {
+			if kv.Key == "service.name" {
+				service = kv.Value.String()
+			}
+		}
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				sp := Span{Service: service, TraceID: strings.ToLower(s.TraceID), SpanID: strings.ToLower(s.SpanID),
+					ParentID: strings.ToLower(s.ParentSpanID), Name: s.Name, Kind: s.Kind.String(),
+					Start: time.Unix(0, int64(s.StartTimeUnixNano)), End: time.Unix(0, int64(s.EndTimeUnixNano)),
+					Error: s.Status != nil && s.Status.Code == tracing.StatusError, Attrs: map[string]string{}}
+				if !isHex(sp.TraceID, 16) || !isHex(sp.SpanID, 8) || (sp.ParentID != "" && !isHex(sp.ParentID, 8)) {
+					return nil, fmt.Errorf("span %q: traceId %q, spanId %q, parentSpanId %q: want 32, 16 and 16 hex digits", s.Name, s.TraceID, s.SpanID, s.ParentSpanID)
+				}
+				for _, kv := range s.Attributes {
+					sp.Attrs[kv.Key] = kv.Value.String()
+				}
+				for _, l := range s.Links {
+					sp.Links = append(sp.Links, strings.ToLower(l.TraceID)+"/"+strings.ToLower(l.SpanID))
+				}
+				got = append(got, sp)
+			}
+		}
 	}
-	return fmt.Sprint(v.GetValue())
+	return got, nil
+}
+
+func isHex(s string, n int) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == n
 }
 
 // Spans is every span kept, in arrival order.
