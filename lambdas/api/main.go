@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/contract"
@@ -74,7 +73,7 @@ func wire(cfg config, fn boot.Function) (*httpapi.Handler, error) {
 	}
 	if cfg.EventTopicArn != "" {
 		// Publish each change's events right after its commit; what fails waits for the outbox Lambda.
-		svc.Events = outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
+		svc.Events = outbox.New(fn.DB, snsadapter.New(fn.AWS, cfg.EventTopicArn), outbox.Options{Logger: fn.Log})
 	}
 	return httpapi.New(svc, httpapi.Options{Version: cfg.Version, CORSOrigins: cfg.CORSOrigins, Logger: fn.Log})
 }

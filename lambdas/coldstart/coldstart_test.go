@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -174,4 +175,31 @@ func symbolPackage(sym string) string {
 		return "(other)"
 	}
 	return strings.TrimPrefix(sym[:slash+1+dot], "type:")
+}
+
+// Each function links only what it uses; what is banned here cost a bootstrap a megabyte or so,
+// measured (README, Performance): no protobuf (the OTLP exporter writes JSON), no OpenTelemetry in
+// the untraced functions (migrate, rotate), and no SDK client of SNS or SSM (package awscall
+// makes their calls).
+func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("go list of five functions")
+	}
+	clients := []string{"google.golang.org/protobuf", "github.com/aws/aws-sdk-go-v2/service/sns", "github.com/aws/aws-sdk-go-v2/service/ssm"}
+	traced, untraced := slices.Concat(clients, []string{"go.opentelemetry.io/proto"}), slices.Concat(clients, []string{"go.opentelemetry.io"})
+	for fn, banned := range map[string][]string{"api": traced, "worker": traced, "outbox": traced, "migrate": untraced, "rotate": untraced} {
+		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", module+"lambdas/"+fn)
+		cmd.Env = append(cmd.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		for _, pkg := range strings.Fields(string(out)) {
+			for _, b := range banned {
+				if strings.HasPrefix(pkg, b) {
+					t.Errorf("%s links %s", fn, pkg)
+				}
+			}
+		}
+	}
 }

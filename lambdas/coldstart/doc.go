@@ -2,7 +2,11 @@
 // deployed (linux/arm64, gofunction's flags), the packages that make it
 // big, and its cold start under the Lambda Runtime Interface Emulator next
 // to a hello-world handler built the same way in the same run. It holds
-// benchmarks only (make bench):
+// the benchmark (make bench):
 //
 //	go test -run '^$' -bench . ./lambdas/coldstart
+//
+// and one test, TestFunctionsLinkOnlyWhatTheyUse, that keeps out of each
+// function the packages whose removal the benchmark measured (protobuf,
+// OpenTelemetry in the untraced functions, the SNS and SSM SDK clients).
 package coldstart

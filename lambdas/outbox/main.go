@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/snsadapter"
@@ -34,7 +33,7 @@ func main() {
 	fn := boot.Start(context.Background(), boot.Config{Stage: cfg.Stage, LogHandler: tracing.LogHandler, DB: cfg.DB}, err)
 	tp, err := tracing.Setup(cfg.Tracing, "outbox")
 	boot.Must(fn.Log, "tracing", err)
-	relay := outbox.New(fn.DB, snsadapter.New(sns.NewFromConfig(fn.AWS), cfg.TopicARN),
+	relay := outbox.New(fn.DB, snsadapter.New(fn.AWS, cfg.TopicARN),
 		outbox.Options{BatchSize: cfg.BatchSize, Logger: fn.Log})
 	run := handler(relay, cfg, fn.Log)
 	lambda.Start(tracing.Invocation(tp, "outbox", trace.SpanKindInternal, func(ctx context.Context, ev events.CloudWatchEvent) (outbox.Result, error) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx"
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/awsx/awscall"
@@ -89,7 +91,7 @@ const publishOK = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-
 func TestSNSPublisherSendsAttributes(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
 	const topic = "arn:aws:sns:eu-west-1:123456789012:events"
-	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), topic)
+	p := snsadapter.New(cfg(f.URL), topic)
 	body := `{"id":"0f8e","type":"item.created"}`
 	if err := p.Publish(context.Background(), awsx.Message{ID: "0f8e", Type: "item.created", Group: "u1", Body: []byte(body)}); err != nil {
 		t.Fatal(err)
@@ -126,9 +128,62 @@ func TestSNSPublisherSendsAttributes(t *testing.T) {
 	}
 }
 
+// The adapter's Publish form is the SDK client's, field for field (standard and FIFO topics,
+// with and without a trace): what the SNS client would send is what SNS gets.
+func TestSNSPublisherSendsWhatTheSDKSends(t *testing.T) {
+	for _, c := range []struct {
+		topic string
+		m     awsx.Message
+	}{
+		{"arn:aws:sns:eu-west-1:123456789012:events", awsx.Message{ID: "e1", Type: "item.created", Body: []byte(`{"a":"b & c=d"}`)}},
+		{"arn:aws:sns:eu-west-1:123456789012:events.fifo", awsx.Message{ID: "e2", Type: "item.updated", Group: "owner-7", Body: []byte("{}"),
+			TraceParent: "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01"}},
+	} {
+		ours := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
+		if err := snsadapter.New(cfg(ours.URL), c.topic).Publish(context.Background(), c.m); err != nil {
+			t.Fatal(err)
+		}
+		sdk := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
+		in := &sns.PublishInput{TopicArn: aws.String(c.topic), Message: aws.String(string(c.m.Body)),
+			MessageAttributes: map[string]snstypes.MessageAttributeValue{
+				"type":     {DataType: aws.String("String"), StringValue: aws.String(c.m.Type)},
+				"event_id": {DataType: aws.String("String"), StringValue: aws.String(c.m.ID)},
+			}}
+		if c.m.TraceParent != "" {
+			in.MessageAttributes["traceparent"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(c.m.TraceParent)}
+		}
+		if c.m.Group != "" {
+			in.MessageGroupId, in.MessageDeduplicationId = aws.String(c.m.Group), aws.String(c.m.ID)
+		}
+		if _, err := sns.NewFromConfig(cfg(sdk.URL)).Publish(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		o, s := ours.only(t), sdk.only(t)
+		of, _ := url.ParseQuery(o.Body)
+		sf, _ := url.ParseQuery(s.Body)
+		if !reflect.DeepEqual(of, sf) {
+			t.Errorf("%s: form\n %v\nthe SDK's\n %v", c.topic, of, sf)
+		}
+		if o.Method != s.Method || o.Path != s.Path || !strings.HasPrefix(o.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
+			!strings.Contains(o.Header.Get("Authorization"), "/eu-west-1/sns/aws4_request") {
+			t.Errorf("%s: %s %s %v, the SDK's %s %s", c.topic, o.Method, o.Path, o.Header, s.Method, s.Path)
+		}
+	}
+}
+
+// An answer that is not a PublishResponse is an error, not a silent success.
+func TestSNSPublisherChecksTheAnswer(t *testing.T) {
+	f := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, "<html>proxy</html>")
+	err := snsadapter.New(cfg(f.URL), "arn:aws:sns:eu-west-1:123456789012:events").Publish(context.Background(),
+		awsx.Message{ID: "e1", Type: "item.created", Body: []byte("{}")})
+	if err == nil || !strings.Contains(err.Error(), "MessageId") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestSNSPublisherFIFOSetsGroupAndDedup(t *testing.T) {
 	f := newFake(t, 200, http.Header{"Content-Type": {"text/xml"}}, publishOK)
-	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
+	p := snsadapter.New(cfg(f.URL), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
 	if err := p.Publish(context.Background(), awsx.Message{ID: "e1", Type: "item.updated", Group: "owner-7", Body: []byte("{}")}); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +196,7 @@ func TestSNSPublisherFIFOSetsGroupAndDedup(t *testing.T) {
 func TestSNSPublisherReturnsServiceError(t *testing.T) {
 	f := newFake(t, 403, http.Header{"Content-Type": {"text/xml"}}, `<ErrorResponse><Error><Type>Sender</Type>
 <Code>AuthorizationError</Code><Message>not allowed</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
-	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events")
+	p := snsadapter.New(cfg(f.URL), "arn:aws:sns:eu-west-1:123456789012:events")
 	err := p.Publish(context.Background(), awsx.Message{ID: "e1", Type: "item.created", Body: []byte("{}")})
 	if err == nil || !strings.Contains(err.Error(), "AuthorizationError") || !strings.Contains(err.Error(), "e1") {
 		t.Fatalf("err = %v, want the SNS error code and the event id", err)
@@ -150,7 +205,7 @@ func TestSNSPublisherReturnsServiceError(t *testing.T) {
 
 func TestSNSPublisherRejectsIncompleteMessage(t *testing.T) {
 	f := newFake(t, 200, nil, publishOK)
-	p := snsadapter.New(sns.NewFromConfig(cfg(f.URL)), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
+	p := snsadapter.New(cfg(f.URL), "arn:aws:sns:eu-west-1:123456789012:events.fifo")
 	err := p.Publish(context.Background(), awsx.Message{})
 	for _, want := range []string{"ID", "Type", "Body", "Group"} {
 		if err == nil || !strings.Contains(err.Error(), "message "+want) {

@@ -13,7 +13,7 @@
 // cold start, from an aws.Config:
 //
 //	cfg, err := boot.AWS(ctx) // the environment's region, credentials, endpoints
-//	pub := snsadapter.New(sns.NewFromConfig(cfg), os.Getenv(contract.EnvEventTopicArn))
+//	pub := snsadapter.New(cfg, os.Getenv(contract.EnvEventTopicArn))
 //	objs := s3adapter.New(s3.NewFromConfig(cfg))
 //
 // Every adapter is tested against a local HTTP server that checks the requests it sends

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -212,32 +211,5 @@ func TestReceiverChecksTheBody(t *testing.T) {
 	got := rc.Spans()
 	if len(got) != 1 || got[0].TraceID != "6b169fc0bd862e3fe1be46a994272793" || got[0].SpanID != "53995c3f42cd8ad8" || got[0].Duration() != time.Second || got[0].Kind != "INTERNAL" {
 		t.Errorf("spans %+v", got)
-	}
-}
-
-// The deployed functions link no protobuf (the exporter writes JSON), and the untraced ones no
-// OpenTelemetry at all: each costs megabytes of bootstrap (README, Performance).
-func TestFunctionsLinkWhatTheyTrace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("go list of five functions")
-	}
-	for fn, banned := range map[string][]string{
-		"api": {"google.golang.org/protobuf", "go.opentelemetry.io/proto"}, "worker": {"google.golang.org/protobuf", "go.opentelemetry.io/proto"},
-		"outbox":  {"google.golang.org/protobuf", "go.opentelemetry.io/proto"},
-		"migrate": {"google.golang.org/protobuf", "go.opentelemetry.io"}, "rotate": {"google.golang.org/protobuf", "go.opentelemetry.io"},
-	} {
-		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "github.com/stratus-cdk/stratus/lambdas/"+fn)
-		cmd.Env = append(cmd.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s: %v", fn, err)
-		}
-		for _, pkg := range strings.Fields(string(out)) {
-			for _, b := range banned {
-				if strings.HasPrefix(pkg, b) {
-					t.Errorf("%s links %s", fn, pkg)
-				}
-			}
-		}
 	}
 }

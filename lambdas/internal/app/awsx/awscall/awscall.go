@@ -156,25 +156,28 @@ func (c *Client) attempt(ctx context.Context, newRequest func() (*http.Request, 
 }
 
 // parseError reads the code of an error answer: the X-Amzn-Errortype
-// header, a JSON body's __type (awsJson) or an XML body's Code (S3).
+// header, a JSON body's __type (awsJson) or an XML body's Code (S3) or
+// Error>Code (the query protocol: SNS).
 func parseError(resp *http.Response, b []byte) *Error {
 	var j struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}
-	var x struct {
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
+	var x struct { // S3's <Error><Code>, or the query protocol's <ErrorResponse><Error><Code> (SNS)
+		Code      string `xml:"Code"`
+		Message   string `xml:"Message"`
+		ErrorCode string `xml:"Error>Code"`
+		ErrorMsg  string `xml:"Error>Message"`
 	}
 	if json.Unmarshal(b, &j) != nil {
 		_ = xml.Unmarshal(b, &x)
 	}
-	code := cmp.Or(resp.Header.Get("X-Amzn-Errortype"), j.Type, x.Code)
+	code := cmp.Or(resp.Header.Get("X-Amzn-Errortype"), j.Type, x.Code, x.ErrorCode)
 	if i := strings.LastIndexByte(code, '#'); i >= 0 {
 		code = code[i+1:]
 	}
 	if i := strings.IndexByte(code, ':'); i >= 0 {
 		code = code[:i]
 	}
-	return &Error{Status: resp.StatusCode, Code: cmp.Or(code, strings.ReplaceAll(http.StatusText(resp.StatusCode), " ", "")), Message: cmp.Or(j.Message, x.Message)}
+	return &Error{Status: resp.StatusCode, Code: cmp.Or(code, strings.ReplaceAll(http.StatusText(resp.StatusCode), " ", "")), Message: cmp.Or(j.Message, x.Message, x.ErrorMsg)}
 }
