@@ -37,6 +37,9 @@ type ApiWithAuth struct {
 	// Alarms created by default (server-error rate, p99 latency), without
 	// actions: add them with alarm.AddAlarmAction.
 	Alarms []awscloudwatch.Alarm
+	// ServerErrorsAlarm is the first of Alarms: more than 5% of requests
+	// answered 5XX over 5 minutes (e.g. one that rolls a deployment back).
+	ServerErrorsAlarm awscloudwatch.Alarm
 
 	url *string
 }

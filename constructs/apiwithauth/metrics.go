@@ -49,5 +49,6 @@ func (a *ApiWithAuth) createAlarms() {
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+	a.ServerErrorsAlarm = serverErrors
 	a.Alarms = []awscloudwatch.Alarm{serverErrors, latency}
 }
