@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -42,6 +43,9 @@ type AppStack struct {
 	Alarms awssns.ITopic
 	// LogsKey encrypts the stage's log groups (held by the data stack).
 	LogsKey awskms.IKey
+	// ApiRollout and WorkerRollout are the functions' aliases and CodeDeploy
+	// groups; nil when the stage's Rollout is AllAtOnce.
+	ApiRollout, WorkerRollout *FunctionRollout
 	// OriginSecret is the header value CloudFront adds on its way to the API
 	// and the API's web ACL requires; nil unless both the API and the site
 	// have a web ACL.
@@ -86,7 +90,13 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.Uploads.GrantRead(s.Worker, jsii.String(contract.AttachmentsPrefix+"*"))
 	s.suppressUploadGrant(s.Worker, "checks uploaded attachments (HeadObject; ListBucket makes a missing one a 404)",
 		"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*")
-	worker := s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: s.Worker})
+	apiTarget, workerTarget := awslambda.IFunction(s.ApiFn), awslambda.IFunction(s.Worker)
+	if cfg.Rollout.Kind != AllAtOnce {
+		s.ApiRollout = newRollout(stack, "ApiHandlerRollout", s.ApiFn)
+		s.WorkerRollout = newRollout(stack, "WorkerRollout", s.Worker)
+		apiTarget, workerTarget = s.ApiRollout.Alias, s.WorkerRollout.Alias
+	}
+	worker := s.Bus.AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: workerTarget})
 	// The queues hold events nobody else keeps: published but not yet
 	// processed, or failed and waiting for a redrive. In Prod they outlive
 	// a stack deletion or a replacement like the other stateful resources.
@@ -100,7 +110,7 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 	s.scheduleOutbox(cfg)
 
 	s.Api = apiwithauth.New(stack, "Api", &apiwithauth.Props{
-		Routes: apiRoutes(s.ApiFn),
+		Routes: apiRoutes(apiTarget),
 		Mfa:    cfg.Api.Mfa,
 		Email:  poolEmail(stack, cfg.Api.Mail),
 		// The web app signs users up itself and signs in through Cognito's
@@ -126,9 +136,27 @@ func NewAppStack(scope constructs.Construct, cfg Config, data *DataStack) *AppSt
 			alarmTo(a, data.Alarms)
 		}
 	}
+	if s.ApiRollout != nil {
+		s.deployGradually(cfg)
+	}
 	s.newDashboard(cfg, data)
 	suppressCDKSingletons(stack)
 	return s
+}
+
+// deployGradually gives the API and the worker their CodeDeploy groups, in
+// one application, with the stage's rollout shape: the API's rolls back on
+// the API's 5XX alarm too. Their alarms page like every other.
+func (s *AppStack) deployGradually(cfg Config) {
+	app := awscodedeploy.NewLambdaApplication(s.Stack, jsii.String("Deployments"), nil)
+	config := deploymentConfig(s.Stack, cfg.Rollout)
+	s.ApiRollout.deploy(app, config, s.Api.ServerErrorsAlarm)
+	s.WorkerRollout.deploy(app, config)
+	for _, r := range []*FunctionRollout{s.ApiRollout, s.WorkerRollout} {
+		for _, a := range r.Alarms {
+			alarmTo(a, s.Alarms)
+		}
+	}
 }
 
 // newFunction builds one of the app's Go functions: in the database's VPC

@@ -6,6 +6,7 @@
 package stacks
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -38,6 +39,10 @@ type Config struct {
 	// Until an address is given the subscription is left out.
 	OnCall bool
 
+	// Rollout is how a release shifts the API's and the worker's traffic to
+	// the new code (README "Deploying": rollouts and their rollback).
+	Rollout Rollout
+
 	// OutboxInterval is how often the outbox function runs (whole minutes, at
 	// least one). It connects to the database on every run, so an interval
 	// shorter than Aurora's auto-pause delay (5 minutes) keeps a cluster with
@@ -64,6 +69,51 @@ type TracingConfig struct {
 	// CollectorLayer is the ADOT collector layer's version; "" leaves the
 	// collector out, and the functions' spans unexported.
 	CollectorLayer string
+}
+
+// RolloutKind is how a release reaches the functions that serve traffic.
+type RolloutKind int
+
+const (
+	// AllAtOnce updates the functions in place: no version, alias or
+	// CodeDeploy group (what `make watch` hotswaps).
+	AllAtOnce RolloutKind = iota
+	// Canary publishes a version behind the functions' alias, sends it
+	// Percent of the traffic for Interval, then the rest.
+	Canary
+	// Linear shifts Percent more of the traffic to the new version every
+	// Interval until it has all of it.
+	Linear
+)
+
+func (k RolloutKind) String() string {
+	switch k {
+	case AllAtOnce:
+		return "AllAtOnce"
+	case Canary:
+		return "Canary"
+	case Linear:
+		return "Linear"
+	}
+	return fmt.Sprintf("RolloutKind(%d)", int(k))
+}
+
+// Rollout is the shape of a release of the API and worker functions. With
+// Canary or Linear, each is published as a version behind an alias, which
+// the API integration and the event source mapping invoke, and a CodeDeploy
+// deployment group shifts the alias's traffic to each new version, rolling
+// back on the function's error and latency alarms (and the API's 5XX
+// alarm) during the shift. CodeDeploy's predefined configurations are used
+// where one matches, a custom one otherwise.
+type Rollout struct {
+	Kind RolloutKind
+	// Percent of the traffic each shift moves: Canary's first step, every
+	// step of Linear (1 to 99). 0 with AllAtOnce.
+	Percent int
+	// Interval is Canary's bake time before the rest of the traffic moves,
+	// Linear's time between steps: whole minutes, and the whole shift
+	// within CodeDeploy's 48 hours. 0 with AllAtOnce.
+	Interval time.Duration
 }
 
 // DatabaseConfig sizes Aurora Serverless v2 and its network.
@@ -282,6 +332,9 @@ func Dev() Config {
 		// Every trace: traffic is a developer's, and X-Ray's free tier (100,000
 		// traces recorded a month) covers it.
 		Tracing: TracingConfig{SampleRatio: 1, CollectorLayer: ADOTCollectorLayer},
+		// In place: an engineer's deploys and `make watch`'s hotswaps take
+		// effect at once, with nothing to roll back to.
+		Rollout: Rollout{Kind: AllAtOnce},
 	}
 }
 
@@ -300,6 +353,13 @@ func Staging() Config {
 		OutboxInterval: time.Minute,
 		// Every trace: a release is proven here, at test traffic.
 		Tracing: TracingConfig{SampleRatio: 1, CollectorLayer: ADOTCollectorLayer},
+		// Linear, 10% more every minute (CodeDeploy's predefined
+		// LambdaLinear10PercentEvery1Minute): every release rehearses Prod's
+		// gradual shift and its rollback path on Prod's topology, and the
+		// pipeline's Staging stage grows by ten minutes, not Prod's bake
+		// time per step, since Staging's little traffic (testers, the health
+		// check) fills a one-minute alarm period as well as a longer one.
+		Rollout: Rollout{Kind: Linear, Percent: 10, Interval: time.Minute},
 	}
 }
 
@@ -332,6 +392,9 @@ func Prod() Config {
 		// one in twenty still shows every route and failure mode many times a
 		// minute; logs carry every request's trace id regardless.
 		Tracing: TracingConfig{SampleRatio: 0.05, CollectorLayer: ADOTCollectorLayer},
+		// A canary: 10% of the traffic for 5 minutes, then the rest
+		// (CodeDeploy's LambdaCanary10Percent5Minutes).
+		Rollout: Rollout{Kind: Canary, Percent: 10, Interval: 5 * time.Minute},
 	}
 }
 

@@ -271,3 +271,46 @@ func TestEnvironmentProblemsNameTheContextKeys(t *testing.T) {
 		}
 	}
 }
+
+// A rollout names each bad value: whole percentages of 1 to 99, whole
+// minutes, the shift within CodeDeploy's 48 hours, nothing set beside
+// AllAtOnce, and a known kind.
+func TestRolloutProblems(t *testing.T) {
+	for _, c := range []struct {
+		r    Rollout
+		want string
+	}{
+		{Rollout{Kind: Canary, Percent: 0, Interval: 5 * time.Minute}, "Rollout.Percent 0 must be 1 to 99"},
+		{Rollout{Kind: Linear, Percent: 100, Interval: time.Minute}, "Rollout.Percent 100 must be 1 to 99"},
+		{Rollout{Kind: Canary, Percent: 10, Interval: 90 * time.Second}, "Rollout.Interval 1m30s must be whole minutes"},
+		{Rollout{Kind: Linear, Percent: 10}, "Rollout.Interval 0s must be whole minutes, at least one"},
+		{Rollout{Kind: Canary, Percent: 10, Interval: 49 * time.Hour}, "Rollout Canary 10% every 49h0m0s shifts over 49h0m0s, beyond CodeDeploy's 48h"},
+		// 34 steps of 3%: 33 intervals of 2 hours.
+		{Rollout{Kind: Linear, Percent: 3, Interval: 2 * time.Hour}, "Rollout Linear 3% every 2h0m0s shifts over 66h0m0s"},
+		{Rollout{Kind: AllAtOnce, Percent: 10}, "Rollout.Percent 10 and Rollout.Interval 0s apply to Canary and Linear only"},
+		{Rollout{Kind: RolloutKind(7)}, "Rollout.Kind RolloutKind(7) must be AllAtOnce, Canary or Linear"},
+	} {
+		c2 := Prod()
+		c2.Rollout = c.r
+		wantAll(t, stageProblems("eu-west-1", c2), "Prod: "+c.want)
+	}
+	// Every problem at once, one line each.
+	bad := Staging()
+	bad.Rollout = Rollout{Kind: Linear, Percent: -1, Interval: time.Second}
+	if p := bad.Rollout.problems(); len(p) != 2 {
+		t.Errorf("want the percent and the interval, got %q", p)
+	}
+	// The longest shifts that fit.
+	for _, r := range []Rollout{
+		{Kind: Canary, Percent: 99, Interval: 48 * time.Hour},
+		{Kind: Linear, Percent: 1, Interval: 29 * time.Minute}, // 99 intervals: 47h51m
+		{Kind: Linear, Percent: 50, Interval: 48 * time.Hour},
+	} {
+		if p := r.problems(); len(p) > 0 {
+			t.Errorf("%+v: %v", r, p)
+		}
+	}
+	if got := (Rollout{Kind: Linear, Percent: 30, Interval: time.Minute}).shiftTime(); got != 3*time.Minute {
+		t.Errorf("30%% a minute: 4 steps, 3 minutes between the first and last, got %v", got)
+	}
+}

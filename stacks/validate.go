@@ -100,6 +100,7 @@ func (c Config) problems(region string) []string {
 	if r := c.Api.OriginSecretRotation; r != 0 && (r < 4*time.Hour || r > 1000*24*time.Hour) {
 		add("Api.OriginSecretRotation %v must be between 4h and 1000 days (24000h), Secrets Manager's bounds, or 0 for 30 days", r)
 	}
+	out = append(out, c.Rollout.problems()...)
 	out = append(out, c.Backup.problems(region)...)
 	out = append(out, c.zoneProblems(region)...)
 	return append(out, c.Site.Domain.problems("Site.Domain.Name", "Site.Domain.HostedZoneId")...)
@@ -193,4 +194,44 @@ func (b BackupConfig) problems(region string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// maxShift is CodeDeploy's longest time between a Lambda deployment's first
+// and last traffic shift.
+const maxShift = 48 * time.Hour
+
+// problems lists what is wrong with a rollout: CodeDeploy takes whole
+// percentages and whole minutes, and shifts within 48 hours.
+func (r Rollout) problems() []string {
+	var out []string
+	add := func(format string, a ...any) { out = append(out, fmt.Sprintf(format, a...)) }
+	switch r.Kind {
+	case AllAtOnce:
+		if r.Percent != 0 || r.Interval != 0 {
+			add("Rollout.Percent %d and Rollout.Interval %v apply to Canary and Linear only: 0 with AllAtOnce", r.Percent, r.Interval)
+		}
+		return out
+	case Canary, Linear:
+	default:
+		add("Rollout.Kind %v must be AllAtOnce, Canary or Linear", r.Kind)
+		return out
+	}
+	if r.Percent < 1 || r.Percent > 99 {
+		add("Rollout.Percent %d must be 1 to 99 (CodeDeploy shifts whole percentages; 100 is AllAtOnce)", r.Percent)
+	}
+	if r.Interval < time.Minute || r.Interval%time.Minute != 0 {
+		add("Rollout.Interval %v must be whole minutes, at least one (CodeDeploy's unit)", r.Interval)
+	} else if shift := r.shiftTime(); shift > maxShift {
+		add("Rollout %v %d%% every %v shifts over %v, beyond CodeDeploy's 48h between the first and last shift", r.Kind, r.Percent, r.Interval, shift)
+	}
+	return out
+}
+
+// shiftTime is the time between the first and the last traffic shift.
+func (r Rollout) shiftTime() time.Duration {
+	if r.Kind == Linear && r.Percent > 0 {
+		steps := (100 + r.Percent - 1) / r.Percent
+		return time.Duration(steps-1) * r.Interval
+	}
+	return r.Interval
 }

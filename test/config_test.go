@@ -723,6 +723,17 @@ var configChecks = map[string]func(t *testing.T, st stageTemplates){
 			eq(t, fn+" OTEL_EXPORTER_OTLP_ENDPOINT", vars[contract.EnvOTLPEndpoint], "http://localhost:4318")
 		}
 	},
+	// The rollout's shape as the App stack's deployment groups deploy it
+	// (rolloutShape reads it back from CodeDeploy's configuration).
+	"Rollout.Kind": func(t *testing.T, st stageTemplates) {
+		eq(t, "rollout kind", rolloutShape(t, st).kind, st.cfg.Rollout.Kind)
+	},
+	"Rollout.Percent": func(t *testing.T, st stageTemplates) {
+		eq(t, "rollout percent", rolloutShape(t, st).percent, st.cfg.Rollout.Percent)
+	},
+	"Rollout.Interval": func(t *testing.T, st stageTemplates) {
+		eq(t, "rollout interval", rolloutShape(t, st).interval, st.cfg.Rollout.Interval)
+	},
 	"OutboxInterval": func(t *testing.T, st stageTemplates) {
 		_, rule := st.app.one(t, "AWS::Events::Rule", "OutboxSchedule")
 		eq(t, "outbox schedule", rule.Properties["ScheduleExpression"], rate(st.cfg.OutboxInterval))

@@ -30,6 +30,7 @@ var servicePrefixes = map[string][]string{
 	"CloudWatch":            {"cloudwatch"},
 	"CodeBuild":             {"codebuild"},
 	"CodeCommit":            {"codecommit"},
+	"CodeDeploy":            {"codedeploy"},
 	"CodePipeline":          {"codepipeline"},
 	"CodeStarNotifications": {"codestar-notifications"},
 	"Cognito":               {"cognito-idp"},

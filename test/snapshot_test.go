@@ -25,8 +25,15 @@ var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
 // "<hash>:<account>-<region>-<8 hex derived from the asset>".
 var assetDestination = regexp.MustCompile(`(<ASSET-HASH>:[0-9]+-[a-z0-9-]+?)-[0-9a-f]{8}\b`)
 
+// functionVersion matches the hash in a function version's logical id
+// (Function.CurrentVersion: "<function>CurrentVersion<8 hex of the path><hash>"),
+// which CDK derives from the function's properties, its code's asset hash
+// among them: a new id exactly when the bytes or the settings change.
+var functionVersion = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32,40}\b`)
+
 func normalize(template []byte) []byte {
 	out := assetHash.ReplaceAll(template, []byte("<ASSET-HASH>"))
+	out = functionVersion.ReplaceAll(out, []byte("$1<CODE-HASH>"))
 	return assetDestination.ReplaceAll(out, []byte("$1-<DESTINATION>"))
 }
 

@@ -119,6 +119,17 @@ var stageRows = []struct {
 		}
 		return "topic only"
 	}},
+	{"API and worker releases (CodeDeploy, alarm rollback)", func(t *testing.T, st stageTemplates) string {
+		s := rolloutShape(t, st)
+		every := strings.TrimSuffix(s.interval.String(), "0s")
+		switch s.kind {
+		case stacks.Canary:
+			return fmt.Sprintf("canary: %d%% for %s, then the rest", s.percent, every)
+		case stacks.Linear:
+			return fmt.Sprintf("linear: %d%% more every %s", s.percent, every)
+		}
+		return "all at once (no alias)"
+	}},
 	{"outbox schedule", func(t *testing.T, st stageTemplates) string {
 		_, rule := st.app.one(t, "AWS::Events::Rule", "OutboxSchedule")
 		return strings.TrimPrefix(toString(rule.Properties["Description"]), "Runs the outbox publisher ")

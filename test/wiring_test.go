@@ -26,6 +26,7 @@ type resource struct {
 	Properties     map[string]any `json:"Properties"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
 	Condition      string         `json:"Condition"`
+	UpdatePolicy   map[string]any `json:"UpdatePolicy"`
 }
 
 func load(t *testing.T, s awscdk.Stack) template {

@@ -77,6 +77,7 @@ var services = map[string]string{
 	"AWS::Events::Rule":                "EventBridge",
 	"AWS::WAFv2::WebACL":               "WAF",
 	"AWS::CodePipeline::Pipeline":      "CodePipeline",
+	"AWS::CodeDeploy::DeploymentGroup": "CodeDeploy",
 	"AWS::StepFunctions::StateMachine": "Step Functions",
 	"AWS::Kinesis::Stream":             "Kinesis",
 }

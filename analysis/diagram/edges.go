@@ -68,6 +68,8 @@ func (b *builder) label(e wiring.Edge) (string, bool) {
 		return ":" + e.Detail, true
 	case wiring.Proxy:
 		return "pools", true
+	case wiring.Rollout:
+		return "shifts traffic", true
 	case wiring.Firewall:
 		return "filters", true
 	case wiring.Grant:

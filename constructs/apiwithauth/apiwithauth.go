@@ -37,8 +37,12 @@ type ApiWithAuth struct {
 	// Alarms created by default (server-error rate, p99 latency), without
 	// actions: add them with alarm.AddAlarmAction.
 	Alarms []awscloudwatch.Alarm
+	// ServerErrorsAlarm is the first of Alarms: more than 5% of requests
+	// answered 5XX over 5 minutes (e.g. one that rolls a deployment back).
+	ServerErrorsAlarm awscloudwatch.Alarm
 
-	url *string
+	url       *string
+	stageName string
 }
 
 // New creates the user pool (unless given), the SPA client, the REST API
@@ -52,7 +56,7 @@ func New(scope constructs.Construct, id string, props *Props) *ApiWithAuth {
 	c := propcheck.For("apiwithauth.New", scope, id)
 	cfg := validate(c, scope, props)
 	c.Panic()
-	a := &ApiWithAuth{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	a := &ApiWithAuth{Construct: constructs.NewConstruct(scope, jsii.String(id)), stageName: cfg.stageName}
 	a.createUserPool(props, cfg)
 	a.createClient(props)
 	a.createLoginDomain(props, cfg)

@@ -27,6 +27,8 @@ const hello = "../gofunction/testdata/hello"
 var (
 	stdStack    awscdk.Stack // nag: a bus, two subscribers, a publisher
 	stdTpl      assertions.Template
+	aliasStack  awscdk.Stack // nag: a subscriber whose handler is an alias
+	aliasTpl    assertions.Template
 	fifoTpl     assertions.Template
 	bucketTpl   assertions.Template
 	existingTpl assertions.Template
@@ -107,8 +109,18 @@ func TestMain(m *testing.M) {
 	existingBus.AddSubscriber("Audit", &eventbus.SubscriberProps{Handler: fn(existingStack, "AuditFn", 10)})
 	existingBus.BindPublisher(fn(existingStack, "PublisherFn", 10))
 
+	// A handler behind an alias, as a gradual rollout invokes it.
+	aliasStack = awscdk.NewStack(app, jsii.String("Alias"), nil)
+	nag.Check(aliasStack, nag.AwsSolutions, nag.Serverless)
+	aliased := fn(aliasStack, "WorkerFn", 20)
+	live := awslambda.NewAlias(aliasStack, jsii.String("Live"), &awslambda.AliasProps{
+		AliasName: jsii.String("live"), Version: aliased.CurrentVersion(),
+	})
+	eventbus.New(aliasStack, "Bus", nil).AddSubscriber("Worker", &eventbus.SubscriberProps{Handler: live})
+
 	app.Synth(nil)
 	stdTpl = assertions.Template_FromStack(stdStack, nil)
+	aliasTpl = assertions.Template_FromStack(aliasStack, nil)
 	fifoTpl = assertions.Template_FromStack(fifoStack, nil)
 	bucketTpl = assertions.Template_FromStack(bucketStack, nil)
 	existingTpl = assertions.Template_FromStack(existingStack, nil)
@@ -349,6 +361,32 @@ func TestEventSourceMappingReportsBatchItemFailures(t *testing.T) {
 		"MaximumBatchingWindowInSeconds": 5,
 		"ScalingConfig":                  map[string]any{"MaximumConcurrency": 5},
 	})
+}
+
+// An alias is what the mapping invokes; the queue's visibility timeout is
+// six times the function's behind it, its role may consume, and cdk-nag
+// finds the function's DLQ excused as for a plain function.
+func TestHandlerBehindAnAlias(t *testing.T) {
+	alias := logicalID(t, aliasTpl, "AWS::Lambda::Alias", "Live")
+	// CDK names an alias "<function>:<alias>", the function's name cut out
+	// of the alias's ARN.
+	aliasTpl.HasResourceProperties(str("AWS::Lambda::EventSourceMapping"), map[string]any{
+		"FunctionName": map[string]any{"Fn::Join": []any{"", []any{
+			map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", map[string]any{"Ref": alias}}}}}, ":live"}}},
+	})
+	aliasTpl.HasResourceProperties(str("AWS::SQS::Queue"), map[string]any{
+		"VisibilityTimeout": 6 * 20,
+		"RedrivePolicy":     assertions.Match_AnyValue(),
+	})
+	aliasTpl.HasResourceProperties(str("AWS::IAM::Policy"), map[string]any{
+		"Roles": []any{map[string]any{"Ref": like("^WorkerFnRole")}},
+		"PolicyDocument": map[string]any{"Statement": statements(map[string]any{
+			"Action": assertions.Match_ArrayWith(&[]any{"sqs:ReceiveMessage", "sqs:DeleteMessage"}),
+		})},
+	})
+	if errs := cdktest.NagErrors(aliasStack); len(errs) > 0 {
+		t.Errorf("unsuppressed cdk-nag errors:\n%s", strings.Join(errs, "\n"))
+	}
 }
 
 func TestHandlerMayConsumeBeforeMappingExists(t *testing.T) {

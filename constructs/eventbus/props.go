@@ -127,7 +127,10 @@ type SubscriberProps struct {
 	// Handler processes the queue's messages. It must return an
 	// events.SQSEventResponse listing the failed messages in
 	// BatchItemFailures (the event source mapping reports partial batch
-	// failures): returning an error retries the whole batch.
+	// failures): returning an error retries the whole batch. An alias or a
+	// version (awslambda.Alias, Function.CurrentVersion) is what the event
+	// source mapping invokes, for a gradual rollout; the queue's visibility
+	// timeout and the grants are the function's behind it.
 	Handler awslambda.IFunction
 
 	// EventTypes keeps only messages whose String message attribute "type"
@@ -187,7 +190,7 @@ type subscriberSpec struct {
 // handlerTimeoutSeconds reads the handler's timeout; ok is false when the
 // handler is an imported IFunction, whose timeout the bus cannot know.
 func handlerTimeoutSeconds(h awslambda.IFunction) (seconds float64, ok bool) {
-	fn, isFunction := h.(awslambda.Function)
+	fn, isFunction := behind(h).(awslambda.Function)
 	if !isFunction {
 		return 0, false
 	}
@@ -199,6 +202,20 @@ func handlerTimeoutSeconds(h awslambda.IFunction) (seconds float64, ok bool) {
 		return 0, false
 	}
 	return *t.ToSeconds(nil), true
+}
+
+// behind is the function an alias or a version invokes, or h itself.
+func behind(h awslambda.IFunction) awslambda.IFunction {
+	for {
+		switch f := h.(type) {
+		case awslambda.IAlias:
+			h = f.Version()
+		case awslambda.IVersion:
+			h = f.Lambda()
+		default:
+			return h
+		}
+	}
 }
 
 func (b *EventBus) validateSubscriber(id string, p *SubscriberProps) subscriberSpec {

@@ -125,6 +125,6 @@ func (s *Subscriber) createEventSourceMapping(p *SubscriberProps, spec subscribe
 	nag.Suppress(esm, nag.Rule("Serverless-LambdaEventSourceMappingDestination",
 		"Lambda supports no on-failure destination for SQS event sources: a message that keeps failing moves to the "+
 			"queue's dead-letter queue (redrive policy), which alarms."))
-	nag.Suppress(p.Handler, nag.NoDLQQueueConsumer())
+	nag.Suppress(behind(p.Handler), nag.NoDLQQueueConsumer())
 	s.EventSourceMapping = esm
 }

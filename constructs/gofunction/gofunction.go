@@ -73,8 +73,16 @@ func New(scope constructs.Construct, id string, props *Props) awslambda.Function
 	}
 	if v := props.CollectorLayer; v != nil {
 		arch := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[*fp.Architecture.Name()]
-		layer := awslambda.LayerVersion_FromLayerVersionArn(scope, jsii.String(id+"Collector"), awscdk.Fn_Sub(jsii.String(
-			"arn:${AWS::Partition}:lambda:${AWS::Region}:"+CollectorLayerAccount+":layer:aws-otel-collector-"+arch+"-ver-"+*v), nil))
+		// CompatibleRuntimes is given because CDK hashes it into the
+		// function's CurrentVersion logical id, and an imported layer's
+		// default is Runtime.ALL, a process-wide list that grows as stacks
+		// are built: without it, a stage synthesized alone (-c stage=Prod)
+		// named its versions differently from the full synth.
+		layer := awslambda.LayerVersion_FromLayerVersionAttributes(scope, jsii.String(id+"Collector"), &awslambda.LayerVersionAttributes{
+			LayerVersionArn: awscdk.Fn_Sub(jsii.String(
+				"arn:${AWS::Partition}:lambda:${AWS::Region}:"+CollectorLayerAccount+":layer:aws-otel-collector-"+arch+"-ver-"+*v), nil),
+			CompatibleRuntimes: &[]awslambda.Runtime{fp.Runtime},
+		})
 		layers := []awslambda.ILayerVersion{layer}
 		if fp.Layers != nil {
 			layers = append(layers, *fp.Layers...)

@@ -20,6 +20,9 @@ type Resource struct {
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`
 	Condition  string         `json:"Condition"`
+	// UpdatePolicy is how CloudFormation updates the resource (an alias's
+	// CodeDeployLambdaAliasUpdate names its deployment group).
+	UpdatePolicy map[string]any `json:"UpdatePolicy"`
 }
 
 // Output is one output of a template.

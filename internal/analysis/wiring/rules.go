@@ -44,6 +44,10 @@ func (a *App) wire() {
 			a.cross(s, n.Prop("RestApiId"), n.Prop("ProviderARNs"), Authorizer, "")
 		case t == "AWS::ApiGateway::Stage":
 			a.cross(s, n.Prop("RestApiId"), n.Prop("AccessLogSetting", "DestinationArn"), Logs, "")
+		case t == "AWS::Lambda::Alias":
+			if u, ok := n.UpdatePolicy["CodeDeployLambdaAliasUpdate"].(map[string]any); ok {
+				a.cross(s, u["DeploymentGroupName"], n.Prop("FunctionName"), Rollout, "")
+			}
 		case t == "AWS::Lambda::EventSourceMapping":
 			a.cross(s, n.Prop("EventSourceArn"), n.Prop("FunctionName"), EventSource, "")
 		case t == "AWS::SNS::Subscription":

@@ -57,6 +57,7 @@ const (
 	Deploy         Kind = "deploy"          // pipeline → stack (To.ID == "")
 	Build          Kind = "build"           // pipeline → CodeBuild project it runs
 	Logs           Kind = "logs"            // writer → log group or log bucket
+	Rollout        Kind = "rollout"         // CodeDeploy deployment group → function whose alias it shifts
 )
 
 // Edge is one connection.

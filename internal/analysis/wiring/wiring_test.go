@@ -20,6 +20,10 @@ func writeAssembly(t *testing.T) string {
 			"Api": {"Type": "AWS::ApiGateway::RestApi"},
 			"Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}}},
 			"Fn": {"Type": "AWS::Lambda::Function"},
+			"Version": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+			"Group": {"Type": "AWS::CodeDeploy::DeploymentGroup"},
+			"Live": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}, "FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]}, "Name": "live"},
+				"UpdatePolicy": {"CodeDeployLambdaAliasUpdate": {"DeploymentGroupName": {"Ref": "Group"}}}},
 			"Proxy": {"Type": "AWS::RDS::DBProxy"},
 			"ProxyId": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String",
 				"Value": {"Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": ["Proxy", "DBProxyArn"]}]}]}}}},
@@ -66,6 +70,10 @@ func TestReferencesAcrossStacksAndParts(t *testing.T) {
 	}
 	if got := a.Refs("A", map[string]any{"Fn::GetAtt": []any{"ProxyId", "Type"}}); len(got) != 1 || got[0] != (Ref{"A", "ProxyId"}) {
 		t.Errorf("Refs of the parameter's Type = %v, want the parameter", got)
+	}
+	// A CodeDeploy group shifts the function its alias's update policy names it for.
+	if got := a.Between(Ref{"A", "Group"}, Ref{"A", "Fn"}, Rollout); len(got) != 1 {
+		t.Errorf("deployment group → function through the alias's update policy: %v; edges %v", got, a.Edges)
 	}
 	// Pseudo parameters and unknown names are not resources.
 	if got := a.Refs("A", map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Ref": "AWS::Region"}, map[string]any{"Ref": "Nope"}}}}); len(got) != 0 {

@@ -81,7 +81,7 @@ func readAPI(a *Assembly) (API, []string, error) {
 	var ferr error
 	for _, m := range a.OfType("AWS::ApiGateway::Method") {
 		uri := m.Prop("Integration", "Uri")
-		if fn := firstFunction(m, uri); fn != nil {
+		if fn := invokedFunction(m, uri); fn != nil {
 			if api.Function.Resource != nil && api.Function.Resource != fn {
 				ferr = fmt.Errorf("%s integrates with %s, and another method with %s: the local stack runs one API function", m, fn, api.Function.Resource)
 				break
@@ -110,28 +110,6 @@ func readAPI(a *Assembly) (API, []string, error) {
 	}
 	notes = append(notes, unemulated(stage, apiEmulation.known(stage.Type)...)...)
 	return api, notes, nil
-}
-
-// firstFunction is the Lambda function that an integration URI names (a Fn::Join around its Arn).
-func firstFunction(r *Resource, v any) *Resource {
-	switch t := v.(type) {
-	case map[string]any:
-		if fn := r.Target(t); fn != nil && fn.Type == "AWS::Lambda::Function" {
-			return fn
-		}
-		for _, e := range t {
-			if fn := firstFunction(r, e); fn != nil {
-				return fn
-			}
-		}
-	case []any:
-		for _, e := range t {
-			if fn := firstFunction(r, e); fn != nil {
-				return fn
-			}
-		}
-	}
-	return nil
 }
 
 // The status of each gateway response type the local stack answers, and its DEFAULT_ family.

@@ -9,10 +9,50 @@ import (
 
 var functionEmulation = emulation{
 	service: "Lambda functions", file: "lambda.go",
-	reads: map[string][]string{"AWS::Lambda::Function": {"Timeout", "ReservedConcurrentExecutions", "Environment.Variables"}},
+	reads: map[string][]string{
+		"AWS::Lambda::Function": {"Timeout", "ReservedConcurrentExecutions", "Environment.Variables"},
+		// A gradual rollout's alias, and the version it points to: followed
+		// to their function, whose code is the one local version.
+		"AWS::Lambda::Alias":   {"FunctionName"},
+		"AWS::Lambda::Version": {"FunctionName"},
+	},
 	locally: "the handlers in-process: the worker's batches bounded by its Timeout, as many at once as its reserved concurrency allows; " +
 		"each handler configured from its Environment with the tokens resolved to the stand-ins (the bucket's, the parameter's and the topic's local names), " +
-		"except the database connection (`DB_*`), which is the local PostgreSQL's",
+		"except the database connection (`DB_*`), which is the local PostgreSQL's; " +
+		"a caller of an alias (a gradual rollout's `live`) calls its function: one version, so no traffic shifting and no CodeDeploy",
+}
+
+// invokedFunction is the AWS::Lambda::Function that v invokes: a Ref or
+// Fn::GetAtt of one, or of an alias or a version of one (followed through
+// its FunctionName), also inside an intrinsic (the Fn::Join of an
+// integration URI, the "<function>:<alias>" that CDK writes for an alias's
+// name). Nil when v names none.
+func invokedFunction(r *Resource, v any) *Resource {
+	switch t := v.(type) {
+	case map[string]any:
+		if target := r.Target(t); target != nil {
+			switch target.Type {
+			case "AWS::Lambda::Function":
+				return target
+			case "AWS::Lambda::Alias", "AWS::Lambda::Version":
+				if fn := target.Target(target.Prop("FunctionName")); fn != nil && fn.Type == "AWS::Lambda::Function" {
+					return fn
+				}
+			}
+		}
+		for _, e := range t {
+			if fn := invokedFunction(r, e); fn != nil {
+				return fn
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if fn := invokedFunction(r, e); fn != nil {
+				return fn
+			}
+		}
+	}
+	return nil
 }
 
 // Function is a Lambda function the local stack runs in-process.

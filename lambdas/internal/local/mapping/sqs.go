@@ -47,9 +47,9 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 	}
 	q := Queue{Queue: queue, Mapping: mapping}
 	m := &reader{r: mapping}
-	fn := mapping.Target(mapping.Prop("FunctionName"))
-	if fn == nil || fn.Type != "AWS::Lambda::Function" {
-		m.fail([]string{"FunctionName"}, "does not refer to an AWS::Lambda::Function of its stack")
+	fn := invokedFunction(mapping, mapping.Prop("FunctionName"))
+	if fn == nil {
+		m.fail([]string{"FunctionName"}, "does not refer to an AWS::Lambda::Function of its stack (or an alias or version of one)")
 	}
 	q.BatchSize = m.integer(10, "BatchSize")
 	q.BatchingWindow = time.Duration(m.integer(0, "MaximumBatchingWindowInSeconds")) * time.Second
@@ -78,7 +78,7 @@ func readQueue(a *Assembly) (Queue, []string, error) {
 		}
 	}
 	var ferr error
-	if fn != nil && fn.Type == "AWS::Lambda::Function" {
+	if fn != nil {
 		q.Function, ferr = readFunction(fn)
 	}
 	if err := errors.Join(m.err(), qr.err(), ferr); err != nil {
