@@ -57,6 +57,7 @@ func run() int {
 		DevRegion:       setting(app, "devRegion", stacks.EnvDevRegion),
 		StagingRegion:   setting(app, "stagingRegion", stacks.EnvStagingRegion),
 		ProdRegion:      setting(app, "prodRegion", stacks.EnvProdRegion),
+		BackupAccount:   setting(app, "backupAccount", stacks.EnvBackupAccount),
 		ConnectionArn:   setting(app, "connectionArn", stacks.EnvConnectionArn),
 		Repo:            setting(app, "repo", stacks.EnvRepo),
 		Branch:          setting(app, "branch", stacks.EnvBranch),

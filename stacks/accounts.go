@@ -21,6 +21,7 @@ const (
 	EnvDevRegion       = "STRATUS_DEV_REGION"
 	EnvStagingRegion   = "STRATUS_STAGING_REGION"
 	EnvProdRegion      = "STRATUS_PROD_REGION"
+	EnvBackupAccount   = "STRATUS_BACKUP_ACCOUNT"
 )
 
 // stageSetting is one stage's own account and region settings, with the
@@ -126,10 +127,37 @@ func (o Options) environmentProblems() []string {
 	}
 	account("account", o.Account)
 	account("pipelineAccount", o.PipelineAccount)
+	account("backupAccount", o.BackupAccount)
 	region("region", o.Region)
 	for _, s := range o.stageSettings() {
 		account(s.accountKey, s.account)
 		region(s.regionKey, s.region)
+	}
+	return out
+}
+
+// backupAccountProblems checks BackupAccount against the stages of configs
+// that back up: each needs an account of its own to share its keys from and
+// to let copy into the backup account's vault, and that account must not be
+// the backup account itself (a copy there would die with it).
+func (o Options) backupAccountProblems(configs ...Config) []string {
+	if o.BackupAccount == "" {
+		return nil
+	}
+	var out []string
+	for _, cfg := range configs {
+		if !cfg.Backup.Enabled {
+			continue
+		}
+		switch a := o.stageAccount(cfg.Name); a {
+		case "":
+			out = append(out, fmt.Sprintf("backupAccount %s: %s backs up but has no account (set account or %s): "+
+				"the backup account's vault admits copies by the account they come from",
+				o.BackupAccount, cfg.Name, o.stageSetting(cfg.Name).accountKey))
+		case o.BackupAccount:
+			out = append(out, fmt.Sprintf("backupAccount %s is %s's own account: its copies would be lost with it; "+
+				"give another account of the organization", o.BackupAccount, cfg.Name))
+		}
 	}
 	return out
 }

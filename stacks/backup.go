@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -50,11 +51,76 @@ func NewBackupCopyStack(scope constructs.Construct, cfg Config, account *string,
 		Env:                   &awscdk.Environment{Account: account, Region: jsii.String(region)},
 		TerminationProtection: jsii.Bool(cfg.Production),
 	})
-	s := &BackupCopyStack{Stack: stack, Vault: newVault(stack, "CopyVault", copyVaultName(stack), cfg)}
+	vault, _ := newVault(stack, "CopyVault", copyVaultName(stack), cfg)
+	s := &BackupCopyStack{Stack: stack, Vault: vault}
 	if cfg.Backup.ReplicateUploads {
 		s.UploadsReplica = newUploadsReplica(stack, cfg)
 	}
 	return s
+}
+
+// BackupCopies are the vaults a stage's backup plan copies every recovery
+// point into, each nil when the stage has none.
+type BackupCopies struct {
+	// Region is the copy region's vault, in the stage's account.
+	Region *BackupCopyStack
+	// Account is the backup account's vault, in the stage's region.
+	Account *BackupAccountStack
+}
+
+// BackupAccountStack holds, in the backup account (Options.BackupAccount)
+// and the stage's region, the vault that gets a copy of each recovery
+// point: a compromised, closed or emptied stage account loses no backup.
+// The copy stays in the stage's region because AWS Backup copies Aurora
+// across accounts or across regions, not both in one job; the copy region
+// already has its own copy.
+type BackupAccountStack struct {
+	awscdk.Stack
+	Vault awsbackup.BackupVault
+}
+
+// NewBackupAccountStack creates, in account (the backup account) and
+// region, the vault of cfg that only stageAccount may copy into.
+func NewBackupAccountStack(scope constructs.Construct, cfg Config, account, stageAccount, region string) *BackupAccountStack {
+	stack := awscdk.NewStack(scope, jsii.String("BackupAccount"), &awscdk.StackProps{
+		Description: jsii.String("Stratus " + cfg.Name + ": the backup account's vault that gets a copy of every recovery point of " +
+			stageAccount + " (" + region + ")"),
+		Env:                   &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)},
+		TerminationProtection: jsii.Bool(cfg.Production),
+	})
+	vault, _ := newVault(stack, "AccountVault", copyVaultName(stack), cfg)
+	// The stage's account may copy in, nothing more: it cannot read,
+	// delete or restore what it copied, so whoever holds it holds no way to
+	// the copies.
+	vault.AddToAccessPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CopiesFromTheStageAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(stageAccount))},
+		Actions:    jsii.Strings("backup:CopyIntoBackupVault"),
+		Resources:  jsii.Strings("*"),
+	}))
+	return &BackupAccountStack{Stack: stack, Vault: vault}
+}
+
+// shareWithBackupAccount lets the backup account use key for the copies AWS
+// Backup makes there: a recovery point that is not fully managed by AWS
+// Backup (Aurora's snapshots) stays encrypted with its source's key, which
+// the copy job reads and re-encrypts with the backup vault's key as the
+// backup account; grants only for AWS resources.
+func shareWithBackupAccount(key awskms.Key, account string) {
+	principal := []awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(account))}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CopiesIntoTheBackupAccount"),
+		Principals: &principal,
+		Actions:    jsii.Strings("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+		Resources:  jsii.Strings("*"),
+	}), nil)
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GrantsForTheBackupAccountsCopies"),
+		Principals: &principal,
+		Actions:    jsii.Strings("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
+	}), nil)
 }
 
 // replicaName is the uploads replica's bucket name in region, for the
@@ -172,8 +238,9 @@ func replicateUploads(stack awscdk.Stack, cfg Config, bucket awss3.Bucket, regio
 		"Resource::arn:"+part+":kms:"+region+":"+acct+":key/*"))
 }
 
-// copyVaultName is the copy vault's name: unique per account and region as
-// its stack's name is.
+// copyVaultName is a copy vault's name: unique per account and region as
+// its stack's name is, and known to the Data stack without a reference
+// (CloudFormation has none across regions or accounts).
 func copyVaultName(copyStack awscdk.Stack) string {
 	return *copyStack.StackName() + "-vault"
 }
@@ -182,7 +249,7 @@ func copyVaultName(copyStack awscdk.Stack) string {
 // kept past a stack deletion in Prod: a locked vault cannot be deleted while
 // it holds recovery points anyway, and a key deleted under them would make
 // them unreadable.
-func newVault(stack awscdk.Stack, id, name string, cfg Config) awsbackup.BackupVault {
+func newVault(stack awscdk.Stack, id, name string, cfg Config) (awsbackup.BackupVault, awskms.Key) {
 	key := secure.Key(stack, id+"Key", "Stratus "+cfg.Name+": encrypts the recovery points of "+name, cfg.RemovalPolicy)
 	props := &awsbackup.BackupVaultProps{
 		BackupVaultName: jsii.String(name),
@@ -199,26 +266,37 @@ func newVault(stack awscdk.Stack, id, name string, cfg Config) awsbackup.BackupV
 			props.LockConfiguration.ChangeableFor = awscdk.Duration_Days(jsii.Number(float64(l.ChangeableForDays)))
 		}
 	}
-	return awsbackup.NewBackupVault(stack, jsii.String(id), props)
+	return awsbackup.NewBackupVault(stack, jsii.String(id), props), key
 }
 
 // newBackups creates the Data stack's vault and plan (daily with continuous
-// backup where configured, monthly; each copied to copy's vault when there
-// is one), backs up the cluster, and sends every failed, aborted or expired
-// backup, copy or restore job to the alarm topic.
-func (s *DataStack) newBackups(cfg Config, copy *BackupCopyStack) *Backups {
-	b := &Backups{Vault: newVault(s.Stack, "BackupVault", *s.Stack.StackName()+"-vault", cfg)}
-	var copyTo awsbackup.IBackupVault
-	if copy != nil && copy.UploadsReplica != nil {
-		b.ReplicaRegion = *copy.Stack.Region()
-	}
-	if copy != nil {
-		s.Stack.AddStackDependency(copy.Stack, jsii.String("the backup plan copies into its vault"))
+// backup where configured, monthly; each copied to every vault of copies),
+// backs up the cluster, and sends every failed, aborted or expired backup,
+// copy or restore job to the alarm topic.
+func (s *DataStack) newBackups(cfg Config, copies BackupCopies) *Backups {
+	vault, vaultKey := newVault(s.Stack, "BackupVault", *s.Stack.StackName()+"-vault", cfg)
+	b := &Backups{Vault: vault}
+	var copyTo []awsbackup.IBackupVault
+	if c := copies.Region; c != nil {
+		if c.UploadsReplica != nil {
+			b.ReplicaRegion = *c.Stack.Region()
+		}
+		s.Stack.AddStackDependency(c.Stack, jsii.String("the backup plan copies into its vault"))
 		arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
-			jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *copy.Stack.Region() + ":"), s.Stack.Account(),
-			jsii.String(":backup-vault:" + copyVaultName(copy.Stack)),
+			jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *c.Stack.Region() + ":"), s.Stack.Account(),
+			jsii.String(":backup-vault:" + copyVaultName(c.Stack)),
 		})
-		copyTo = awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String("CopyVault"), arn)
+		copyTo = append(copyTo, awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String("CopyVault"), arn))
+	}
+	if c := copies.Account; c != nil {
+		s.Stack.AddStackDependency(c.Stack, jsii.String("the backup plan copies into the backup account's vault"))
+		arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *c.Stack.Region() + ":" + *c.Stack.Account()),
+			jsii.String(":backup-vault:" + copyVaultName(c.Stack)),
+		})
+		copyTo = append(copyTo, awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String("AccountCopyVault"), arn))
+		shareWithBackupAccount(vaultKey, *c.Stack.Account())
+		shareWithBackupAccount(s.DB.EncryptionKey, *c.Stack.Account())
 	}
 	rule := func(name string, days int, schedule awsevents.Schedule, continuous bool) awsbackup.BackupPlanRule {
 		keep := awscdk.Duration_Days(jsii.Number(float64(days)))
@@ -228,8 +306,12 @@ func (s *DataStack) newBackups(cfg Config, copy *BackupCopyStack) *Backups {
 			DeleteAfter:            keep,
 			EnableContinuousBackup: jsii.Bool(continuous),
 		}
-		if copyTo != nil {
-			props.CopyActions = &[]*awsbackup.BackupPlanCopyActionProps{{DestinationBackupVault: copyTo, DeleteAfter: keep}}
+		if len(copyTo) > 0 {
+			actions := make([]*awsbackup.BackupPlanCopyActionProps, len(copyTo))
+			for i, v := range copyTo {
+				actions[i] = &awsbackup.BackupPlanCopyActionProps{DestinationBackupVault: v, DeleteAfter: keep}
+			}
+			props.CopyActions = &actions
 		}
 		return awsbackup.NewBackupPlanRule(props)
 	}

@@ -33,6 +33,14 @@ type Options struct {
 	// exists when PipelineAccount (or Account) is set. See accounts.go.
 	PipelineAccount, DevAccount, StagingAccount, ProdAccount string
 	DevRegion, StagingRegion, ProdRegion                     string
+	// BackupAccount, when set, gets a copy of every recovery point of each
+	// stage that backs up (Config.Backup.Enabled), in a vault of that
+	// stage's BackupAccount stack, in the stage's region: a compromised or
+	// closed stage account loses no backup. It must be another account of
+	// the same AWS Organization as the stage's, with cross-account backup
+	// enabled (README "Backups and restore").
+	// Default: - none: copies stay in the stage's account (its copy region).
+	BackupAccount string
 	// Source of the pipeline: a CodeStar connection to Repo ("owner/repo")
 	// when ConnectionArn is set, otherwise a CodeCommit repository named
 	// "stratus" that the pipeline stack creates.
@@ -96,6 +104,7 @@ func (o Options) synthEnv() map[string]*string {
 		EnvDomain: o.Domain.Name, EnvHostedZoneId: o.Domain.HostedZoneId,
 		EnvPipelineAccount: o.PipelineAccount, EnvDevAccount: o.DevAccount, EnvStagingAccount: o.StagingAccount,
 		EnvProdAccount: o.ProdAccount, EnvDevRegion: o.DevRegion, EnvStagingRegion: o.StagingRegion, EnvProdRegion: o.ProdRegion,
+		EnvBackupAccount: o.BackupAccount,
 	} {
 		if v != "" {
 			out[name] = jsii.String(v)
@@ -160,7 +169,8 @@ func Build(app awscdk.App, opts Options) (*App, error) {
 	opts = opts.withDefaults()
 	problems := opts.problems()
 	if len(problems) == 0 {
-		problems = stageProblemsIn(opts.stageRegion, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod()))
+		problems = append(stageProblemsIn(opts.stageRegion, opts.apply(Dev()), opts.apply(Staging()), opts.apply(Prod())),
+			opts.backupAccountProblems(Dev(), Staging(), Prod())...)
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}

@@ -314,3 +314,25 @@ func TestRolloutProblems(t *testing.T) {
 		t.Errorf("30%% a minute: 4 steps, 3 minutes between the first and last, got %v", got)
 	}
 }
+
+// A backup account is checked against each stage that backs up: it must be
+// an account id, another account than the stage's, and the stage must have
+// an account to admit copies from; stages without backups are not asked.
+func TestBackupAccountProblems(t *testing.T) {
+	wantAll(t, Options{BackupAccount: "5555"}.problems(), `backupAccount "5555" is not an AWS account id (12 digits)`)
+	wantAll(t, Options{BackupAccount: "555555555555"}.backupAccountProblems(Dev(), Staging(), Prod()),
+		"backupAccount 555555555555: Prod backs up but has no account (set account or prodAccount)")
+	wantAll(t, Options{ProdAccount: "555555555555", BackupAccount: "555555555555"}.backupAccountProblems(Prod()),
+		"backupAccount 555555555555 is Prod's own account")
+	if p := (Options{Account: "111111111111", BackupAccount: "555555555555"}).backupAccountProblems(Dev(), Staging(), Prod()); len(p) > 0 {
+		t.Errorf("a backup account beside one account for every stage: %v", p)
+	}
+	// Dev and Staging do not back up: an account-agnostic Dev is fine.
+	if p := (Options{ProdAccount: "444444444444", BackupAccount: "555555555555"}).backupAccountProblems(Dev(), Staging(), Prod()); len(p) > 0 {
+		t.Errorf("Dev and Staging without backups: %v", p)
+	}
+	// Build reports them with the rest, before building anything.
+	if _, err := Build(nil, Options{BackupAccount: "555555555555"}); err == nil || !strings.Contains(err.Error(), "Prod backs up but has no account") {
+		t.Errorf("Build with a backup account and no Prod account: %v", err)
+	}
+}

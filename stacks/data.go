@@ -54,10 +54,10 @@ type DataStack struct {
 	alarmsKey awskms.Key
 }
 
-// NewDataStack creates the data stack of cfg in opts.Region (not ""); copy
-// holds the vault its backups are copied to (nil: none). Its Availability
-// Zones are cfg's for the region (see zonedStack).
-func NewDataStack(scope constructs.Construct, cfg Config, opts Options, copy *BackupCopyStack) *DataStack {
+// NewDataStack creates the data stack of cfg in opts.Region (not ""); copies
+// holds the vaults its backups are copied to (none: nil fields). Its
+// Availability Zones are cfg's for the region (see zonedStack).
+func NewDataStack(scope constructs.Construct, cfg Config, opts Options, copies BackupCopies) *DataStack {
 	zones := cfg.Database.AvailabilityZones[opts.Region]
 	stack := newZonedStack(scope, "Data", &awscdk.StackProps{
 		Description:           jsii.String("Stratus " + cfg.Name + ": network, Aurora Serverless v2 PostgreSQL, migrations, alarm topic"),
@@ -80,7 +80,7 @@ func NewDataStack(scope constructs.Construct, cfg Config, opts Options, copy *Ba
 		})
 	}
 	if cfg.Backup.Enabled {
-		s.Backups = s.newBackups(cfg, copy)
+		s.Backups = s.newBackups(cfg, copies)
 	}
 	return s
 }

@@ -18,9 +18,13 @@ type Stage struct {
 	// BackupCopy holds the vault backups are copied to, in the region
 	// Config.Backup.CopyRegions gives the stage's; nil without one.
 	BackupCopy *BackupCopyStack
-	Data       *DataStack
-	App        *AppStack
-	Web        *WebStack
+	// BackupAccount holds the vault of Options.BackupAccount that gets a
+	// copy of every recovery point, in the stage's region; nil without
+	// that account or without backups.
+	BackupAccount *BackupAccountStack
+	Data          *DataStack
+	App           *AppStack
+	Web           *WebStack
 }
 
 // NewStage builds the stacks of cfg with the settings in opts: its account
@@ -28,7 +32,8 @@ type Stage struct {
 // Region; Region "" is DefaultRegion), the alarm email, and the app's
 // domain, which applies when cfg has no Site.Domain of its own. Every
 // stack of the stage is in its account, the Edge stack (us-east-1) and
-// the BackupCopy stack (its copy region) too. It panics
+// the BackupCopy stack (its copy region) too, but for the BackupAccount
+// stack (Options.BackupAccount, in the stage's region). It panics
 // with a *ConfigError naming every problem of cfg and opts.
 //
 // NewStage panics where Build returns an error because it is a construct
@@ -44,6 +49,7 @@ func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	opts = opts.withDefaults()
 	cfg = opts.apply(cfg)
 	p := append(opts.problems(), stageProblemsIn(opts.stageRegion, cfg)...)
+	p = append(p, opts.backupAccountProblems(cfg)...)
 	if cfg.IsPreview() && opts.Preview == "" {
 		p = append(p, previewCreatedProblems(opts.PreviewCreated)...)
 	}
@@ -62,7 +68,10 @@ func NewStage(scope constructs.Construct, cfg Config, opts Options) *Stage {
 	if copyTo := cfg.Backup.CopyRegions[opts.Region]; cfg.Backup.Enabled && copyTo != "" {
 		s.BackupCopy = NewBackupCopyStack(s.Stage, cfg, opts.env().Account, copyTo)
 	}
-	s.Data = NewDataStack(s.Stage, cfg, opts, s.BackupCopy)
+	if cfg.Backup.Enabled && opts.BackupAccount != "" {
+		s.BackupAccount = NewBackupAccountStack(s.Stage, cfg, opts.BackupAccount, opts.Account, opts.Region)
+	}
+	s.Data = NewDataStack(s.Stage, cfg, opts, BackupCopies{Region: s.BackupCopy, Account: s.BackupAccount})
 	s.App = NewAppStack(s.Stage, cfg, s.Data)
 	s.Web = NewWebStack(s.Stage, cfg, s.App, s.Edge)
 	if cfg.IsPreview() {
@@ -79,6 +88,9 @@ func (s *Stage) Stacks() []awscdk.Stack {
 	}
 	if s.BackupCopy != nil {
 		out = append(out, s.BackupCopy.Stack)
+	}
+	if s.BackupAccount != nil {
+		out = append(out, s.BackupAccount.Stack)
 	}
 	return append(out, s.Data.Stack, s.App.Stack, s.Web.Stack)
 }

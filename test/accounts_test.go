@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,14 @@ import (
 	"github.com/stratus-cdk/stratus/stacks"
 )
 
-// accountsOptions are issue 30's example of an account per stage:
+// accountsOptions are issue 30's example of an account per stage, with
+// issue 31's backup account:
 //
 //	-c pipelineAccount=111111111111 -c devAccount=222222222222 -c stagingAccount=333333333333
-//	-c prodAccount=444444444444 -c prodRegion=eu-central-1
+//	-c prodAccount=444444444444 -c prodRegion=eu-central-1 -c backupAccount=555555555555
 var accountsOptions = stacks.Options{
 	PipelineAccount: "111111111111", DevAccount: "222222222222", StagingAccount: "333333333333",
-	ProdAccount: "444444444444", ProdRegion: "eu-central-1",
+	ProdAccount: "444444444444", ProdRegion: "eu-central-1", BackupAccount: "555555555555",
 }
 
 // accountsSynth is the accounts synth, done once; TestMain removes outDir.
@@ -79,6 +81,8 @@ func wantEnv() map[string]string {
 		"Prod/App": "444444444444/eu-central-1", "Prod/Web": "444444444444/eu-central-1",
 		// stacks.CopyRegions: eu-central-1's copies go to eu-west-1.
 		"Prod/BackupCopy": "444444444444/eu-west-1",
+		// The backup account's vault, in Prod's region.
+		"Prod/BackupAccount": "555555555555/eu-central-1",
 	}
 }
 
@@ -342,7 +346,7 @@ func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zoneMoves, copyMoves := 0, 0
+	zoneMoves, copyMoves, newInBackupAccount := 0, 0, 0
 	for _, p := range readLock(t).Check(list) {
 		switch line := p.String(); {
 		case strings.HasPrefix(line, "Prod/Data ") && strings.Contains(line, "(AvailabilityZone changed)"):
@@ -351,6 +355,12 @@ func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
 			// The copy region moves with Prod (eu-central-1 pairs with
 			// eu-west-1), and the uploads' replica is named by its region.
 			copyMoves++
+		case strings.HasPrefix(line, "Prod/BackupAccount ") && strings.Contains(line, "is not in the lock"):
+			// The backup account's stack exists only with backupAccount,
+			// which the lock's reference synth does not set: a team that
+			// sets it runs `make lock REASON=…` with it once, and from
+			// then on its vault and key are guarded like the others.
+			newInBackupAccount++
 		default:
 			t.Error(p)
 		}
@@ -359,7 +369,104 @@ func TestStatefulLockWithAnAccountPerStage(t *testing.T) {
 	if zoneMoves != 8 {
 		t.Errorf("the lock reports %d of Prod/Data's zoned resources as replaced by its move to eu-central-1, want 8", zoneMoves)
 	}
+	if newInBackupAccount != 2 {
+		t.Errorf("the lock reports %d resources of Prod/BackupAccount as new, want its vault and its key", newInBackupAccount)
+	}
 	if copyMoves != 1 {
 		t.Errorf("the lock reports %d replica buckets of Prod/BackupCopy as replaced by the copy region's move, want 1", copyMoves)
+	}
+}
+
+// arnString is an ARN as a template spells it: a literal (a stack with a
+// concrete region knows its partition), or an Fn::Join of literals and the
+// partition, read as "aws".
+func arnString(t *testing.T, v any) string {
+	t.Helper()
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return strings.ReplaceAll(joined(t, v), "${Partition}", "aws")
+}
+
+// accountsStackTemplate reads the template of one stack (Stage/Name) of the
+// accounts synth.
+func accountsStackTemplate(t *testing.T, path string) template {
+	t.Helper()
+	list, err := assembly.Stacks(accountsAssembly(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.Path() == path {
+			return readTemplate(t, s.Template)
+		}
+	}
+	t.Fatalf("no %s stack", path)
+	return template{}
+}
+
+// With a backup account, Prod's plan copies every rule's recovery points
+// into the backup account's vault in Prod's region as well as into the copy
+// region's; that vault has Prod's lock and admits only copies from Prod's
+// account; Prod's vault key and the cluster's key are shared with the
+// backup account for the copy jobs (grants for AWS resources only). The
+// lock, the access policy and the retention come from Prod's config.
+func TestBackupAccountGetsACopyOfEveryRecoveryPoint(t *testing.T) {
+	cfg := stacks.Prod()
+	const backup, prod = "555555555555", "444444444444"
+	vaultTpl := accountsStackTemplate(t, "Prod/BackupAccount")
+	_, vault := vaultTpl.one(t, "AWS::Backup::BackupVault", "")
+	eq(t, "backup account vault name", property(vault, "BackupVaultName"), "Prod-BackupAccount-vault")
+	lock := asMap(property(vault, "LockConfiguration"))
+	eq(t, "lock min", lock["MinRetentionDays"], float64(cfg.Backup.Lock.MinRetentionDays))
+	eq(t, "lock max", lock["MaxRetentionDays"], float64(cfg.Backup.Lock.MaxRetentionDays))
+	if _, ok := asMap(property(vault, "EncryptionKeyArn"))["Fn::GetAtt"]; !ok {
+		t.Errorf("the backup account's vault is not encrypted with a key of its stack: %v", property(vault, "EncryptionKeyArn"))
+	}
+	statements := listOf(asMap(property(vault, "AccessPolicy"))["Statement"])
+	if len(statements) != 1 {
+		t.Fatalf("the vault's access policy: %v, want one statement", statements)
+	}
+	st := asMap(statements[0])
+	eq(t, "access policy action", st["Action"], "backup:CopyIntoBackupVault")
+	eq(t, "access policy effect", st["Effect"], "Allow")
+	if p := arnString(t, asMap(st["Principal"])["AWS"]); p != "arn:aws:iam::"+prod+":root" {
+		t.Errorf("the vault admits %s, want Prod's account", p)
+	}
+
+	data := accountsStackTemplate(t, "Prod/Data")
+	_, plan := data.one(t, "AWS::Backup::BackupPlan", "")
+	rules := listOf(asMap(property(plan, "BackupPlan"))["BackupPlanRule"])
+	if len(rules) != 2 {
+		t.Fatalf("%d rules, want daily and monthly", len(rules))
+	}
+	for _, r := range rules {
+		rule := asMap(r)
+		var dests []string
+		for _, c := range listOf(rule["CopyActions"]) {
+			dests = append(dests, arnString(t, asMap(c)["DestinationBackupVaultArn"]))
+			eq(t, fmt.Sprint(rule["RuleName"], " copy retention"), asMap(asMap(c)["Lifecycle"])["DeleteAfterDays"], asMap(rule["Lifecycle"])["DeleteAfterDays"])
+		}
+		want := "arn:aws:backup:eu-central-1:" + backup + ":backup-vault:Prod-BackupAccount-vault"
+		if len(dests) != 2 || !slices.Contains(dests, want) {
+			t.Errorf("rule %v copies to %v, want the copy region's vault and %s", rule["RuleName"], dests, want)
+		}
+	}
+	shared := 0
+	for id, key := range data.ofType("AWS::KMS::Key") {
+		for _, s := range listOf(asMap(property(key, "KeyPolicy"))["Statement"]) {
+			st := asMap(s)
+			if principal, _ := asMap(st["Principal"])["AWS"].(string); principal != "arn:aws:iam::"+backup+":root" {
+				continue
+			}
+			shared++
+			if st["Sid"] == "GrantsForTheBackupAccountsCopies" {
+				eq(t, id+" grants condition", asMap(asMap(st["Condition"])["Bool"])["kms:GrantIsForAWSResource"], "true")
+			}
+			t.Logf("%s shares %v with the backup account", id, st["Action"])
+		}
+	}
+	if shared != 4 {
+		t.Errorf("%d key policy statements for the backup account in Prod/Data, want 2 on each of the vault's and the cluster's keys", shared)
 	}
 }

@@ -95,6 +95,15 @@ func copiesInto(arn, name, region string) bool {
 		parts[5] == "backup-vault" && parts[6] == name
 }
 
+// copyRegion is the region of a copy action's destination vault (arn
+// flattened), "*" when the template does not spell it out.
+func copyRegion(arn string) string {
+	if parts := strings.Split(arn, ":"); len(parts) == 7 {
+		return parts[3]
+	}
+	return "*"
+}
+
 // protectedBy lists the resources the selections of plan back up.
 func (e *estimator) protectedBy(plan wiring.Ref) []*wiring.Node {
 	seen := map[wiring.Ref]bool{}
@@ -208,6 +217,11 @@ func priceVault(e *estimator, n *wiring.Node) ([]Line, string) {
 			}
 			for _, r := range copies {
 				for _, c := range r.copies {
+					if copyRegion(c.dest) == e.region {
+						// Another account in this region (a backup
+						// account): no transfer is billed.
+						continue
+					}
 					// Each copy after the first is incremental: a month of
 					// the rule's copies carries a month of changes.
 					lines = append(lines, e.line(n, "AWS Backup copies to another region", "backup.cross-region.gb", 0,

@@ -12,11 +12,18 @@ import (
 // Copy stack in eu-central-1 with the given resources.
 func writeTwoRegions(t *testing.T, src, copy string) string {
 	t.Helper()
+	return writeSrcAndCopy(t, "aws://123456789012/eu-central-1", src, copy)
+}
+
+// writeSrcAndCopy writes a cloud assembly of a Src stack in
+// aws://123456789012/eu-west-1 and a Copy stack in copyEnv.
+func writeSrcAndCopy(t *testing.T, copyEnv, src, copy string) string {
+	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
 		"manifest.json": `{"artifacts": {
 			"Src": {"type": "aws:cloudformation:stack", "environment": "aws://123456789012/eu-west-1", "properties": {"templateFile": "Src.template.json"}},
-			"Copy": {"type": "aws:cloudformation:stack", "environment": "aws://123456789012/eu-central-1", "properties": {"templateFile": "Copy.template.json"}}}}`,
+			"Copy": {"type": "aws:cloudformation:stack", "environment": "` + copyEnv + `", "properties": {"templateFile": "Copy.template.json"}}}}`,
 		"tree.json":          `{"tree": {"id": "App", "path": "", "children": {}}}`,
 		"Src.template.json":  `{"Resources": {` + src + `}}`,
 		"Copy.template.json": `{"Resources": {` + copy + `}}`,
@@ -138,5 +145,34 @@ func TestBackupWithoutCopiesOrVersioning(t *testing.T) {
 				t.Errorf("%s/%s %s: %s, want none", s.Stack.Name, l.LogicalID, l.Item, l.Note)
 			}
 		}
+	}
+}
+
+// A copy into another account's vault in the source's own region (a backup
+// account) is stored again there, at that region's rates, and sends nothing
+// across regions.
+func TestBackupCopyToAnotherAccountInTheRegion(t *testing.T) {
+	src := strings.NewReplacer("backup:eu-central-1:123456789012:", "backup:eu-west-1:555555555555:",
+		`":backup:eu-central-1:", {"Ref": "AWS::AccountId"}, ":backup-vault`, `":backup:eu-west-1:555555555555:backup-vault`).Replace(srcStackResources)
+	res, err := Estimate(writeSrcAndCopy(t, "aws://555555555555/eu-west-1", src, copyStackResources), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := 0
+	for _, s := range res.Stacks {
+		for _, l := range s.Lines {
+			if l.PriceKey == "backup.cross-region.gb" {
+				t.Errorf("%s/%s: %g GB across regions (%s), want none", s.Stack.Name, l.LogicalID, l.ProfileQty, l.Note)
+			}
+			if s.Stack.Name == "Copy" && l.LogicalID == "CopyVault" && l.ProfileQty > 0 {
+				stored++
+				if l.UnitPrice != map[string]float64{"backup.aurora.gb-month": 0.021, "backup.s3.gb-month": 0.05}[l.PriceKey] {
+					t.Errorf("%s at %g, want eu-west-1's rate", l.PriceKey, l.UnitPrice)
+				}
+			}
+		}
+	}
+	if stored != 2 {
+		t.Errorf("the backup account's vault has %d storage lines, want the cluster's and the bucket's copies", stored)
 	}
 }

@@ -67,12 +67,9 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return 2, usageError{fmt.Errorf("want one stage (Dev, Staging or Prod), got %d arguments", fs.NArg())}
 	}
 	stage := fs.Arg(0)
-	stacks, wantAccount, err := stageStacks(*dir, stage)
+	stacks, others, wantAccount, err := stageStacks(*dir, stage, *account)
 	if err != nil {
 		return 2, usageError{err}
-	}
-	if *account != "" {
-		wantAccount = *account
 	}
 
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(stacks[0].Region))
@@ -94,6 +91,9 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return 2, usageError{fmt.Errorf("the credentials are for account %s, %s is deployed in %s: use that account's credentials (or -role-arn)", got, stage, wantAccount)}
 	}
 	fmt.Fprintf(out, "drift gate: %s, %d stacks, account %s (as %s)\n", stage, len(stacks), got, aws.ToString(id.Arn))
+	for _, o := range others {
+		fmt.Fprintf(out, "not checked here: %s, in account %s (check it with -account %s and that account's credentials)\n", o.StackName, o.Account, o.Account)
+	}
 
 	clients := map[string]drift.API{}
 	c := &drift.Checker{
@@ -114,16 +114,19 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 	return 0, nil
 }
 
-// stageStacks are the stage's stacks in the assembly (sorted by name), and
-// the account they name ("" when environment-agnostic).
-func stageStacks(dir, stage string) ([]drift.Stack, string, error) {
+// stageStacks are the stage's stacks in the assembly (sorted by name) in
+// account, and the account they name ("" when environment-agnostic). With
+// account "" the stage's stacks must all be in one account; with an
+// account, the stacks of the stage in other accounts (the backup
+// account's, Options.BackupAccount) are returned apart, as others.
+func stageStacks(dir, stage, account string) (stacks []drift.Stack, others []assembly.Stack, in string, err error) {
 	all, err := assembly.Stacks(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading the cloud assembly (run make synth first): %v", err)
+		return nil, nil, "", fmt.Errorf("reading the cloud assembly (run make synth first): %v", err)
 	}
 	var out []drift.Stack
 	stages := map[string]bool{}
-	account := ""
+	in = account
 	for _, s := range all {
 		if s.Stage != "" {
 			stages[s.Stage] = true
@@ -132,15 +135,23 @@ func stageStacks(dir, stage string) ([]drift.Stack, string, error) {
 			continue
 		}
 		if s.Region == "" {
-			return nil, "", fmt.Errorf("stack %s has no region in %s's manifest: synthesize it with a region", s.StackName, dir)
+			return nil, nil, "", fmt.Errorf("stack %s has no region in %s's manifest: synthesize it with a region", s.StackName, dir)
 		}
 		if s.Account != "" {
-			if account != "" && account != s.Account {
-				return nil, "", fmt.Errorf("%s's stacks are in several accounts (%s, %s): check each with -account and -role-arn", stage, account, s.Account)
+			switch {
+			case account != "" && s.Account != account:
+				others = append(others, s)
+				continue
+			case in != "" && in != s.Account:
+				return nil, nil, "", fmt.Errorf("%s's stacks are in several accounts (%s, %s): check each with -account and -role-arn", stage, in, s.Account)
 			}
-			account = s.Account
+			in = s.Account
 		}
 		out = append(out, drift.Stack{Name: s.StackName, Region: s.Region})
+	}
+	if len(out) == 0 && len(others) > 0 {
+		return nil, nil, "", fmt.Errorf("none of %s's stacks is in account %s (%s is in %s): give the account the stage is deployed in",
+			stage, account, others[0].StackName, others[0].Account)
 	}
 	if len(out) == 0 {
 		names := make([]string, 0, len(stages))
@@ -148,9 +159,9 @@ func stageStacks(dir, stage string) ([]drift.Stack, string, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, "", fmt.Errorf("no stage %q in %s (stages: %s)", stage, dir, strings.Join(names, ", "))
+		return nil, nil, "", fmt.Errorf("no stage %q in %s (stages: %s)", stage, dir, strings.Join(names, ", "))
 	}
-	return out, account, nil
+	return out, others, in, nil
 }
 
 // maxValue is how much of an expected or actual value a line shows.

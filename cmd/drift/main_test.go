@@ -49,7 +49,7 @@ func assemblyDir(t *testing.T, prodAccount string) string {
 }
 
 func TestStageStacksComeFromTheAssemblyWithTheirRegions(t *testing.T) {
-	stacks, account, err := stageStacks(assemblyDir(t, "444444444444"), "Prod")
+	stacks, _, account, err := stageStacks(assemblyDir(t, "444444444444"), "Prod", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,40 @@ func TestStageStacksComeFromTheAssemblyWithTheirRegions(t *testing.T) {
 	if !slices.Equal(stacks, want) || account != "444444444444" {
 		t.Errorf("stacks %v in %q, want %v in 444444444444", stacks, account, want)
 	}
-	if _, account, _ := stageStacks(assemblyDir(t, ""), "Prod"); account != "" {
+	if _, _, account, _ := stageStacks(assemblyDir(t, ""), "Prod", ""); account != "" {
 		t.Errorf("an environment-agnostic stage names account %q", account)
+	}
+}
+
+// A stage whose backup vault is in a backup account: without -account its
+// stacks are in two accounts, a usage error; with the stage's account the
+// gate checks that account's stacks and names the other apart.
+func TestStacksOfAnotherAccountAreNamedApart(t *testing.T) {
+	dir := assemblyDir(t, "444444444444")
+	manifest := filepath.Join(dir, "assembly-Prod", "manifest.json")
+	raw, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBackup := strings.Replace(string(raw), `"ProdData":`, `"ProdBackupAccount":{"type":"aws:cloudformation:stack","displayName":"Prod/BackupAccount",`+
+		`"environment":"aws://555555555555/eu-west-1","properties":{"templateFile":"ProdBackupAccount.template.json","stackName":"Prod-BackupAccount"}},
+		"ProdData":`, 1)
+	if err := os.WriteFile(manifest, []byte(withBackup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := stageStacks(dir, "Prod", ""); err == nil || !strings.Contains(err.Error(), "several accounts") {
+		t.Errorf("two accounts without -account: %v, want the several-accounts error", err)
+	}
+	stacks, others, account, err := stageStacks(dir, "Prod", "444444444444")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stacks) != 3 || account != "444444444444" || len(others) != 1 || others[0].StackName != "Prod-BackupAccount" {
+		t.Errorf("stacks %v in %s, others %v: want Prod's three, and Prod-BackupAccount apart", stacks, account, others)
+	}
+	stacks, others, _, err = stageStacks(dir, "Prod", "555555555555")
+	if err != nil || len(stacks) != 1 || stacks[0].Name != "Prod-BackupAccount" || len(others) != 3 {
+		t.Errorf("the backup account's: %v, others %d, err %v", stacks, len(others), err)
 	}
 }
 
@@ -200,9 +232,16 @@ func TestRunRefusesCredentialsOfAnotherAccount(t *testing.T) {
 	if code != 2 || !errors.As(err, &ue) || !strings.Contains(err.Error(), "credentials are for account 999999999999, Prod is deployed in 444444444444") {
 		t.Fatalf("code %d, err %v", code, err)
 	}
-	// -account overrides the manifest's (the pipeline passes DRIFT_ACCOUNT).
+	// -account picks the stacks of that account (the pipeline passes
+	// DRIFT_ACCOUNT): none of Prod's is in 999999999999, a usage error
+	// rather than three stacks "not deployed yet" that would pass.
 	code, err = run(t.Context(), []string{"-assembly", assemblyDir(t, "444444444444"), "-account", "999999999999", "-poll", "1ms", "Prod"}, &bytes.Buffer{})
+	if code != 2 || !errors.As(err, &ue) || !strings.Contains(err.Error(), "none of Prod's stacks is in account 999999999999") {
+		t.Errorf("with -account of no stack of the stage: code %d, err %v", code, err)
+	}
+	// For an environment-agnostic stage, -account is the account to check in.
+	code, err = run(t.Context(), []string{"-assembly", assemblyDir(t, ""), "-account", "999999999999", "-poll", "1ms", "Prod"}, &bytes.Buffer{})
 	if code != 1 || err != nil {
-		t.Errorf("with -account of the credentials: code %d, err %v, want the check to run (1)", code, err)
+		t.Errorf("an account-agnostic stage with -account of the credentials: code %d, err %v, want the check to run (1)", code, err)
 	}
 }

@@ -288,7 +288,9 @@ func TestClassify(t *testing.T) {
 		{"AWS::SNS::TopicPolicy", nil, drift.IAM},
 		{"AWS::Lambda::Permission", []string{"/Principal"}, drift.IAM},
 		{"AWS::ApiGateway::RestApi", []string{"/Policy/Statement/0"}, drift.IAM},
-		{"AWS::Backup::BackupVault", []string{"/AccessPolicy"}, drift.IAM},
+		{"AWS::OpenSearchService::Domain", []string{"/AccessPolicies"}, drift.IAM},
+		// A vault is stateful, which wins over its access policy (both fail).
+		{"AWS::Backup::BackupVault", []string{"/AccessPolicy"}, drift.Stateful},
 		{"AWS::ApiGateway::RestApi", []string{"/Description"}, drift.Other},
 		{"AWS::Lambda::Function", []string{"/Tags/1", "/MemorySize"}, drift.Other},
 		{"AWS::Lambda::Function", nil, drift.Other},

@@ -16,6 +16,7 @@ var statefulTypes = map[string]string{
 	"AWS::Logs::LogGroup":         "its logs lost",
 	"AWS::EC2::VPC":               "the network recreated, with everything placed in it",
 	"AWS::EC2::Subnet":            "the subnet recreated, with everything placed in it",
+	"AWS::Backup::BackupVault":    "its recovery points left behind: a new vault starts empty, with none of them to restore or copy",
 }
 
 // IsStateful reports whether the lock guards resources of the type.
