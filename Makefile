@@ -154,10 +154,11 @@ example: ## the example module (examples/team-app): vet, build, synthesize, chec
 $(LOCAL): $(GO_SRC)
 	$(GO) build -o $(LOCAL) ./lambdas/cmd/stratus-local
 
-# The browser suite runs under each stage's synthesized settings (Prod requires MFA, Dev offers it): the
-# stages of the assembly `make cost` prices, which `make test` has synthesized by then.
-E2E_STAGES ?= Dev Prod
-e2e: web $(LOCAL) $(REF_OUT)/manifest.json ## browser end-to-end tests: headless Chromium against the local stack under each stage's settings (E2E_STAGES='Dev Prod'); screenshots in test/screenshots
+# The browser suite runs under each stage's synthesized settings (Prod requires MFA, Dev and Staging offer
+# it; Staging and Prod put the site behind the web ACL): the stages of the assembly `make cost` prices,
+# which `make test` has synthesized by then. E2E_STAGES=Prod runs one.
+E2E_STAGES ?= Dev Staging Prod
+e2e: web $(LOCAL) $(REF_OUT)/manifest.json ## browser end-to-end tests: headless Chromium against the local stack under each stage's settings (E2E_STAGES='Dev Staging Prod'); screenshots in test/screenshots
 	for stage in $(E2E_STAGES); do \
 		echo "e2e under $$stage's synthesized settings ($(REF_OUT)/assembly-$$stage)"; \
 		(cd web && STAGE=$$stage STRATUS_ASSEMBLY=$(CURDIR)/$(REF_OUT)/assembly-$$stage STRATUS_LOCAL_BIN=$(CURDIR)/$(LOCAL) npm run e2e) || exit 1; \
