@@ -9,7 +9,6 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/santhosh-tekuri/jsonschema/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -52,7 +50,7 @@ type Handler struct {
 type route struct {
 	contract.Route
 	segments []string
-	schema   *jsonschema.Schema
+	schema   *bodySchema
 	handle   func(h *Handler, ctx context.Context, r *request) response
 }
 
@@ -88,7 +86,7 @@ func New(svc *items.Service, opts Options) (*Handler, error) {
 		}
 		rt := route{Route: r, segments: strings.Split(strings.Trim(r.Path, "/"), "/"), handle: fn}
 		if r.Schema != "" {
-			s, err := compileSchema(r.Name, r.Schema)
+			s, err := compileBodySchema(r.Name, r.Schema)
 			if err != nil {
 				return nil, err
 			}
@@ -97,21 +95,6 @@ func New(svc *items.Service, opts Options) (*Handler, error) {
 		h.routes = append(h.routes, rt)
 	}
 	return h, nil
-}
-
-func compileSchema(name, schema string) (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft4
-	c.LoadURL = func(u string) (io.ReadCloser, error) { return nil, fmt.Errorf("no remote schemas (%s)", u) }
-	url := "mem://routes/" + name + ".json"
-	if err := c.AddResource(url, strings.NewReader(schema)); err != nil {
-		return nil, fmt.Errorf("httpapi: schema of %s: %w", name, err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: schema of %s: %w", name, err)
-	}
-	return s, nil
 }
 
 // Handle serves one request. It never returns an error: API Gateway would

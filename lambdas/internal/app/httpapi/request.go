@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/stratus-cdk/stratus/lambdas/internal/app/items"
 )
@@ -52,7 +49,7 @@ func (r *request) query(name string) (string, bool) {
 	return "", false
 }
 
-func decodeBody(schema *jsonschema.Schema, raw string, b64 bool, dst any) *response {
+func decodeBody(schema *bodySchema, raw string, b64 bool, dst any) *response {
 	bad := func(status int, code, msg string) *response { res := errorResponse(status, code, msg); return &res }
 	if len(raw) > MaxBodyBytes*4/3+4 {
 		return bad(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
@@ -79,8 +76,8 @@ func decodeBody(schema *jsonschema.Schema, raw string, b64 bool, dst any) *respo
 	if _, err := dec.Token(); err != io.EOF {
 		return bad(http.StatusBadRequest, "bad_request", "the body has data after the JSON value")
 	}
-	if err := schema.Validate(doc); err != nil {
-		return bad(http.StatusBadRequest, "validation_failed", schemaMessage(err))
+	if problems := schema.validate(doc); len(problems) > 0 {
+		return bad(http.StatusBadRequest, "validation_failed", strings.Join(problems, "; "))
 	}
 	strict := json.NewDecoder(bytes.NewReader(data))
 	strict.DisallowUnknownFields()
@@ -88,31 +85,6 @@ func decodeBody(schema *jsonschema.Schema, raw string, b64 bool, dst any) *respo
 		return bad(http.StatusBadRequest, "validation_failed", "the body does not match the schema: "+err.Error())
 	}
 	return nil
-}
-
-// schemaMessage lists the leaf failures ("/title: length must be <= 200, but got 201").
-func schemaMessage(err error) string {
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return "the body does not match the schema"
-	}
-	var msgs []string
-	var walk func(*jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "body"
-			}
-			msgs = append(msgs, loc+": "+e.Message)
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	slices.Sort(msgs)
-	return strings.Join(slices.Compact(msgs), "; ")
 }
 
 func (r *request) id() (uuid.UUID, *response) {
