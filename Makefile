@@ -44,7 +44,12 @@ help: ## list the targets
 
 # The CDK CLI ships Go template files; a go.mod makes node_modules a module
 # of its own, so `go vet ./...` and `go test ./...` leave it alone.
+# npm ci empties node_modules first: through a symlink (a worktree sharing another checkout's copy) it would
+# empty that checkout's, so refuse and say so.
+refuse_shared = if [ -L $(1) ]; then echo "$(1) is a symlink to $$(readlink $(1)): npm ci would empty that copy; \
+	install here (rm $(1), then make deps) or pass -o $(1)/.package-lock.json" >&2; exit 2; fi
 node_modules/.package-lock.json: package.json package-lock.json
+	@$(call refuse_shared,node_modules)
 	npm ci --no-audit --no-fund --loglevel=error
 	echo 'module ignored/node_modules' > node_modules/go.mod
 
@@ -57,6 +62,7 @@ $(APP): $(GO_SRC)
 WEB_SRC := $(shell find web -type f -not -path 'web/node_modules/*' -not -path 'web/dist/*' 2>/dev/null)
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@$(call refuse_shared,web/node_modules)
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	echo 'module ignored/node_modules' > web/node_modules/go.mod
 
