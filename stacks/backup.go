@@ -282,19 +282,11 @@ func (s *DataStack) newBackups(cfg Config, copies BackupCopies) *Backups {
 			b.ReplicaRegion = *c.Stack.Region()
 		}
 		s.Stack.AddStackDependency(c.Stack, jsii.String("the backup plan copies into its vault"))
-		arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
-			jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *c.Stack.Region() + ":"), s.Stack.Account(),
-			jsii.String(":backup-vault:" + copyVaultName(c.Stack)),
-		})
-		copyTo = append(copyTo, awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String("CopyVault"), arn))
+		copyTo = append(copyTo, s.copyVault("CopyVault", c.Stack, s.Stack.Account()))
 	}
 	if c := copies.Account; c != nil {
 		s.Stack.AddStackDependency(c.Stack, jsii.String("the backup plan copies into the backup account's vault"))
-		arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
-			jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *c.Stack.Region() + ":" + *c.Stack.Account()),
-			jsii.String(":backup-vault:" + copyVaultName(c.Stack)),
-		})
-		copyTo = append(copyTo, awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String("AccountCopyVault"), arn))
+		copyTo = append(copyTo, s.copyVault("AccountCopyVault", c.Stack, c.Stack.Account()))
 		shareWithBackupAccount(vaultKey, *c.Stack.Account())
 		shareWithBackupAccount(s.DB.EncryptionKey, *c.Stack.Account())
 	}
@@ -331,6 +323,17 @@ func (s *DataStack) newBackups(cfg Config, copies BackupCopies) *Backups {
 	})
 	s.alarmOnBackupJobs(cfg)
 	return b
+}
+
+// copyVault names, by an ARN the Data stack spells out (CloudFormation has no
+// references across regions or accounts), the copy vault of copyStack in
+// account.
+func (s *DataStack) copyVault(id string, copyStack awscdk.Stack, account *string) awsbackup.IBackupVault {
+	arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("arn:"), s.Stack.Partition(), jsii.String(":backup:" + *copyStack.Region() + ":"), account,
+		jsii.String(":backup-vault:" + copyVaultName(copyStack)),
+	})
+	return awsbackup.BackupVault_FromBackupVaultArn(s.Stack, jsii.String(id), arn)
 }
 
 // backupRole is the role AWS Backup works as: AWS's managed policies for

@@ -199,9 +199,6 @@ func symbolPackage(sym string) string {
 // the untraced functions (migrate, rotate), no SDK client of SNS or SSM (package awscall
 // makes their calls), and no JSON Schema library in api (its package init).
 func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
-	if testing.Short() {
-		t.Skip("go list of five functions")
-	}
 	clients := []string{"google.golang.org/protobuf", "github.com/aws/aws-sdk-go-v2/service/sns", "github.com/aws/aws-sdk-go-v2/service/ssm"}
 	traced, untraced := slices.Concat(clients, []string{"go.opentelemetry.io/proto"}), slices.Concat(clients, []string{"go.opentelemetry.io"})
 	// api validates bodies with httpapi's bodySchema: jsonschema's init cost it 6 ms of every cold start.

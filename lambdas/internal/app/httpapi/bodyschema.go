@@ -118,8 +118,9 @@ func readBodySchema(doc any, at string) (*bodySchema, error) {
 			}
 			s.additionalProperties = b
 		case "minLength", "maxLength":
-			n, err := v.(json.Number).Int64()
-			if _, isNum := v.(json.Number); !isNum || err != nil || n < 0 {
+			num, _ := v.(json.Number)
+			n, err := num.Int64()
+			if err != nil || n < 0 {
 				return nil, bad("a non-negative integer")
 			}
 			if k == "minLength" {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,13 +45,11 @@ var bodyCases = []string{
 	`{"fileName":"a","contentType":"png","size":10}`, `{"fileName":"a","contentType":"a/b","size":1.0}`,
 	`{"fileName":"a","contentType":"a/b","size":1e2}`, `{"fileName":"a","contentType":"a/b","size":1.5}`,
 	`{"fileName":"a","contentType":"a/b","size":0}`, `{"fileName":"a","contentType":"a/b","size":-1}`,
-	`{"fileName":"a","contentType":"a/b","size":` + itoa(contract.MaxUploadBytes) + `}`,
-	`{"fileName":"a","contentType":"a/b","size":` + itoa(contract.MaxUploadBytes+1) + `}`,
+	`{"fileName":"a","contentType":"a/b","size":` + strconv.FormatInt(contract.MaxUploadBytes, 10) + `}`,
+	`{"fileName":"a","contentType":"a/b","size":` + strconv.FormatInt(contract.MaxUploadBytes+1, 10) + `}`,
 	`{"fileName":"a","contentType":"a/b","size":9007199254740993}`, `{"fileName":"a","contentType":"a/b","size":"10"}`,
 	`{"fileName":"a","contentType":"a/b"}`, `{"a/b~c":1}`,
 }
-
-func itoa(n int64) string { raw, _ := json.Marshal(n); return string(raw) }
 
 func decodeDoc(t testing.TB, body string) (any, bool) {
 	t.Helper()
@@ -102,7 +101,16 @@ func TestBodySchemaAgreesWithJSONSchema(t *testing.T) {
 		t.Fatal("no route has a schema")
 	}
 	// The messages name each failure where it is.
-	s, _ := compileBodySchema("createItem", contract.Routes()[2].Schema)
+	var createItem string
+	for _, r := range contract.Routes() {
+		if r.Name == "createItem" {
+			createItem = r.Schema
+		}
+	}
+	s, err := compileBodySchema("createItem", createItem)
+	if err != nil {
+		t.Fatal(err)
+	}
 	doc, _ := decodeDoc(t, `{"title":"","extra":1,"status":"later"}`)
 	got := strings.Join(s.validate(doc), "; ")
 	for _, want := range []string{`/title: length must be >= 1, but got 0`, `body: additional property "extra" is not allowed`, `/status: value must be one of "open", "done"`} {
@@ -154,6 +162,7 @@ func TestBodySchemaRefusesKeywordsItDoesNotKnow(t *testing.T) {
 		{`{"type":"text"}`, "type must be a JSON type"},
 		{`{"pattern":"("}`, "pattern must be a regular expression"},
 		{`{"maxLength":-1}`, "maxLength must be a non-negative integer"},
+		{`{"minLength":"1"}`, "minLength must be a non-negative integer"},
 	} {
 		if _, err := compileBodySchema("r", c.schema); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.schema, err, c.want)
